@@ -1,0 +1,1 @@
+"""Domain rules of the CPA annual inspection, shared by the client and the reference server (no Qt, HTTP or SQL)."""

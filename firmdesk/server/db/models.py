@@ -1,0 +1,307 @@
+"""ORM models of the reference server (SQLAlchemy 2, typed). States are stored as their code strings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Institute(Base):
+    """A provincial institute (地方注协); `code` is its login id (e.g. 50, 重庆)."""
+
+    __tablename__ = "institutes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    current_year: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date] = mapped_column(Date)
+    notice_start: Mapped[str] = mapped_column(Text, default="")
+    notice_success: Mapped[str] = mapped_column(Text, default="")
+    materials_working: Mapped[list[str]] = mapped_column(JSON, default=list)
+    materials_retired: Mapped[list[str]] = mapped_column(JSON, default=list)
+    min_training_hours: Mapped[float] = mapped_column(Float, default=40)
+
+    firms: Mapped[list[Firm]] = relationship(back_populates="institute")
+
+
+class Firm(Base):
+    """An accounting firm (会计师事务所); `number` (8 digits) is its login id."""
+
+    __tablename__ = "firms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    institute_id: Mapped[int] = mapped_column(ForeignKey("institutes.id"), index=True)
+
+    institute: Mapped[Institute] = relationship(back_populates="firms")
+    cpas: Mapped[list[Cpa]] = relationship(back_populates="firm")
+
+
+class Cpa(Base):
+    """A CPA (注册会计师); `cert_no` (12 digits) is the login id. Personal info comes from the MOF platform."""
+
+    __tablename__ = "cpas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cert_no: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    ethnicity: Mapped[str] = mapped_column(String(20), default="汉族")
+    gender: Mapped[str] = mapped_column(String(4), default="男")
+    birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    id_type: Mapped[str] = mapped_column(String(30), default="居民身份证")
+    id_number: Mapped[str] = mapped_column(String(30), default="")
+    native_place: Mapped[str] = mapped_column(String(50), default="")
+    region: Mapped[str] = mapped_column(String(50), default="")
+    hukou: Mapped[str] = mapped_column(String(100), default="")
+    political_status: Mapped[str] = mapped_column(String(20), default="群众")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    #: The date the CPA joined this firm (a move within the inspected year is flagged).
+    joined_firm_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: Retired is remembered and preset next year.
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Random, never changes, reveals nothing: the inspection QR code's token.
+    qr_token: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Change-feed position of the last change to this CPA or its applications.
+    change_seq: Mapped[int] = mapped_column(Integer, default=0, index=True)
+
+    firm: Mapped[Firm] = relationship(back_populates="cpas")
+    training: Mapped[list[TrainingHours]] = relationship(back_populates="cpa")
+
+
+class TrainingHours(Base):
+    __tablename__ = "training_hours"
+    __table_args__ = (UniqueConstraint("cpa_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cpa_id: Mapped[int] = mapped_column(ForeignKey("cpas.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    hours: Mapped[float] = mapped_column(Float)
+
+    cpa: Mapped[Cpa] = relationship(back_populates="training")
+
+
+class Application(Base):
+    """One CPA's application for one inspection year (年检申请)."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        UniqueConstraint("cpa_id", "year"),
+        Index("ix_applications_firm_year_state", "firm_id", "year", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cpa_id: Mapped[int] = mapped_column(ForeignKey("cpas.id"))
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(24))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The open batch the application is in (None once withdrawn or decided alone).
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), nullable=True, index=True)
+    #: The reason of the last return, deferral or failure (shown in the tabs).
+    last_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # to the firm
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    cpa: Mapped[Cpa] = relationship()
+    batch: Mapped[Batch | None] = relationship(foreign_keys=[batch_id])
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="application", foreign_keys="Attachment.application_id"
+    )
+
+
+class Batch(Base):
+    """A numbered batch (年检批次) of applications a firm submits to its institute."""
+
+    __tablename__ = "batches"
+    __table_args__ = (
+        UniqueConstraint("firm_id", "year", "seq"),
+        UniqueConstraint("firm_id", "idempotency_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    return_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    change_seq: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    firm: Mapped[Firm] = relationship()
+    items: Mapped[list[BatchItem]] = relationship(back_populates="batch", order_by="BatchItem.id")
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="batch", foreign_keys="Attachment.batch_id"
+    )
+
+
+class BatchItem(Base):
+    """Membership of an application in a batch, kept after withdrawal so a batch always shows its CPAs."""
+
+    __tablename__ = "batch_items"
+    __table_args__ = (UniqueConstraint("batch_id", "application_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+
+    batch: Mapped[Batch] = relationship(back_populates="items")
+    application: Mapped[Application] = relationship()
+
+
+class Attachment(Base):
+    """An uploaded file (附件): bytes on disk by content hash, the original name for display only."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    file_type: Mapped[str] = mapped_column(String(8))  # pdf, jpg, png, xls, xlsx
+    original_name: Mapped[str] = mapped_column(String(200))
+    material: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id"), nullable=True, index=True
+    )
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), nullable=True, index=True)
+    #: Removed from its batch or application (kept for the trail, no longer listed).
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    application: Mapped[Application | None] = relationship(
+        back_populates="attachments", foreign_keys=[application_id]
+    )
+    batch: Mapped[Batch | None] = relationship(back_populates="attachments", foreign_keys=[batch_id])
+
+
+class Event(Base):
+    """An immutable record of one transition: the approval trail (审批流程)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id"), nullable=True, index=True
+    )
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), nullable=True, index=True)
+    actor_role: Mapped[str] = mapped_column(String(12))
+    actor_id: Mapped[str] = mapped_column(String(20))  # member number
+    actor_name: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    from_state: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    to_state: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class Message(Base):
+    """A message in a CPA's inbox (returns notify the CPA)."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cpa_id: Mapped[int] = mapped_column(ForeignKey("cpas.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), nullable=True)
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class FaceSession(Base):
+    """A face-verification session of the (pluggable, here simulated) provider."""
+
+    __tablename__ = "face_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    cpa_id: Mapped[int] = mapped_column(ForeignKey("cpas.id"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, passed, failed
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class AuthToken(Base):
+    """A bearer token; only its hash is stored. Logout revokes it."""
+
+    __tablename__ = "auth_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(12))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class LoginFailure(Base):
+    """A failed login, counted for the lockout (5 within 15 minutes locks for 15 minutes)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_who", "role", "member_no", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(12))
+    member_no: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class IdempotentRequest(Base):
+    """The stored answer to a request made with an Idempotency-Key, replayed on a retry."""
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (UniqueConstraint("principal", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    principal: Mapped[str] = mapped_column(String(40))  # e.g. firm:50010028
+    key: Mapped[str] = mapped_column(String(80))
+    endpoint: Mapped[str] = mapped_column(String(100))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ChangeCounter(Base):
+    """One row: the last change-feed position handed out (CPAs and batches carry their own)."""
+
+    __tablename__ = "change_counter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
