@@ -1,0 +1,132 @@
+"""FirmDesk's entry point: builds the services and hands them to the UI (`firmdesk`, `firmdesk demo`)."""
+
+from __future__ import annotations
+
+import time
+
+#: Taken before any heavy import: `first_paint_s` of the smoke mode counts from here.
+STARTED_AT = time.perf_counter()
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from firmdesk.ui.demo_launcher import DemoServerStarter
+
+log = logging.getLogger("firmdesk")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="firmdesk", description="FirmDesk：会计师事务所注册会计师年检客户端")
+    sub = parser.add_subparsers(dest="command")
+    demo = sub.add_parser("demo", help="启动内置的演示服务器，并以演示事务所 50010028 登录")
+    demo.add_argument("--reset", action="store_true", help="删除并重建演示数据")
+    demo.add_argument(
+        "--smoke", metavar="DIR", type=Path, help="无界面自检：用全新的演示数据登录、加载各页并截图到 DIR，输出 JSON"
+    )
+    demo.add_argument("--timeout", type=float, default=60.0, help="自检的最长秒数（默认 60）")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    smoke_dir: Path | None = getattr(args, "smoke", None)
+    starter: DemoServerStarter | None = None
+    if args.command == "demo":
+        # The server starts (imports, migrations, seeding) on its own thread while Qt loads below.
+        from firmdesk.services.settings import demo_server_dir
+        from firmdesk.ui.demo_launcher import DemoServerStarter
+
+        if smoke_dir is not None:
+            data_dir = Path(tempfile.mkdtemp(prefix="firmdesk-smoke-")) / "demo-server"
+        else:
+            data_dir = demo_server_dir()
+        starter = DemoServerStarter(data_dir, reset=bool(args.reset), fast_hashes=smoke_dir is not None)
+        starter.start()
+    if smoke_dir is not None:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    return _run_ui(starter, smoke_dir, args)
+
+
+def _run_ui(starter: DemoServerStarter | None, smoke_dir: Path | None, args: argparse.Namespace) -> int:
+    from PySide6.QtCore import QCoreApplication, QSettings, Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from firmdesk.services.credentials import CredentialStore
+    from firmdesk.services.session import FirmSession
+    from firmdesk.ui.resources import apply_look
+    from firmdesk.ui.shell import Shell
+    from firmdesk.ui.tasks import TaskRunner
+    from firmdesk.ui.ui_settings import UiSettings
+
+    QCoreApplication.setOrganizationName("FirmDesk")
+    QCoreApplication.setApplicationName("FirmDesk")
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication(sys.argv[:1])
+    app.setApplicationDisplayName("FirmDesk")
+    apply_look(app)
+
+    credentials = CredentialStore()
+    runner = TaskRunner(app)
+    if smoke_dir is not None:
+        ini = Path(tempfile.mkdtemp(prefix="firmdesk-smoke-settings-")) / "firmdesk.ini"
+        settings = UiSettings(QSettings(str(ini), QSettings.Format.IniFormat))
+    else:
+        settings = UiSettings.for_user()
+
+    def login(server: str, member_no: str, password: str, remember: bool) -> FirmSession:
+        return FirmSession.login(server, member_no, password, remember, credentials=credentials)
+
+    shell = Shell(login, credentials, runner, settings, remember_server=starter is None)
+    shell.quit_requested.connect(app.quit)
+
+    exit_code = 0
+    if smoke_dir is not None:
+        from firmdesk.ui.smoke import SmokeRun
+
+        assert starter is not None
+        smoke = SmokeRun(shell, starter, runner, smoke_dir, started_at=STARTED_AT, timeout_s=args.timeout)
+        smoke.start()
+        exit_code = app.exec()
+        exit_code = smoke.exit_code if exit_code == 0 else exit_code
+    else:
+        dialog = shell.show_login()
+        if starter is not None:
+            _log_in_to_demo(dialog, starter, runner)
+        exit_code = app.exec()
+    shell.shutdown()
+    if starter is not None and starter.server is not None:
+        starter.server.stop()
+    return exit_code
+
+
+def _log_in_to_demo(dialog: object, starter: DemoServerStarter, runner: object) -> None:
+    """Fill the login dialog with the demo firm once the server answers, and press 登录."""
+    from firmdesk.ui.demo_launcher import DEMO_FIRM, DEMO_PASSWORD, DemoServer
+    from firmdesk.ui.error_text import error_text
+    from firmdesk.ui.login_dialog import LoginDialog
+    from firmdesk.ui.tasks import TaskRunner
+
+    assert isinstance(dialog, LoginDialog) and isinstance(runner, TaskRunner)
+    dialog.show_progress("正在启动演示服务器…")
+
+    def ready(server: DemoServer) -> None:
+        dialog.end_progress()
+        dialog.fill(DEMO_FIRM, DEMO_PASSWORD, server.base_url, remember=False)
+        dialog.submit()
+
+    def failed(exc: BaseException) -> None:
+        dialog.show_failure(f"演示服务器启动失败：{error_text(exc)}")
+
+    runner.run(starter.wait, ready, failed)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

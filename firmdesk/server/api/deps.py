@@ -1,0 +1,167 @@
+"""Request dependencies: the database session, the signed-in principal, and every role and
+ownership check as a typed alias (`CurrentFirm`, `FirmApplication`, ...). Routes never check inline."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from firmdesk.domain.errors import Forbidden
+from firmdesk.domain.states import Role
+from firmdesk.server.context import ServerContext
+from firmdesk.server.db.models import Application, Attachment, Batch, Cpa, Firm, Institute
+from firmdesk.server.services import access
+from firmdesk.server.services.actors import Actor, cpa_actor, firm_actor, institute_actor
+from firmdesk.server.services.auth import Principal, resolve_token
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/login")
+
+
+def get_context(request: Request) -> ServerContext:
+    return request.app.state.cmis  # type: ignore[no-any-return]
+
+
+Context = Annotated[ServerContext, Depends(get_context)]
+
+
+def get_session(request: Request, context: Context) -> Iterator[Session]:
+    """One session per request: reads use a snapshot; writes take the write lock when they begin."""
+    factory = context.read_sessions if request.method in _READ_METHODS else context.write_sessions
+    session = factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def public_base_url(request: Request, context: Context) -> str:
+    return (context.settings.public_base_url or str(request.base_url)).rstrip("/")
+
+
+PublicBaseUrl = Annotated[str, Depends(public_base_url)]
+
+
+def current_principal(
+    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    return resolve_token(session, credentials.credentials if credentials else None)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def _require(principal: Principal, role: Role) -> None:
+    if principal.role is not role:
+        raise Forbidden("当前账户无权进行此操作", role=principal.role.value)
+
+
+def current_firm(principal: CurrentPrincipal) -> Firm:
+    _require(principal, Role.FIRM)
+    assert isinstance(principal.account, Firm)
+    return principal.account
+
+
+def current_cpa(principal: CurrentPrincipal) -> Cpa:
+    _require(principal, Role.CPA)
+    assert isinstance(principal.account, Cpa)
+    return principal.account
+
+
+def current_institute(principal: CurrentPrincipal) -> Institute:
+    _require(principal, Role.INSTITUTE)
+    assert isinstance(principal.account, Institute)
+    return principal.account
+
+
+CurrentFirm = Annotated[Firm, Depends(current_firm)]
+CurrentCpa = Annotated[Cpa, Depends(current_cpa)]
+CurrentInstitute = Annotated[Institute, Depends(current_institute)]
+
+
+def firm_actor_dep(firm: CurrentFirm) -> Actor:
+    return firm_actor(firm)
+
+
+def cpa_actor_dep(cpa: CurrentCpa) -> Actor:
+    return cpa_actor(cpa)
+
+
+def institute_actor_dep(institute: CurrentInstitute) -> Actor:
+    return institute_actor(institute)
+
+
+FirmActor = Annotated[Actor, Depends(firm_actor_dep)]
+CpaActor = Annotated[Actor, Depends(cpa_actor_dep)]
+InstituteActor = Annotated[Actor, Depends(institute_actor_dep)]
+
+
+def debug_delay(context: Context) -> None:
+    """Test hook (Settings.debug_delay_s): a slow server, before any database work starts."""
+    if context.settings.debug_delay_s > 0:
+        time.sleep(context.settings.debug_delay_s)
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=80,
+        description="Client-made uuid4: a repeat by the same principal replays the first answer",
+    ),
+]
+
+# --- Ownership: another principal's records are 404, never 403 ---
+
+
+def firm_application(
+    session: SessionDep, firm: CurrentFirm, application_id: Annotated[int, Path()]
+) -> Application:
+    return access.firm_application(session, firm, application_id)
+
+
+def firm_batch(session: SessionDep, firm: CurrentFirm, batch_id: Annotated[int, Path()]) -> Batch:
+    return access.firm_batch(session, firm, batch_id)
+
+
+def firm_attachment(session: SessionDep, firm: CurrentFirm, attachment_id: Annotated[int, Path()]) -> Attachment:
+    return access.firm_attachment(session, firm, attachment_id)
+
+
+def cpa_application(session: SessionDep, cpa: CurrentCpa, application_id: Annotated[int, Path()]) -> Application:
+    return access.cpa_application(session, cpa, application_id)
+
+
+def institute_batch(
+    session: SessionDep, institute: CurrentInstitute, batch_id: Annotated[int, Path()]
+) -> Batch:
+    return access.institute_batch(session, institute, batch_id)
+
+
+def institute_application(
+    session: SessionDep, institute: CurrentInstitute, application_id: Annotated[int, Path()]
+) -> Application:
+    return access.institute_application(session, institute, application_id)
+
+
+def institute_attachment(
+    session: SessionDep, institute: CurrentInstitute, attachment_id: Annotated[int, Path()]
+) -> Attachment:
+    return access.institute_attachment(session, institute, attachment_id)
+
+
+FirmApplication = Annotated[Application, Depends(firm_application)]
+FirmBatch = Annotated[Batch, Depends(firm_batch)]
+FirmAttachment = Annotated[Attachment, Depends(firm_attachment)]
+CpaApplication = Annotated[Application, Depends(cpa_application)]
+InstituteBatch = Annotated[Batch, Depends(institute_batch)]
+InstituteApplication = Annotated[Application, Depends(institute_application)]
+InstituteAttachment = Annotated[Attachment, Depends(institute_attachment)]

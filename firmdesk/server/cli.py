@@ -1,0 +1,504 @@
+"""`firmdesk-server`: run the reference server, fill it with demo data, and act as a CPA or the institute.
+
+The acting commands talk to a running server over HTTP, like any other client, so a demo can go through
+the whole inspection from a shell: a CPA applies, the firm (the desktop client) submits, the institute
+decides. Refusals print the server's Chinese message and exit with status 1 (3: server unreachable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+
+from firmdesk.domain.batches import parse_batch_number
+from firmdesk.domain.files import ALLOWED_TYPES
+from firmdesk.domain.states import ApplicationState, Decision, status_label
+from firmdesk.server.samples import sample_material
+
+DEFAULT_SERVER = "http://127.0.0.1:8000"
+API = "/api/v1"
+EXIT_REFUSED = 1
+EXIT_UNREACHABLE = 3
+RETURNED_STATES = {ApplicationState.FIRM_RETURNED.value, ApplicationState.INSTITUTE_RETURNED.value}
+
+
+class CliError(Exception):
+    """A refusal or failure to report to the user (Chinese message) with the exit status to end with."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_REFUSED) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
+
+
+# ----------------------------------------------------------------------------------------------
+# HTTP
+
+
+class ApiSession:
+    """One signed-in role on a running server: JSON in and out, the server's message on refusal."""
+
+    def __init__(self, server: str, *, timeout: float = 30, transport: httpx.BaseTransport | None = None) -> None:
+        self.server = server.rstrip("/")
+        self._http = httpx.Client(base_url=self.server + API, timeout=timeout, transport=transport)
+
+    def __enter__(self) -> ApiSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._http.close()
+
+    def login(self, user_type: str, member_no: str, password: str) -> dict[str, Any]:
+        body = {"user_type": user_type, "member_no": member_no, "password": password}
+        result = self.call("POST", "/auth/login", json=body)
+        self._http.headers["Authorization"] = f"Bearer {result['token']}"
+        return result
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.call("GET", path, params={k: v for k, v in params.items() if v is not None})
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        return self.call("POST", path, **kwargs)
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as error:
+            raise CliError(f"无法连接服务器 {self.server}：{error}", EXIT_UNREACHABLE) from error
+        if response.is_error:
+            raise CliError(_error_message(response))
+        return response.json() if response.content else None
+
+
+def _error_message(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except ValueError:
+        detail = None
+    if isinstance(detail, str) and detail:
+        return detail
+    return f"服务器拒绝了请求（HTTP {response.status_code}）"
+
+
+# ----------------------------------------------------------------------------------------------
+# Printing (Chinese labels; tables aligned for wide characters)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
+    for row in cells:
+        print("  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def print_fields(pairs: Sequence[tuple[str, object]]) -> None:
+    width = max(_width(label) for label, _ in pairs)
+    for label, value in pairs:
+        print(f"{_pad(label, width)}：{'' if value is None else value}")
+
+
+def _day(iso: str | None) -> str:
+    return (iso or "")[:10]
+
+
+# ----------------------------------------------------------------------------------------------
+# Acting as a CPA
+
+
+def _cpa_session(args: argparse.Namespace) -> ApiSession:
+    api = ApiSession(args.server)
+    who = api.login("cpa", args.cert_no, args.password)
+    print(f"已登录：注册会计师 {who['name']}（{args.cert_no}）")
+    return api
+
+
+def _current_application(api: ApiSession, year: int) -> dict[str, Any] | None:
+    return next((a for a in api.get("/cpa/applications") if a["year"] == year), None)
+
+
+def _open_draft(api: ApiSession) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The notice, and this year's application in draft (started now if there is none)."""
+    notice = api.get("/cpa/notice")
+    year = notice["year"]
+    summary = _current_application(api, year)
+    if summary is None:
+        print(f"\n【{year}年度年检申请提示】\n{notice['notice']}\n")
+        summary = api.post("/cpa/applications", json={"year": year})
+        print(f"已新建{year}年度年检申请（申请编号 {summary['id']}）")
+    elif summary["status"] != ApplicationState.DRAFT.value:
+        raise CliError(f"{year}年度年检申请当前状态为“{status_label(summary['status'])}”，不能再进行人脸认证")
+    return notice, api.get(f"/cpa/applications/{summary['id']}")
+
+
+def _upload_missing(api: ApiSession, application: dict[str, Any], cert_no: str) -> None:
+    uploaded = {a["material"] for a in application["attachments"]}
+    for material in application["required_materials"]:
+        if material in uploaded:
+            continue
+        name, data = sample_material(material, cert_no)
+        mime = ALLOWED_TYPES[name.rsplit(".", 1)[1]]
+        stored = api.post(
+            f"/cpa/applications/{application['id']}/attachments",
+            files={"file": (name, data, mime)},
+            data={"material": material},
+        )
+        print(f"已上传材料：{material}（{stored['original_name']}，{stored['size']} 字节）")
+
+
+def _face(api: ApiSession, application_id: int, passed: bool) -> dict[str, Any]:
+    session = api.post(f"/cpa/applications/{application_id}/face-sessions")
+    print(f"人脸认证会话已创建，今日剩余次数：{session['remaining_today']}")
+    result = api.post(f"/face/{session['token']}/result", json={"passed": passed})
+    print(f"人脸认证结果：{'通过' if result['status'] == 'passed' else '未通过'}")
+    return result
+
+
+def cpa_apply(args: argparse.Namespace, *, passed: bool = True) -> None:
+    with _cpa_session(args) as api:
+        _notice, application = _open_draft(api)
+        _upload_missing(api, application, args.cert_no)
+        result = _face(api, application["id"], passed)
+        print(f"申请状态：{status_label(result['application_status'])}")
+        if result.get("notice"):
+            print(f"\n【提示】{result['notice']}")
+
+
+def cpa_resubmit(args: argparse.Namespace) -> None:
+    with _cpa_session(args) as api:
+        year = api.get("/cpa/notice")["year"]
+        summary = _current_application(api, year)
+        if summary is None or summary["status"] not in RETURNED_STATES:
+            state = status_label(summary["status"]) if summary else "未申请"
+            raise CliError(f"{year}年度年检申请当前状态为“{state}”，只有被退回的申请可以再次申请")
+        print(f"退回原因：{summary.get('reason') or '（无）'}")
+        application = api.post(f"/cpa/applications/{summary['id']}/resubmit")
+        print(f"已再次申请，申请状态：{status_label(application['status'])}")
+
+
+def cpa_status(args: argparse.Namespace) -> None:
+    with _cpa_session(args) as api:
+        profile = api.get("/cpa/profile")
+        print_fields(
+            [
+                ("事务所", f"{profile['firm_name']}（{profile['firm_number']}）"),
+                ("离退休", "是" if profile["retired"] else "否"),
+            ]
+        )
+        print("\n历年年检：")
+        rows = [(a["year"], status_label(a["status"]), a.get("reason") or "") for a in api.get("/cpa/applications")]
+        print_table(["年检年度", "状态", "原因"], rows)
+        messages = api.get("/cpa/messages")
+        print(f"\n消息（{len(messages)}）：")
+        for message in messages:
+            print(f"- {_day(message['created_at'])} {message['title']}：{message['body']}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Acting as the institute
+
+
+def _institute_session(args: argparse.Namespace) -> ApiSession:
+    api = ApiSession(args.server)
+    who = api.login("institute", args.code, args.password)
+    print(f"已登录：{who['name']}（{args.code}）")
+    return api
+
+
+def _batch_id(api: ApiSession, batch: str) -> int:
+    """A batch given by id or by number (e.g. 50010028-2025-3)."""
+    if batch.isdigit():
+        return int(batch)
+    try:
+        firm, year, _seq = parse_batch_number(batch)
+    except ValueError:
+        raise CliError(f"批次“{batch}”既不是批次编号也不是批次 ID") from None
+    page = api.get("/institute/batches", year=year, firm=firm, page_size=10000)
+    for row in page["items"]:
+        if row["number"] == batch:
+            return int(row["id"])
+    raise CliError(f"未找到年检批次 {batch}")
+
+
+def _print_batches(rows: Sequence[dict[str, Any]]) -> None:
+    print_table(
+        ["ID", "年检批次编号", "事务所名称", "年检年度", "申请时间", "处理状态", "人数", "退回原因"],
+        [
+            (
+                b["id"],
+                b["number"],
+                b["firm_name"],
+                b["year"],
+                _day(b["submitted_at"]),
+                b["state_label"],
+                b["cpa_count"],
+                b.get("return_reason") or "",
+            )
+            for b in rows
+        ],
+    )
+
+
+def _print_batch_detail(detail: dict[str, Any]) -> None:
+    _print_batches([detail["batch"]])
+    print()
+    print_table(
+        ["申请ID", "证书编号", "姓名", "状态", "原因"],
+        [
+            (r["application_id"], r["cert_no"], r["name"], r["status_label"], r.get("reason") or "")
+            for r in detail["applications"]
+        ],
+    )
+
+
+def institute_list(args: argparse.Namespace) -> None:
+    with _institute_session(args) as api:
+        page = api.get("/institute/batches", year=args.year, state=args.state, page_size=10000)
+        print(f"共 {page['total']} 个批次")
+        _print_batches(page["items"])
+
+
+def institute_show(args: argparse.Namespace) -> None:
+    with _institute_session(args) as api:
+        _print_batch_detail(api.get(f"/institute/batches/{_batch_id(api, args.batch)}"))
+
+
+def institute_approve_all(args: argparse.Namespace) -> None:
+    with _institute_session(args) as api:
+        detail = api.post(f"/institute/batches/{_batch_id(api, args.batch)}/approve-all")
+        print("已全部年检通过：")
+        _print_batch_detail(detail)
+
+
+def institute_return_batch(args: argparse.Namespace) -> None:
+    with _institute_session(args) as api:
+        detail = api.post(f"/institute/batches/{_batch_id(api, args.batch)}/return", json={"reason": args.reason})
+        print("已退回批次：")
+        _print_batch_detail(detail)
+
+
+def institute_decide(args: argparse.Namespace) -> None:
+    with _institute_session(args) as api:
+        body = {"decision": args.decision, "reason": args.reason}
+        row = api.post(f"/institute/applications/{args.application_id}/decision", json=body)
+        print_fields(
+            [
+                ("证书编号", row["cert_no"]),
+                ("姓名", row["name"]),
+                ("状态", row["status_label"]),
+                ("原因", row.get("reason") or ""),
+            ]
+        )
+
+
+# ----------------------------------------------------------------------------------------------
+# Local commands: serve, seed-demo, generate-firm
+
+
+def _settings(args: argparse.Namespace, **extra: object) -> Any:
+    from firmdesk.server.config import Settings
+
+    values = {"data_dir": getattr(args, "data_dir", None), **extra}
+    return Settings(**{k: v for k, v in values.items() if v is not None})
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from firmdesk.server.app import create_app
+
+    settings = _settings(args, public_base_url=args.public_base_url, auto_review=args.auto_review or None)
+    print(f"数据目录：{settings.data_dir}")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port)  # create_app migrates the database
+
+
+def seed_demo_command(args: argparse.Namespace) -> None:
+    from firmdesk.server.demo_data import (
+        CPA_PASSWORD,
+        DEMO_INSTITUTE_CODE,
+        DEMO_INSTITUTE_NAME,
+        FIRM_PASSWORD,
+        INSTITUTE_PASSWORD,
+        seed_demo,
+    )
+
+    settings = _settings(args)
+    if args.reset:
+        _reset(settings)
+    started = time.perf_counter()
+    summary = _seed(lambda: seed_demo(settings))
+    print(f"演示数据已生成（{settings.data_dir}，{time.perf_counter() - started:.1f} 秒）")
+    window = summary.window
+    print_fields(
+        [
+            ("地方注协", f"{DEMO_INSTITUTE_CODE} {DEMO_INSTITUTE_NAME}，密码 {INSTITUTE_PASSWORD}"),
+            ("年检年度", f"{window.current_year}（{window.window_start} 至 {window.deadline}）"),
+            *[
+                (f"事务所 {number}", f"{count} 名注册会计师，密码 {FIRM_PASSWORD}")
+                for number, count in summary.firms.items()
+            ],
+            ("注册会计师密码", CPA_PASSWORD),
+            (
+                "合计",
+                f"年检申请 {summary.applications} 份，批次 {summary.batches} 个，"
+                f"审批记录 {summary.events} 条，附件 {summary.attachments} 个",
+            ),
+        ]
+    )
+
+
+def generate_firm_command(args: argparse.Namespace) -> None:
+    from firmdesk.server.demo_data import FIRM_PASSWORD, generate_firm
+
+    settings = _settings(args)
+    started = time.perf_counter()
+    summary = _seed(lambda: generate_firm(settings, cpas=args.cpas, number=args.number, seed=args.seed))
+    elapsed = time.perf_counter() - started
+    ((number, count),) = summary.firms.items()
+    print(f"已生成事务所 {number}（密码 {FIRM_PASSWORD}）：{count} 名注册会计师，用时 {elapsed:.1f} 秒")
+    print(f"年检申请 {summary.applications} 份，批次 {summary.batches} 个，审批记录 {summary.events} 条")
+
+
+def _seed(make: Callable[[], Any]) -> Any:
+    try:
+        return make()
+    except ValueError as error:
+        raise CliError(str(error)) from error
+
+
+def _reset(settings: Any) -> None:
+    """Empty the database (migrated down to nothing) and the attachment storage."""
+    from alembic import command
+
+    from firmdesk.server.db.session import alembic_config, make_engine
+
+    engine = make_engine(settings)
+    try:
+        with engine.connect() as connection:
+            config = alembic_config(engine.url.render_as_string(hide_password=False))
+            config.attributes["connection"] = connection
+            command.downgrade(config, "base")
+            connection.commit()
+    finally:
+        engine.dispose()
+    if settings.attachments_dir.exists():
+        shutil.rmtree(settings.attachments_dir)
+    print(f"已清空数据：{settings.data_dir}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Arguments
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="firmdesk-server",
+        description="CMIS 注册会计师年检参考服务器 (reference server for the CPA annual inspection)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_local_commands(commands)
+    _add_cpa_commands(commands)
+    _add_institute_commands(commands)
+    return parser
+
+
+def _data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", help="data folder (SQLite + attachments); default $CMIS_DATA_DIR or ./cmis-data")
+
+
+def _add_local_commands(commands: argparse._SubParsersAction) -> None:
+    run = commands.add_parser("serve", help="run the server (migrates the database first) / 启动服务器")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    _data_dir(run)
+    run.add_argument("--auto-review", action="store_true", help="decide submitted batches automatically (demo)")
+    run.add_argument("--public-base-url", help="base URL for QR and face-verification links")
+    run.set_defaults(handler=serve)
+
+    seed = commands.add_parser("seed-demo", help="fill the database with the demo data / 生成演示数据")
+    _data_dir(seed)
+    seed.add_argument("--reset", action="store_true", help="empty the database and attachments first")
+    seed.set_defaults(handler=seed_demo_command)
+
+    generate = commands.add_parser("generate-firm", help="add a generated firm of N CPAs / 生成指定规模的事务所")
+    generate.add_argument("--cpas", type=int, required=True, help="number of CPAs (1-9999)")
+    generate.add_argument("--number", help="firm number (8 digits); default: the next free 5001900x")
+    generate.add_argument("--seed", type=int, default=0, help="random seed (same seed, same firm)")
+    _data_dir(generate)
+    generate.set_defaults(handler=generate_firm_command)
+
+
+def _server(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--server", default=os.environ.get("CMIS_SERVER", DEFAULT_SERVER), help="server URL (default $CMIS_SERVER)"
+    )
+
+
+def _add_cpa_commands(commands: argparse._SubParsersAction) -> None:
+    cpa = commands.add_parser("cpa", help="act as a CPA on a running server / 以注册会计师身份操作")
+    _server(cpa)
+    cpa.add_argument("--cert-no", required=True, help="certificate number (12 digits)")
+    cpa.add_argument("--password", required=True)
+    actions = cpa.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("apply", help="start, upload materials, pass face verification").set_defaults(handler=cpa_apply)
+    actions.add_parser("fail-face", help="as apply, but the face verification fails").set_defaults(
+        handler=lambda args: cpa_apply(args, passed=False)
+    )
+    actions.add_parser("resubmit", help="resubmit a returned application").set_defaults(handler=cpa_resubmit)
+    actions.add_parser("status", help="history and messages").set_defaults(handler=cpa_status)
+
+
+def _add_institute_commands(commands: argparse._SubParsersAction) -> None:
+    institute = commands.add_parser("institute", help="act as the institute on a running server / 以地方注协身份操作")
+    _server(institute)
+    institute.add_argument("--code", required=True, help="institute code, e.g. 50")
+    institute.add_argument("--password", required=True)
+    actions = institute.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="list batches")
+    listing.add_argument("--year", type=int)
+    listing.add_argument("--state", help="batch state(s), comma separated, e.g. submitted,reviewing")
+    listing.set_defaults(handler=institute_list)
+    for name, handler, text in (
+        ("show", institute_show, "a batch's CPAs"),
+        ("approve-all", institute_approve_all, "approve every CPA still submitted in the batch"),
+        ("return-batch", institute_return_batch, "return the whole batch (--reason required)"),
+    ):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("batch", help="batch number (50010028-2025-3) or id")
+        if name == "return-batch":
+            action.add_argument("--reason", required=True)
+        action.set_defaults(handler=handler)
+    decide = actions.add_parser("decide", help="decide one application: approve, defer, fail or return")
+    decide.add_argument("application_id", type=int)
+    decide.add_argument("decision", choices=[d.value for d in Decision])
+    decide.add_argument("--reason", help="required for defer, fail and return")
+    decide.set_defaults(handler=institute_decide)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except CliError as error:
+        print(error.message, file=sys.stderr)
+        return error.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

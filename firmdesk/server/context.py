@@ -1,0 +1,41 @@
+"""Everything a running server shares between requests (no globals: it hangs on `app.state.cmis`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from firmdesk.server.config import Settings
+from firmdesk.server.db.session import make_engine, make_session_factory
+from firmdesk.server.face import FaceProvider, make_face_provider
+from firmdesk.server.security import password_hasher
+from firmdesk.server.services.auth import Authenticator
+from firmdesk.server.storage import AttachmentStore
+
+
+@dataclass
+class ServerContext:
+    settings: Settings
+    engine: Engine
+    read_sessions: sessionmaker[Session]
+    write_sessions: sessionmaker[Session]
+    authenticator: Authenticator
+    storage: AttachmentStore
+    face: FaceProvider
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings) -> ServerContext:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings)
+        return cls(
+            settings=settings,
+            engine=engine,
+            read_sessions=make_session_factory(engine, write=False),
+            write_sessions=make_session_factory(engine, write=True),
+            authenticator=Authenticator(password_hasher(settings), settings.token_hours),
+            storage=AttachmentStore(settings.attachments_dir),
+            face=make_face_provider(settings.face_provider),
+        )

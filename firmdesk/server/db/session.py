@@ -1,0 +1,90 @@
+"""Engine, sessions and migrations of the server's database (SQLite by default, PostgreSQL works too).
+
+SQLite: WAL journal, foreign keys on, a busy timeout; write sessions start with `BEGIN IMMEDIATE`
+(the pysqlite recipe of the SQLAlchemy docs) so that two concurrent use cases on the same records are
+serialised: the second one waits, then sees the first one's result and is refused by the domain rules
+instead of failing half-way. Read sessions use a plain (deferred) `BEGIN`, a consistent WAL snapshot.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from firmdesk.server.config import Settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+#: Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE.
+WRITE_OPTION = "cmis_write"
+
+
+def _url_of(settings_or_url: Settings | str) -> str:
+    return settings_or_url.effective_database_url if isinstance(settings_or_url, Settings) else settings_or_url
+
+
+def make_engine(settings_or_url: Settings | str) -> Engine:
+    """The engine for the settings' database URL (creates the SQLite file's folder)."""
+    url = _url_of(settings_or_url)
+    busy_ms = settings_or_url.sqlite_busy_timeout_ms if isinstance(settings_or_url, Settings) else 15000
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    path = url.split("///", 1)[-1] if "///" in url else ""
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": busy_ms / 1000}, pool_size=10, max_overflow=20
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would otherwise defer it).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(WRITE_OPTION, False):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def make_session_factory(engine: Engine, *, write: bool = True) -> sessionmaker[Session]:
+    """Sessions on `engine`. `write=True` (the default): each transaction takes SQLite's write lock
+    at its start; use `write=False` for read-only work so readers never wait for each other."""
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def migrate(settings_or_url: Settings | str | Engine, revision: str = "head") -> None:
+    """Bring the database up to `revision` with the Alembic scripts shipped in the package."""
+    engine = settings_or_url if isinstance(settings_or_url, Engine) else make_engine(settings_or_url)
+    try:
+        config = alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.connect() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+            connection.commit()
+    finally:
+        if engine is not settings_or_url:
+            engine.dispose()

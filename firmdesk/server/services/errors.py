@@ -1,0 +1,44 @@
+"""Errors of the server's use cases beyond the domain rules (auth, quotas); mapped to HTTP at the API edge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from firmdesk.domain.errors import DomainError, LimitExceeded
+
+
+class Unauthorized(DomainError):
+    """No valid bearer token (missing, expired or revoked): HTTP 401."""
+
+    code = "unauthorized"
+
+
+class BadCredentials(DomainError):
+    """Wrong member number or password: HTTP 401."""
+
+    code = "bad_credentials"
+
+
+class AccountLocked(DomainError):
+    """Too many failed logins: HTTP 429 with `locked_until`."""
+
+    code = "locked"
+
+
+class FaceQuotaExhausted(DomainError):
+    """No face-verification session left today: HTTP 429 with `remaining: 0`."""
+
+    code = "face_quota"
+
+
+class AttachmentTooLarge(LimitExceeded):
+    """An upload is bigger than the limit: HTTP 413 (refused while it streams in)."""
+
+
+class Replay(Exception):  # noqa: N818 - not an error: a stored answer to send again
+    """A request repeated with the same Idempotency-Key: send the first answer again."""
+
+    def __init__(self, status_code: int, body: Any) -> None:
+        super().__init__("idempotent replay")
+        self.status_code = status_code
+        self.body = body

@@ -1,0 +1,334 @@
+"""The public shapes of docs/contract.md (pydantic): what the use cases return and the routes send."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from firmdesk.server.services.clock import iso_utc
+
+#: A stored naive-UTC time, sent as ISO 8601 with `Z`.
+UtcTime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
+
+T = TypeVar("T")
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a Chinese message for the user and a stable code (plus extras per code)."""
+
+    model_config = ConfigDict(extra="allow")
+    detail: str = Field(examples=["只有待事务所审核的年检申请可以退回（当前状态：已提交省注协）"])
+    code: str = Field(examples=["transition_refused"])
+
+
+class Health(BaseModel):
+    status: str = "ok"
+    service: str = "cmis"
+    version: str
+
+
+class LoginRequest(BaseModel):
+    user_type: Literal["cpa", "firm", "institute"]
+    member_no: str = Field(min_length=1, max_length=20)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class LoginResult(BaseModel):
+    token: str
+    expires_at: UtcTime
+    role: str
+    member_no: str
+    name: str
+
+
+class Me(BaseModel):
+    role: str
+    member_no: str
+    name: str
+
+
+class CpaRow(BaseModel):
+    """One CPA for one year: the unit of the firm's tabs and of the change feed."""
+
+    cpa_id: int
+    cert_no: str
+    name: str
+    gender: str
+    birth_date: date | None
+    year: int
+    application_id: int | None
+    status: str
+    status_label: str
+    retired: bool
+    training_hours: float
+    batch_id: int | None
+    batch_number: str | None
+    reason: str | None
+    submitted_at: UtcTime | None
+    decided_at: UtcTime | None
+    updated_at: UtcTime | None
+    attachment_count: int
+    version: int | None
+
+
+class BatchRow(BaseModel):
+    id: int
+    number: str
+    firm_number: str
+    firm_name: str
+    year: int
+    submitted_at: UtcTime
+    updated_at: UtcTime
+    state: str
+    state_label: str
+    cpa_count: int
+    return_reason: str | None
+    can_withdraw: bool
+    version: int
+
+
+class AttachmentPublic(BaseModel):
+    id: int
+    material: str
+    original_name: str
+    file_type: str
+    size: int
+    sha256: str
+    uploaded_at: UtcTime
+
+
+class EventPublic(BaseModel):
+    id: int
+    at: UtcTime
+    actor_role: str
+    actor_role_label: str
+    actor_id: str
+    actor_name: str
+    action: str
+    action_label: str
+    reason: str | None
+    from_state: str | None
+    to_state: str | None
+    from_label: str | None
+    to_label: str | None
+    batch_number: str | None
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+
+
+class Profile(BaseModel):
+    name: str
+    ethnicity: str
+    gender: str
+    birth_date: date | None
+    id_type: str
+    id_number: str
+    native_place: str
+    region: str
+    hukou: str
+    political_status: str
+
+
+class FirmInfo(BaseModel):
+    number: str
+    name: str
+    institute_code: str
+    institute_name: str
+    current_year: int
+    window_start: date
+    deadline: date
+    years: list[int]
+
+
+class FirmSummary(BaseModel):
+    year: int
+    deadline: date | None
+    days_left: int | None
+    total: int
+    approved: int
+    submitted: int
+    pending: int
+    not_applied: int
+    returned: int = Field(description="CPAs whose application is in a batch the institute returned whole")
+    returned_batches: int = Field(description="Batches of the year in state `returned` (the 已退回 tab)")
+    deferred: int
+    failed: int
+    by_status: dict[str, int]
+
+
+class ApplicationDetail(BaseModel):
+    """The firm's view of one application."""
+
+    row: CpaRow
+    profile: Profile
+    attachments: list[AttachmentPublic]
+    batches: list[BatchRow]
+
+
+class ReadinessFlagOut(BaseModel):
+    level: Literal["red", "yellow"]
+    code: str
+    message: str
+
+
+class ReadinessResult(BaseModel):
+    application_id: int
+    flags: list[ReadinessFlagOut]
+
+
+class ReadinessRequest(BaseModel):
+    application_ids: list[int] = Field(max_length=10000)
+
+
+class ReadinessResults(BaseModel):
+    results: list[ReadinessResult]
+
+
+class VersionedItem(BaseModel):
+    application_id: int
+    version: int | None = None
+
+
+class ReturnRequest(BaseModel):
+    items: list[VersionedItem] = Field(min_length=1, max_length=10000)
+    reason: str = ""
+
+
+class ReturnResult(BaseModel):
+    returned: list[CpaRow]
+
+
+class BatchWithApplications(BaseModel):
+    batch: BatchRow
+    applications: list[CpaRow]
+
+
+class BatchDetail(BaseModel):
+    batch: BatchRow
+    applications: list[CpaRow]
+    attachments: list[AttachmentPublic]
+    events: list[EventPublic]
+
+
+class VersionBody(BaseModel):
+    version: int | None = None
+
+
+class ChangeSet(BaseModel):
+    cursor: int
+    full: bool
+    cpas: list[CpaRow]
+    batches: list[BatchRow]
+
+
+# --- CPA ---
+
+
+class CpaProfile(Profile):
+    cert_no: str
+    firm_number: str
+    firm_name: str
+    retired: bool
+    training_hours: dict[str, float]
+
+
+class Notice(BaseModel):
+    year: int
+    notice: str
+    materials_working: list[str]
+    materials_retired: list[str]
+
+
+class StartApplication(BaseModel):
+    year: int | None = None
+
+
+class UpdateApplication(BaseModel):
+    retired: bool
+    version: int | None = None
+
+
+class CpaApplication(BaseModel):
+    id: int
+    year: int
+    status: str
+    status_label: str
+    retired: bool
+    reason: str | None
+    version: int
+    batch_number: str | None
+    submitted_at: UtcTime | None
+    decided_at: UtcTime | None
+    updated_at: UtcTime
+    attachments: list[AttachmentPublic]
+    required_materials: list[str]
+    events: list[EventPublic]
+
+
+class FaceSessionStarted(BaseModel):
+    session_id: int
+    token: str
+    url: str
+    remaining_today: int
+
+
+class FaceSessionStatus(BaseModel):
+    session_id: int
+    status: Literal["pending", "passed", "failed"]
+    remaining_today: int
+
+
+class FaceResultRequest(BaseModel):
+    passed: bool
+
+
+class FaceResult(BaseModel):
+    status: Literal["passed", "failed"]
+    application_status: str
+    notice: str | None = None
+
+
+class MessageOut(BaseModel):
+    id: int
+    title: str
+    body: str
+    created_at: UtcTime
+    read: bool
+    application_id: int | None = None
+
+
+class QrOut(BaseModel):
+    token: str
+    url: str
+
+
+# --- Institute ---
+
+
+class InstituteConfig(BaseModel):
+    current_year: int = Field(ge=2000, le=2100)
+    window_start: date
+    deadline: date
+    notice_start: str = ""
+    notice_success: str = ""
+    materials_working: list[str] = Field(default_factory=list, max_length=20)
+    materials_retired: list[str] = Field(default_factory=list, max_length=20)
+    min_training_hours: float = Field(default=40, ge=0, le=1000)
+
+
+class ReasonBody(BaseModel):
+    reason: str = ""
+    version: int | None = None
+
+
+class DecisionBody(BaseModel):
+    decision: Literal["approve", "defer", "fail", "return"]
+    reason: str | None = None
+    version: int | None = None

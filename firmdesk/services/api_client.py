@@ -1,0 +1,431 @@
+"""`CmisClient`: the firm's side of the CMIS API over httpx, blocking (the UI calls it from its worker pool).
+
+Connection failures (nothing reached the server) are retried with exponential backoff; an answer,
+even 5xx, is never retried. Error answers `{"detail", "code"}` become the exceptions of `errors.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+from firmdesk.domain.errors import InvalidInput
+from firmdesk.domain.limits import MAX_BATCH_FILES, SOCIAL_SECURITY_MATERIAL
+from firmdesk.domain.transitions import require_reason
+from firmdesk.services.errors import (
+    AccountLocked,
+    BadCredentials,
+    NotCmisServer,
+    Refused,
+    ServerFailed,
+    ServerUnreachable,
+    SessionExpired,
+    UploadCancelled,
+)
+from firmdesk.services.models import (
+    ApplicationDetail,
+    BatchDetail,
+    BatchRow,
+    ChangeSet,
+    CpaRow,
+    FirmInfo,
+    FirmSummary,
+    LoginResult,
+    Page,
+    ReadinessFlag,
+    TrailEvent,
+    parse_time,
+)
+from firmdesk.services.uploads import Cancelled, MultipartBody, PlannedFile, Progress, check_batch_files, is_cancelled
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+HEALTH_PATH = "/healthz"
+#: Failures where the request surely did not reach the server: safe to repeat, even a POST.
+RETRYABLE = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+_FALLBACK_MESSAGES = {
+    403: "没有权限执行此操作",
+    404: "记录不存在或无权查看",
+    409: "该记录的状态已变化，请刷新后重试",
+    413: "上传的文件过大",
+    422: "提交的内容不正确",
+    429: "请求过于频繁，请稍后再试",
+}
+_FALLBACK_CODES = {
+    403: "forbidden",
+    404: "not_found",
+    409: "transition_refused",
+    413: "limit_exceeded",
+    422: "invalid_input",
+    429: "rate_limited",
+}
+
+
+def normalize_server_url(url: str) -> str:
+    """The server's root URL as typed by a user: scheme added if missing, no trailing `/` or `/api/v1`."""
+    url = url.strip()
+    if "://" not in url:
+        url = f"http://{url}"
+    url = url.rstrip("/")
+    if url.endswith(API_PREFIX):
+        url = url[: -len(API_PREFIX)]
+    return url
+
+
+def new_idempotency_key() -> str:
+    """A key for one logical change; reuse it when the user repeats the same change after a failure."""
+    return str(uuid.uuid4())
+
+
+class CmisClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        timeout: float = 10,
+        transport: httpx.BaseTransport | None = None,
+        retries: int = 2,
+        backoff: float = 0.25,
+    ) -> None:
+        self.base_url = normalize_server_url(base_url)
+        self.token = token
+        self.retries = retries
+        self.backoff = backoff
+        self._http = httpx.Client(
+            base_url=self.base_url + API_PREFIX,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            transport=transport,
+            follow_redirects=False,
+            headers={"User-Agent": "FirmDesk/0.1", "Accept": "application/json"},
+        )
+        # Uploads may take long on a slow line: only the wait for each step is bounded.
+        self._upload_timeout = httpx.Timeout(max(timeout, 60.0), connect=min(timeout, 5.0))
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        body: MultipartBody | None = None,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> httpx.Response:
+        """Send a request, repeating it only while the connection cannot be made."""
+        all_headers = dict(headers or {})
+        if self.token:
+            all_headers["Authorization"] = f"Bearer {self.token}"
+        attempt = 0
+        while True:
+            if is_cancelled(cancelled):
+                raise UploadCancelled()
+            extra: dict[str, Any] = {}
+            if body is not None:
+                all_headers["Content-Type"] = body.content_type
+                all_headers["Content-Length"] = str(body.length)
+                extra = {"content": body.chunks(progress, cancelled), "timeout": self._upload_timeout}
+            request = self._http.build_request(
+                method, url, params=_clean(params), json=json, headers=all_headers, **extra
+            )
+            try:
+                return self._http.send(request)
+            except RETRYABLE as e:
+                if attempt >= self.retries:
+                    log.warning("%s %s: no connection after %d attempts (%s)", method, url, attempt + 1, e)
+                    raise ServerUnreachable(self.base_url) from e
+                delay = self.backoff * 2**attempt
+                log.info("%s %s: no connection (%s), retrying in %.2f s", method, url, e, delay)
+                time.sleep(delay)
+                attempt += 1
+            except httpx.TimeoutException as e:
+                raise ServerUnreachable(self.base_url, f"服务器 {self.base_url} 响应超时，请稍后再试") from e
+            except httpx.TransportError as e:
+                raise ServerUnreachable(self.base_url, f"与服务器 {self.base_url} 的连接中断，请检查网络后重试") from e
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send, raise the service error of an error answer, return the JSON body (None for 204)."""
+        response = self._send(method, path, **kwargs)
+        _raise_for_error(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise ServerFailed(response.status_code, "服务器返回了无法识别的内容") from None
+
+    # -- connection and auth --------------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        """The server's `/healthz`; `NotCmisServer` when what answers is not a CMIS server."""
+        response = self._send("GET", self.base_url + HEALTH_PATH)
+        try:
+            data = response.json()
+        except ValueError:
+            raise NotCmisServer(self.base_url) from None
+        if response.status_code != 200 or not isinstance(data, dict) or data.get("service") != "cmis":
+            raise NotCmisServer(self.base_url)
+        return data
+
+    def login(self, user_type: str, member_no: str, password: str) -> LoginResult:
+        """Log in; on success the client keeps the token for the following calls."""
+        response = self._send(
+            "POST", "/auth/login", json={"user_type": user_type, "member_no": member_no, "password": password}
+        )
+        if response.status_code == 401:
+            raise BadCredentials()
+        _raise_for_error(response)
+        result = LoginResult.from_json(response.json())
+        self.token = result.token
+        log.info("logged in to %s as %s %s", self.base_url, user_type, member_no)
+        return result
+
+    def logout(self) -> None:
+        """Revoke the token on the server (an already expired token is fine) and drop it."""
+        try:
+            if self.token:
+                self._call("POST", "/auth/logout")
+        except SessionExpired:
+            pass
+        finally:
+            self.token = None
+
+    def me(self) -> dict[str, Any]:
+        return self._call("GET", "/auth/me")
+
+    # -- firm -----------------------------------------------------------------------------------
+
+    def firm(self) -> FirmInfo:
+        return FirmInfo.from_json(self._call("GET", "/firm"))
+
+    def summary(self, year: int) -> FirmSummary:
+        return FirmSummary.from_json(self._call("GET", "/firm/summary", params={"year": year}))
+
+    def cpas(
+        self,
+        year: int,
+        tab: str | None = None,
+        status: str | None = None,
+        q: str | None = None,
+        page: int = 1,
+        page_size: int = 10000,
+        sort: str | None = None,
+    ) -> Page[CpaRow]:
+        params = {
+            "year": year,
+            "tab": tab,
+            "status": status,
+            "q": q,
+            "page": page,
+            "page_size": page_size,
+            "sort": sort,
+        }
+        return Page.from_json(self._call("GET", "/firm/cpas", params=params), CpaRow.from_json)
+
+    def application(self, application_id: int) -> ApplicationDetail:
+        return ApplicationDetail.from_json(self._call("GET", f"/firm/applications/{application_id}"))
+
+    def trail(self, application_id: int) -> list[TrailEvent]:
+        return [TrailEvent.from_json(e) for e in self._call("GET", f"/firm/applications/{application_id}/trail")]
+
+    def readiness(self, ids: Iterable[int]) -> dict[int, list[ReadinessFlag]]:
+        """Readiness flags by application id (red: must fix, yellow: may submit)."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        data = self._call("POST", "/firm/readiness", json={"application_ids": ids})
+        return {
+            r["application_id"]: [ReadinessFlag.from_json(f) for f in r.get("flags") or ()]
+            for r in data.get("results") or ()
+        }
+
+    def attachment_content(self, attachment_id: int) -> bytes:
+        response = self._send("GET", f"/firm/attachments/{attachment_id}/content")
+        _raise_for_error(response)
+        return response.content
+
+    def return_applications(
+        self, items: Sequence[tuple[int, int | None]], reason: str, idempotency_key: str | None = None
+    ) -> list[CpaRow]:
+        """退回: all of `items` (application id, version or None) go back to their CPAs, or none does."""
+        if not items:
+            raise Refused("请至少选择一名注册会计师", 422, "invalid_input")
+        try:
+            reason = require_reason(reason)
+        except InvalidInput as e:
+            raise Refused(e.message, 422, "invalid_input") from None
+        body = {
+            "items": [_with_version({"application_id": app_id}, version) for app_id, version in items],
+            "reason": reason,
+        }
+        data = self._call("POST", "/firm/returns", json=body, headers=_idempotency(idempotency_key))
+        return [CpaRow.from_json(r) for r in data["returned"]]
+
+    def submit_batch(
+        self,
+        year: int,
+        application_ids: Sequence[int],
+        files: Sequence[tuple[str, Path]],
+        idempotency_key: str | None = None,
+        progress: Progress | None = None,
+        *,
+        cancelled: Cancelled | None = None,
+    ) -> BatchDetail:
+        """申请: a numbered batch of the applications with the firm's materials `(material, path)`.
+
+        Every file is checked before anything is sent (`AttachmentRejected` names the file). One
+        idempotency key covers the whole logical submit, retries included; pass the same key when the
+        user repeats a submit whose outcome is unknown, so that the server makes one batch only.
+        """
+        if not application_ids:
+            raise Refused("请至少选择一名注册会计师", 422, "invalid_input")
+        planned = check_batch_files(files)
+        fields = [("year", str(year)), *(("application_ids", str(i)) for i in application_ids)]
+        body = _upload_body(fields, planned)
+        data = self._call(
+            "POST",
+            "/firm/batches",
+            body=body,
+            headers=_idempotency(idempotency_key),
+            progress=progress,
+            cancelled=cancelled,
+        )
+        return BatchDetail.from_json(data)
+
+    def batches(
+        self, year: int, states: Sequence[str] | None = None, page: int = 1, page_size: int = 10000
+    ) -> Page[BatchRow]:
+        params = {"year": year, "state": ",".join(states) if states else None, "page": page, "page_size": page_size}
+        return Page.from_json(self._call("GET", "/firm/batches", params=params), BatchRow.from_json)
+
+    def batch(self, batch_id: int) -> BatchDetail:
+        return BatchDetail.from_json(self._call("GET", f"/firm/batches/{batch_id}"))
+
+    def withdraw(self, batch_id: int, version: int | None = None) -> BatchDetail:
+        """撤回: the batch's applications go back to pending review; refused once the institute started."""
+        data = self._call(
+            "POST",
+            f"/firm/batches/{batch_id}/withdraw",
+            json=_with_version({}, version),
+            headers=_idempotency(None),
+        )
+        return BatchDetail.from_json(data)
+
+    def resubmit(
+        self,
+        batch_id: int,
+        keep_ids: Sequence[int],
+        files: Sequence[tuple[str, Path]],
+        progress: Progress | None = None,
+        *,
+        cancelled: Cancelled | None = None,
+        idempotency_key: str | None = None,
+    ) -> BatchDetail:
+        """再次申请-修改附件: keep some of the returned batch's attachments, add new files, resubmit."""
+        kept_materials = [""] * len(keep_ids)  # what they are matters only for the required material
+        new_materials = {material.strip() for material, _ in files}
+        if keep_ids and len(keep_ids) + len(files) <= MAX_BATCH_FILES and SOCIAL_SECURITY_MATERIAL not in new_materials:
+            # Only the server knows what the kept attachments are: ask, for a message before uploading.
+            by_id = {a.id: a.material for a in self.batch(batch_id).attachments}
+            kept_materials = [by_id.get(i, "") for i in keep_ids]
+        planned = check_batch_files(files, kept_materials=kept_materials)
+        fields = [("keep_attachment_ids", str(i)) for i in keep_ids]
+        body = _upload_body(fields, planned)
+        data = self._call(
+            "POST",
+            f"/firm/batches/{batch_id}/resubmit",
+            body=body,
+            headers=_idempotency(idempotency_key),
+            progress=progress,
+            cancelled=cancelled,
+        )
+        return BatchDetail.from_json(data)
+
+    def changes(self, year: int, since: int = 0) -> ChangeSet:
+        return ChangeSet.from_json(self._call("GET", "/firm/changes", params={"year": year, "since": since}))
+
+
+def _upload_body(fields: list[tuple[str, str]], planned: list[PlannedFile]) -> MultipartBody:
+    fields = fields + [("materials", p.material) for p in planned]
+    return MultipartBody(fields, [("files", p) for p in planned])
+
+
+def _clean(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return {k: v for k, v in params.items() if v is not None} if params else None
+
+
+def _with_version(body: dict[str, Any], version: int | None) -> dict[str, Any]:
+    if version is not None:
+        body["version"] = version
+    return body
+
+
+def _idempotency(key: str | None) -> dict[str, str]:
+    return {"Idempotency-Key": key or new_idempotency_key()}
+
+
+def _raise_for_error(response: httpx.Response) -> None:
+    """The service error of an error answer (4xx/5xx); nothing for a success."""
+    status = response.status_code
+    if status < 400:
+        if 300 <= status < 400:
+            raise ServerFailed(status, "服务器地址发生了跳转，请检查服务器地址")
+        return
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        body = {}
+    code = body.get("code") if isinstance(body.get("code"), str) else None
+    detail = _detail_text(body.get("detail"))
+    if status == 401:
+        if code == "bad_credentials":
+            raise BadCredentials()
+        raise SessionExpired()
+    if status == 429 and code == "locked":
+        until = parse_time(body.get("locked_until"))
+        if until is not None:
+            raise AccountLocked(until)
+    if status >= 500:
+        raise ServerFailed(status)
+    extra = {k: v for k, v in body.items() if k not in ("detail", "code")}
+    raise Refused(
+        detail or _FALLBACK_MESSAGES.get(status, f"请求被服务器拒绝（HTTP {status}）"),
+        status,
+        code or _FALLBACK_CODES.get(status, "refused"),
+        extra,
+    )
+
+
+def _detail_text(detail: Any) -> str | None:
+    """A Chinese message from `detail`: the server's text, or a summary of a validation error list."""
+    if isinstance(detail, str) and detail.strip():
+        return detail
+    if isinstance(detail, list) and detail:
+        first = detail[0]
+        msg = first.get("msg") if isinstance(first, dict) else None
+        return f"提交的内容不正确：{msg}" if msg else "提交的内容不正确"
+    return None

@@ -1,0 +1,71 @@
+"""Progress and cancellation for long work (bulk QR, Excel): the state a plain `run(args, state)` reports to.
+
+The shape follows Orange's `concurrent.py`: the work is a plain function that calls
+`state.set_progress(done, total)` and polls `state.is_cancelled()`; it knows nothing of Qt. The UI passes
+an object that forwards progress to a signal; tests and benchmarks pass `TaskState` or `NO_STATE`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from firmdesk.services.errors import ServiceError
+
+
+class ProgressState(Protocol):
+    """What a long task needs from its caller."""
+
+    def set_progress(self, done: int, total: int) -> None: ...
+
+    def is_cancelled(self) -> bool: ...
+
+
+class TaskCancelled(ServiceError):
+    """The user cancelled; the task left nothing half-written behind."""
+
+    def __init__(self, message: str = "已取消，未生成不完整的文件") -> None:
+        super().__init__(message)
+
+
+class TaskState:
+    """A thread-safe `ProgressState`: `cancel()` from any thread; `on_progress` is called on the worker."""
+
+    def __init__(self, on_progress: Callable[[int, int], None] | None = None) -> None:
+        self._cancel = threading.Event()
+        self._lock = threading.Lock()
+        self._on_progress = on_progress
+        self.done = 0
+        self.total = 0
+
+    def set_progress(self, done: int, total: int) -> None:
+        with self._lock:
+            self.done, self.total = done, total
+        if self._on_progress is not None:
+            self._on_progress(done, total)
+
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+
+class _NoState:
+    """For callers that neither watch progress nor cancel."""
+
+    def set_progress(self, done: int, total: int) -> None:
+        pass
+
+    def is_cancelled(self) -> bool:
+        return False
+
+
+NO_STATE: ProgressState = _NoState()
+
+
+def check_cancelled(state: ProgressState) -> None:
+    """Raises `TaskCancelled` if the caller asked to stop."""
+    if state.is_cancelled():
+        raise TaskCancelled()

@@ -1,0 +1,1 @@
+"""FirmDesk's Qt user interface: windows, dialogs, table models and the task runner (no HTTP, no SQL)."""

@@ -1,0 +1,87 @@
+"""`firmdesk demo`: the bundled reference server, started in-process on a free loopback port with demo data.
+
+This is the only client module that touches the server package, and it imports it lazily inside the
+starter thread, so that importing the server overlaps with importing Qt and building the windows.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DEMO_FIRM = "50010028"
+DEMO_PASSWORD = "demo1234"
+
+
+@dataclass
+class DemoServer:
+    base_url: str
+    data_dir: Path
+    thread: Any  # firmdesk.server.runner.ServerThread
+    seeded_now: bool
+
+    def stop(self) -> None:
+        self.thread.stop()
+
+
+class DemoServerStarter(threading.Thread):
+    """Starts the server on a background thread; `wait()` blocks (on a worker) until it answers or failed."""
+
+    def __init__(self, data_dir: Path, *, reset: bool = False, fast_hashes: bool = False) -> None:
+        super().__init__(name="demo-server-starter", daemon=True)
+        self.data_dir = data_dir
+        self.reset = reset
+        self.fast_hashes = fast_hashes
+        self.server: DemoServer | None = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.server = start_demo_server(self.data_dir, reset=self.reset, fast_hashes=self.fast_hashes)
+        except BaseException as exc:
+            log.exception("the demo server did not start")
+            self.error = exc
+
+    def wait(self) -> DemoServer:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        assert self.server is not None
+        return self.server
+
+
+def start_demo_server(data_dir: Path, *, reset: bool = False, fast_hashes: bool = False) -> DemoServer:
+    """Server data in `data_dir` (created and seeded on first use, kept after; `reset` starts it over);
+    the institute's auto-review is on so that submitted batches get decided while the demo runs."""
+    from firmdesk.server.config import Settings, fast_test_settings
+    from firmdesk.server.runner import ServerThread
+
+    if reset and data_dir.exists():
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if fast_hashes:
+        settings = fast_test_settings(data_dir, auto_review=True)
+    else:
+        settings = Settings(data_dir=data_dir, auto_review=True)
+    seeded_now = _seed_if_empty(settings)
+    thread = ServerThread(settings, host="127.0.0.1", port=0)
+    thread.start()  # blocks until the server answers /healthz
+    log.info("demo server at %s (data in %s)", thread.base_url, data_dir)
+    return DemoServer(thread.base_url, data_dir, thread, seeded_now)
+
+
+def _seed_if_empty(settings: Any) -> bool:
+    """Migrate and seed a new database; an existing demo database is kept as it is (False)."""
+    from firmdesk.server.demo_data import seed_demo
+
+    try:
+        seed_demo(settings)
+    except ValueError:  # the demo institute exists already: the data of earlier runs stays
+        return False
+    return True

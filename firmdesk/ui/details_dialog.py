@@ -1,0 +1,222 @@
+"""Read-only details of a CPA's application or of a batch: info, attachments, approval trail."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from firmdesk.services.api_client import CmisClient
+from firmdesk.services.models import ApplicationDetail, Attachment, BatchDetail, BatchRow, CpaRow, TrailEvent
+from firmdesk.ui.error_text import error_text
+from firmdesk.ui.formatting import date_text, datetime_text, hours_text, retired_text
+from firmdesk.ui.tasks import TaskRunner
+
+
+def _size_text(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(size, 1) / 1024:.0f} KB"
+
+
+def _table(parent: QWidget, name: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> QTableWidget:
+    table = QTableWidget(len(rows), len(headers), parent)
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(list(headers))
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setAlternatingRowColors(True)
+    table.setShowGrid(False)
+    table.setWordWrap(False)
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            item.setToolTip(value if len(value) > 16 else "")
+            table.setItem(r, c, item)
+    table.resizeColumnsToContents()
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    return table
+
+
+def attachments_table(parent: QWidget, attachments: Sequence[Attachment]) -> QTableWidget:
+    rows = [
+        [a.material, a.original_name, a.file_type.upper(), _size_text(a.size), datetime_text(a.uploaded_at)]
+        for a in attachments
+    ]
+    return _table(parent, "attachments_table", ["材料", "文件名", "类型", "大小", "上传时间"], rows)
+
+
+def trail_table(parent: QWidget, events: Sequence[TrailEvent]) -> QTableWidget:
+    rows = [
+        [
+            datetime_text(e.at),
+            e.actor_role_label,
+            e.actor_name or e.actor_id or "",
+            e.action_label,
+            e.to_label or "",
+            e.reason or "",
+        ]
+        for e in events
+    ]
+    return _table(parent, "trail_table", ["时间", "角色", "操作人", "操作", "状态", "原因"], rows)
+
+
+class _DetailsDialog(QDialog):
+    loaded = Signal()
+    load_failed = Signal(str)
+
+    def __init__(self, title: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.resize(760, 560)
+        self.title_label = QLabel(title, self)
+        self.title_label.setProperty("role", "title")
+        self.status_label = QLabel("正在加载…", self)
+        self.status_label.setObjectName("details_status")
+        self.status_label.setProperty("role", "muted")
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("details_tabs")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title_label)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(buttons)
+
+    def _failed(self, exc: BaseException) -> None:
+        message = error_text(exc)
+        self.status_label.setText(f"加载失败：{message}")
+        self.status_label.setProperty("role", "error")
+        self.status_label.style().polish(self.status_label)
+        self.load_failed.emit(message)
+
+
+def _form(parent: QWidget, pairs: Sequence[tuple[str, str]], columns: int = 2) -> QWidget:
+    widget = QWidget(parent)
+    grid = QGridLayout(widget)
+    grid.setHorizontalSpacing(16)
+    grid.setVerticalSpacing(8)
+    for i, (label, value) in enumerate(pairs):
+        row, col = divmod(i, columns)
+        caption = QLabel(label, widget)
+        caption.setProperty("role", "caption")
+        text = QLabel(value or "—", widget)
+        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        grid.addWidget(caption, row, col * 2)
+        grid.addWidget(text, row, col * 2 + 1)
+    grid.setRowStretch(grid.rowCount(), 1)
+    return widget
+
+
+class CpaDetailsDialog(_DetailsDialog):
+    """The CPA's application for the year: personal info, inspection info, attachments, approval trail."""
+
+    def __init__(self, row: CpaRow, client: CmisClient, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(f"{row.name}（{row.cert_no}）{row.year} 年度年检", parent)
+        self.setObjectName("cpa_details_dialog")
+        self.row = row
+        if row.application_id is None:
+            self.status_label.setText("该注师本年度尚未申请年检")
+            self.tabs.addTab(_form(self, self._row_pairs(row)), "年检信息")
+            return
+        application_id = row.application_id
+
+        def fetch() -> tuple[ApplicationDetail, list[TrailEvent]]:
+            return client.application(application_id), client.trail(application_id)
+
+        runner.run(fetch, self._show, self._failed)
+
+    @staticmethod
+    def _row_pairs(row: CpaRow) -> list[tuple[str, str]]:
+        return [
+            ("证书编号", row.cert_no),
+            ("审批状态", row.status_label),
+            ("年检年度", str(row.year)),
+            ("在职状态", retired_text(row.retired)),
+            ("培训学时", hours_text(row.training_hours)),
+            ("年检批次编号", row.batch_number or ""),
+            ("提交时间", datetime_text(row.submitted_at)),
+            ("审批时间", datetime_text(row.decided_at)),
+            ("原因", row.reason or ""),
+        ]
+
+    def _show(self, result: tuple[ApplicationDetail, list[TrailEvent]]) -> None:
+        detail, events = result
+        p = detail.profile
+        personal = [
+            ("姓名", p.name),
+            ("民族", p.ethnicity or ""),
+            ("性别", p.gender or ""),
+            ("出生日期", date_text(p.birth_date)),
+            ("有效证件名称", p.id_type or ""),
+            ("有效证件号码", p.id_number or ""),
+            ("籍贯", p.native_place or ""),
+            ("所在地区", p.region or ""),
+            ("户口所在地", p.hukou or ""),
+            ("政治面貌", p.political_status or ""),
+        ]
+        self.tabs.addTab(_form(self, personal), "个人信息")
+        self.tabs.addTab(_form(self, self._row_pairs(detail.row)), "年检信息")
+        self.tabs.addTab(attachments_table(self, detail.attachments), f"附件 ({len(detail.attachments)})")
+        self.tabs.addTab(trail_table(self, events), "审批流程")
+        self.status_label.setText(f"审批状态：{detail.row.status_label}")
+        self.loaded.emit()
+
+
+class BatchDetailsDialog(_DetailsDialog):
+    """查看 a batch: its CPAs, its materials and its events."""
+
+    def __init__(self, batch: BatchRow, client: CmisClient, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(f"年检批次 {batch.number}", parent)
+        self.setObjectName("batch_details_dialog")
+        self.batch = batch
+        batch_id = batch.id
+        runner.run(lambda: client.batch(batch_id), self._show, self._failed)
+
+    def _show(self, detail: BatchDetail) -> None:
+        b = detail.batch
+        info = QWidget(self)
+        form = QFormLayout(info)
+        for label, value in [
+            ("年检批次编号", b.number),
+            ("事务所名称", b.firm_name),
+            ("年检年度", str(b.year)),
+            ("申请时间", datetime_text(b.submitted_at)),
+            ("处理状态", b.state_label),
+            ("人数", str(b.cpa_count)),
+            ("退回原因", b.return_reason or ""),
+        ]:
+            text = QLabel(value or "—", info)
+            text.setWordWrap(True)
+            form.addRow(label, text)
+        self.tabs.addTab(info, "批次信息")
+        cpa_rows = [
+            [r.cert_no, r.name, r.status_label, retired_text(r.retired), hours_text(r.training_hours), r.reason or ""]
+            for r in detail.applications
+        ]
+        self.tabs.addTab(
+            _table(
+                self, "batch_cpas_table", ["证书编号", "姓名", "审批状态", "在职状态", "培训学时", "原因"], cpa_rows
+            ),
+            f"注册会计师 ({len(detail.applications)})",
+        )
+        self.tabs.addTab(attachments_table(self, detail.attachments), f"材料 ({len(detail.attachments)})")
+        self.tabs.addTab(trail_table(self, detail.events), "审批流程")
+        self.status_label.setText(f"处理状态：{b.state_label}")
+        self.loaded.emit()

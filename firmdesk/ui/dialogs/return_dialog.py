@@ -1,0 +1,363 @@
+"""退回: send one or several applications back to their CPAs with a reason (required, ≤500 chars).
+
+The 常用退回原因 list beside the text can be inserted, added to, edited and deleted; it is kept between runs.
+A refused request leaves the dialog open with the reason as typed and the server's message shown inline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QTextCursor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialogButtonBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from firmdesk.domain.limits import REASON_MAX_CHARS
+from firmdesk.services.api_client import CmisClient, new_idempotency_key
+from firmdesk.services.common_reasons import CommonReasons, clean_reason
+from firmdesk.services.errors import Refused, ServiceError
+from firmdesk.services.models import CpaRow
+from firmdesk.ui.dialogs.base import Runner, ServiceDialog
+from firmdesk.ui.error_text import error_text
+from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
+
+NEW_REASON_PLACEHOLDER = "新的常用原因"
+
+
+class ReasonEdit(QPlainTextEdit):
+    """The reason: line breaks kept, input beyond 500 characters refused (pasting is cut, and said so)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reasonEdit")
+        self.setPlaceholderText("请填写退回原因（必填），注册会计师将收到此原因")
+        self.setTabChangesFocus(True)
+        self.truncated = False
+        self.textChanged.connect(self._enforce_limit)
+
+    def reason(self) -> str:
+        return clean_reason(self.toPlainText())
+
+    def _enforce_limit(self) -> None:
+        text = self.toPlainText()
+        if len(text) <= REASON_MAX_CHARS:
+            return
+        cursor = self.textCursor()
+        position = min(cursor.position(), REASON_MAX_CHARS)
+        self.blockSignals(True)
+        self.setPlainText(text[:REASON_MAX_CHARS])
+        self.blockSignals(False)
+        cursor = self.textCursor()
+        cursor.setPosition(position)
+        self.setTextCursor(cursor)
+        self.truncated = True
+        self.textChanged.emit()
+
+    def insert_reason(self, text: str) -> None:
+        """Inserts at the cursor, on its own line when the box already has text."""
+        cursor = self.textCursor()
+        before = self.toPlainText()[: cursor.position()]
+        prefix = "\n" if before and not before.endswith("\n") else ""
+        cursor.insertText(prefix + text)
+        self.setTextCursor(cursor)
+        self.setFocus()
+
+
+class ReturnDialog(ServiceDialog):
+    """`returned(list[CpaRow])` after the server returned every listed application; then the dialog closes."""
+
+    returned = Signal(list)
+    refused = Signal(str)
+
+    def __init__(
+        self,
+        client: CmisClient,
+        runner: Runner,
+        reasons: CommonReasons,
+        rows: Sequence[CpaRow],
+        *,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(runner, parent)
+        self.setObjectName("returnDialog")
+        self.setWindowTitle("退回年检申请")
+        self.resize(860, 560)
+        self._client = client
+        self._reasons = reasons
+        self._rows = [r for r in rows if r.application_id is not None]
+        self._key: tuple[tuple[tuple[int, int | None], ...], str] | None = None
+        self._idempotency_key = ""
+
+        # Who is returned.
+        who = QGroupBox(self)
+        who.setObjectName("returnWhoBox")
+        who_layout = QVBoxLayout(who)
+        self.rows_list = QListWidget(who)
+        self.rows_list.setObjectName("returnRowsList")
+        self.rows_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.rows_list.setMaximumHeight(120)
+        who_layout.addWidget(self.rows_list)
+        row_buttons = QHBoxLayout()
+        self.remove_row_button = QPushButton("从列表中移除所选", who)
+        self.remove_row_button.setObjectName("removeReturnRowButton")
+        self.remove_row_button.clicked.connect(self._remove_selected_rows)
+        row_buttons.addStretch(1)
+        row_buttons.addWidget(self.remove_row_button)
+        who_layout.addLayout(row_buttons)
+
+        # The reason.
+        reason_box = QWidget(self)
+        reason_layout = QVBoxLayout(reason_box)
+        reason_layout.setContentsMargins(0, 0, 0, 0)
+        label = QLabel("<span style='color:#d63a3a'>*</span> 退回原因", reason_box)
+        reason_layout.addWidget(label)
+        self.reason_edit = ReasonEdit(reason_box)
+        label.setBuddy(self.reason_edit)
+        reason_layout.addWidget(self.reason_edit, 1)
+        counter_row = QHBoxLayout()
+        self.save_common_button = QPushButton("存为常用原因", reason_box)
+        self.save_common_button.setObjectName("saveAsCommonButton")
+        self.save_common_button.clicked.connect(self._save_current_as_common)
+        counter_row.addWidget(self.save_common_button)
+        counter_row.addStretch(1)
+        self.counter_label = QLabel(reason_box)
+        self.counter_label.setObjectName("reasonCounter")
+        counter_row.addWidget(self.counter_label)
+        reason_layout.addLayout(counter_row)
+
+        # 常用退回原因.
+        common_box = QGroupBox("常用退回原因（双击插入）", self)
+        common_box.setObjectName("commonReasonsBox")
+        common_layout = QVBoxLayout(common_box)
+        self.common_list = QListWidget(common_box)
+        self.common_list.setObjectName("commonReasonsList")
+        self.common_list.setWordWrap(True)
+        self.common_list.setEditTriggers(
+            QAbstractItemView.EditTrigger.EditKeyPressed | QAbstractItemView.EditTrigger.SelectedClicked
+        )
+        self.common_list.itemDoubleClicked.connect(lambda item: self.insert_common(self.common_list.row(item)))
+        self.common_list.itemChanged.connect(self._common_item_edited)
+        self.common_list.currentRowChanged.connect(lambda _r: self._update_buttons())
+        # A new entry left unchanged (Esc, or the placeholder kept) is not saved: drop it from the list.
+        self.common_list.itemDelegate().closeEditor.connect(lambda *_: self._drop_unsaved_new())
+        common_layout.addWidget(self.common_list, 1)
+        common_buttons = QHBoxLayout()
+
+        def button(name: str, text: str, slot: object) -> QPushButton:
+            b = QPushButton(text, common_box)
+            b.setObjectName(name)
+            b.clicked.connect(slot)
+            common_buttons.addWidget(b)
+            return b
+
+        self.insert_button = button(
+            "insertCommonButton", "插入", lambda: self.insert_common(self.common_list.currentRow())
+        )
+        self.add_common_button = button("addCommonButton", "新增", self.add_common)
+        self.edit_common_button = button("editCommonButton", "编辑", self._edit_current_common)
+        self.delete_common_button = button("deleteCommonButton", "删除", self.delete_common)
+        common_layout.addLayout(common_buttons)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(reason_box)
+        splitter.addWidget(common_box)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([500, 340])
+
+        self.banner = MessageBanner("returnMessage", self)
+        self.buttons = QDialogButtonBox(self)
+        self.ok_button = self.buttons.addButton("确认退回", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok_button.setObjectName("confirmReturnButton")
+        self.ok_button.setStyleSheet("QPushButton:enabled { color:#ffffff; background:#d9480f; padding:4px 14px; }")
+        cancel = self.buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
+        cancel.setObjectName("cancelReturnButton")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.submit)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(who)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.buttons)
+
+        self.reason_edit.textChanged.connect(self._update_buttons)
+        self.busy_changed.connect(lambda _b: self._update_buttons())
+        self._fill_rows()
+        self._fill_common()
+        self._update_buttons()
+        self.reason_edit.setFocus()
+
+    # -- rows -------------------------------------------------------------------------------------
+
+    @property
+    def rows(self) -> list[CpaRow]:
+        return list(self._rows)
+
+    def _fill_rows(self) -> None:
+        self.rows_list.clear()
+        for row in self._rows:
+            item = QListWidgetItem(f"{row.name}　{row.cert_no}　{row.status_label}")
+            item.setData(Qt.ItemDataRole.UserRole, row.application_id)
+            self.rows_list.addItem(item)
+        box = self.rows_list.parentWidget()
+        assert isinstance(box, QGroupBox)
+        box.setTitle(f"退回以下 {len(self._rows)} 名注册会计师的年检申请")
+        self.remove_row_button.setVisible(len(self._rows) > 1)
+
+    def _remove_selected_rows(self) -> None:
+        chosen = {self.rows_list.row(i) for i in self.rows_list.selectedItems()}
+        if not chosen or len(chosen) >= len(self._rows):
+            return
+        self._rows = [r for i, r in enumerate(self._rows) if i not in chosen]
+        self._fill_rows()
+        self._update_buttons()
+
+    # -- 常用退回原因 -----------------------------------------------------------------------------
+
+    def _fill_common(self, select: int | None = None) -> None:
+        self.common_list.blockSignals(True)
+        self.common_list.clear()
+        for text in self._reasons.all():
+            item = QListWidgetItem(text)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+            item.setToolTip(text)
+            self.common_list.addItem(item)
+        self.common_list.blockSignals(False)
+        if select is not None and 0 <= select < self.common_list.count():
+            self.common_list.setCurrentRow(select)
+        self._update_buttons()
+
+    def insert_common(self, index: int) -> None:
+        reasons = self._reasons.all()
+        if 0 <= index < len(reasons):
+            self.reason_edit.insert_reason(reasons[index])
+
+    def add_common(self) -> None:
+        """A new entry, open for typing; saved when the editor closes (an unchanged placeholder is dropped)."""
+        item = QListWidgetItem(NEW_REASON_PLACEHOLDER)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+        item.setData(Qt.ItemDataRole.UserRole, "new")
+        self.common_list.blockSignals(True)
+        self.common_list.addItem(item)
+        self.common_list.blockSignals(False)
+        self.common_list.setCurrentItem(item)
+        self.common_list.editItem(item)
+
+    def add_common_text(self, text: str) -> bool:
+        try:
+            index = self._reasons.add(text)
+        except ServiceError as e:
+            self.banner.show_message(e.message, Tone.WARNING)
+            return False
+        self._fill_common(select=index)
+        self.banner.show_message("已加入常用退回原因", Tone.SUCCESS)
+        return True
+
+    def _save_current_as_common(self) -> None:
+        self.add_common_text(self.reason_edit.reason())
+
+    def _edit_current_common(self) -> None:
+        item = self.common_list.currentItem()
+        if item is not None:
+            self.common_list.editItem(item)
+
+    def edit_common(self, index: int, text: str) -> bool:
+        try:
+            self._reasons.replace(index, text)
+        except ServiceError as e:
+            self.banner.show_message(e.message, Tone.WARNING)
+            self._fill_common(select=index)
+            return False
+        self._fill_common(select=index)
+        return True
+
+    def _common_item_edited(self, item: QListWidgetItem) -> None:
+        row = self.common_list.row(item)
+        if item.data(Qt.ItemDataRole.UserRole) == "new":
+            text = item.text()
+            if clean_reason(text) in ("", NEW_REASON_PLACEHOLDER) or not self.add_common_text(text):
+                self._fill_common()
+            return
+        self.edit_common(row, item.text())
+
+    def _drop_unsaved_new(self) -> None:
+        if any(
+            self.common_list.item(i).data(Qt.ItemDataRole.UserRole) == "new" for i in range(self.common_list.count())
+        ):
+            self._fill_common()
+
+    def delete_common(self) -> None:
+        row = self.common_list.currentRow()
+        if 0 <= row < len(self._reasons):
+            self._reasons.remove(row)
+            self._fill_common(select=min(row, len(self._reasons) - 1))
+
+    # -- submitting -------------------------------------------------------------------------------
+
+    def _update_buttons(self) -> None:
+        length = len(self.reason_edit.reason())
+        over = length > REASON_MAX_CHARS
+        self.counter_label.setText(f"{length} / {REASON_MAX_CHARS}")
+        colour = "#c92a2a" if over or self.reason_edit.truncated else ("#e67700" if length > 450 else "#868e96")
+        self.counter_label.setStyleSheet(f"QLabel {{ color:{colour}; }}")
+        if self.reason_edit.truncated:
+            self.counter_label.setText(f"{length} / {REASON_MAX_CHARS}（超出部分未录入）")
+        busy = self.busy
+        self.ok_button.setEnabled(bool(length) and not over and not busy and bool(self._rows))
+        self.ok_button.setText("正在退回…" if busy else f"确认退回（{len(self._rows)} 人）")
+        has_common = 0 <= self.common_list.currentRow() < len(self._reasons)
+        for b in (self.insert_button, self.edit_common_button, self.delete_common_button):
+            b.setEnabled(has_common)
+        self.save_common_button.setEnabled(bool(length))
+        self.reason_edit.setReadOnly(busy)
+
+    def submit(self) -> None:
+        reason = self.reason_edit.reason()
+        if not reason:
+            self.banner.show_message("请填写退回原因", Tone.ERROR)
+            self.reason_edit.setFocus()
+            return
+        if self.busy or not self._rows:
+            return
+        items = tuple((r.application_id, r.version) for r in self._rows if r.application_id is not None)
+        # The same request repeated (after a lost answer) keeps its key, so the server returns once;
+        # a changed one (reason edited, rows removed) is a new request.
+        key = (items, reason)
+        if key != self._key:
+            self._key = key
+            self._idempotency_key = new_idempotency_key()
+        idem = self._idempotency_key
+        client = self._client
+        self.banner.show_message(f"正在退回 {len(items)} 份年检申请…", Tone.INFO)
+        self.start_task(lambda: client.return_applications(list(items), reason, idem), self._done, self._failed)
+        self._update_buttons()
+
+    def _done(self, rows: list[CpaRow]) -> None:
+        self.banner.show_message(f"已退回 {len(rows)} 份年检申请", Tone.SUCCESS)
+        self.returned.emit(rows)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        message = error_text(exc)
+        if isinstance(exc, Refused) and exc.status == 409:
+            message += "\n列表可能已过期：可移除不再待审核的注师后重试，或关闭后刷新列表。"
+        self.banner.show_message(message, Tone.ERROR)
+        self._update_buttons()
+        self.reason_edit.setFocus()
+        self.reason_edit.moveCursor(QTextCursor.MoveOperation.End)
+        self.refused.emit(message)

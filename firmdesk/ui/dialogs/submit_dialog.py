@@ -1,0 +1,350 @@
+"""申请: submit selected applications as a numbered batch to the provincial institute, with the firm's materials.
+
+The CPAs are listed with the server's readiness flags (red: must fix, so the row has to be removed; yellow:
+may submit). The materials need one 社保证明材料 and obey the file rules, checked before uploading. The
+upload shows its progress and can be cancelled; on success the dialog shows the new batch number.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialogButtonBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from firmdesk.domain.readiness import FlagLevel
+from firmdesk.services.api_client import CmisClient, new_idempotency_key
+from firmdesk.services.errors import Refused, UploadCancelled
+from firmdesk.services.models import BatchDetail, CpaRow, ReadinessFlag
+from firmdesk.ui.dialogs.base import Runner, ServiceDialog
+from firmdesk.ui.dialogs.prompts import PickFiles, pick_attachment_files
+from firmdesk.ui.error_text import error_text
+from firmdesk.ui.formatting import hours_text, retired_text
+from firmdesk.ui.widgets.badge import Badge
+from firmdesk.ui.widgets.materials_editor import MaterialsEditor
+from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
+
+COL_NAME, COL_CERT, COL_INFO, COL_FLAGS, COL_REMOVE = range(5)
+
+
+class ProgressRelay(QObject):
+    """Carries `progress(sent, total)` from the uploading worker to the UI thread (a queued signal)."""
+
+    progress = Signal(int, int)
+
+
+def flags_widget(flags: Sequence[ReadinessFlag] | None, parent: QWidget) -> QWidget:
+    """The row's readiness as coloured badges; “检查中…” while unknown, “可提交” when clean."""
+    box = QWidget(parent)
+    layout = QHBoxLayout(box)
+    layout.setContentsMargins(4, 2, 4, 2)
+    layout.setSpacing(4)
+    if flags is None:
+        layout.addWidget(Badge("检查中…", "grey", box))
+    elif not flags:
+        layout.addWidget(Badge("可提交", "ok", box))
+    else:
+        ordered = sorted(flags, key=lambda f: f.level != FlagLevel.RED)
+        for flag in ordered:
+            layout.addWidget(Badge(flag.message, flag.level, box, tooltip=flag.message))
+    layout.addStretch(1)
+    return box
+
+
+def level_of(flags: Sequence[ReadinessFlag] | None) -> str | None:
+    if not flags:
+        return None
+    return FlagLevel.RED if any(f.level == FlagLevel.RED for f in flags) else FlagLevel.YELLOW
+
+
+class SubmitDialog(ServiceDialog):
+    """`submitted(BatchDetail)` once the server made the batch; the dialog then shows its number."""
+
+    submitted = Signal(object)
+    readiness_loaded = Signal()
+    refused = Signal(str)
+
+    def __init__(
+        self,
+        client: CmisClient,
+        runner: Runner,
+        year: int,
+        rows: Sequence[CpaRow],
+        *,
+        institute_name: str = "省注协",
+        pick_files: PickFiles = pick_attachment_files,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(runner, parent)
+        self.setObjectName("submitDialog")
+        self.setWindowTitle(f"申请 - 提交{year}年度年检至{institute_name}")
+        self.resize(980, 720)
+        self._client = client
+        self._year = year
+        self._rows = [r for r in rows if r.application_id is not None]
+        self._flags: dict[int, list[ReadinessFlag]] | None = None
+        self._cancel = threading.Event()
+        self._uploading = False
+        self._request_key: tuple[object, ...] | None = None
+        self._idempotency_key = ""
+        self.result_batch: BatchDetail | None = None
+        self._relay = ProgressRelay(self)
+        self._relay.progress.connect(self._on_progress)
+
+        self.cpa_box = QGroupBox(self)
+        self.cpa_box.setObjectName("submitCpaBox")
+        cpa_layout = QVBoxLayout(self.cpa_box)
+        self.table = QTableWidget(0, 5, self.cpa_box)
+        self.table.setObjectName("submitCpaTable")
+        self.table.setHorizontalHeaderLabels(["姓名", "证书编号", "在职/学时", "申请前检查", ""])
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        for col in (COL_NAME, COL_CERT, COL_INFO, COL_REMOVE):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_FLAGS, QHeaderView.ResizeMode.Stretch)
+        cpa_layout.addWidget(self.table)
+        self.readiness_label = QLabel(self.cpa_box)
+        self.readiness_label.setObjectName("readinessSummary")
+        self.readiness_label.setWordWrap(True)
+        cpa_layout.addWidget(self.readiness_label)
+
+        materials_box = QGroupBox("上传附件（事务所批次材料）", self)
+        materials_layout = QVBoxLayout(materials_box)
+        self.materials = MaterialsEditor(self.task_group(), pick_files=pick_files, parent=materials_box)
+        self.materials.changed.connect(self._update)
+        self.materials.checking_changed.connect(lambda _c: self._update())
+        materials_layout.addWidget(self.materials)
+
+        progress_row = QHBoxLayout()
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("uploadProgress")
+        self.progress.setFormat("上传中 %p%")
+        self.cancel_upload_button = QPushButton("取消上传", self)
+        self.cancel_upload_button.setObjectName("cancelUploadButton")
+        self.cancel_upload_button.clicked.connect(self.cancel_upload)
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_upload_button)
+        self.progress.hide()
+        self.cancel_upload_button.hide()
+
+        self.success_label = QLabel(self)
+        self.success_label.setObjectName("batchNumberLabel")
+        self.success_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.success_label.setStyleSheet(
+            "QLabel { font-size:16px; color:#1e6b30; background:#ecf9ef; border:1px solid #a8dcb4;"
+            " border-radius:6px; padding:12px; }"
+        )
+        self.success_label.hide()
+
+        self.banner = MessageBanner("submitMessage", self)
+        self.buttons = QDialogButtonBox(self)
+        self.submit_button = self.buttons.addButton("提交申请", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.submit_button.setObjectName("submitBatchButton")
+        self.close_button = self.buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
+        self.close_button.setObjectName("closeSubmitButton")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.cpa_box, 2)
+        layout.addWidget(materials_box, 3)
+        layout.addLayout(progress_row)
+        layout.addWidget(self.success_label)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.buttons)
+
+        self._fill_rows()
+        self._load_readiness()
+
+    # -- CPAs and readiness -----------------------------------------------------------------------
+
+    @property
+    def rows(self) -> list[CpaRow]:
+        return list(self._rows)
+
+    def flags_of(self, application_id: int) -> list[ReadinessFlag] | None:
+        return None if self._flags is None else self._flags.get(application_id, [])
+
+    def red_rows(self) -> list[CpaRow]:
+        return [r for r in self._rows if level_of(self.flags_of(r.application_id or 0)) == FlagLevel.RED]
+
+    def _load_readiness(self) -> None:
+        ids = [r.application_id for r in self._rows if r.application_id is not None]
+        client = self._client
+
+        def ok(flags: dict[int, list[ReadinessFlag]]) -> None:
+            self._flags = flags
+            self._fill_rows()
+            self.readiness_loaded.emit()
+
+        def failed(exc: BaseException) -> None:
+            self._flags = {}
+            self._fill_rows()
+            self.banner.show_message(f"申请前检查未完成：{error_text(exc)}（仍可提交，注协会再次检查）", Tone.WARNING)
+            self.readiness_loaded.emit()
+
+        self.start_task(lambda: client.readiness(ids), ok, failed)
+
+    def _fill_rows(self) -> None:
+        table = self.table
+        table.setRowCount(len(self._rows))
+        for i, row in enumerate(self._rows):
+            flags = self.flags_of(row.application_id or 0)
+            level = level_of(flags)
+            cells = [row.name, row.cert_no, f"{retired_text(row.retired)} · {hours_text(row.training_hours)} 学时"]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if level == FlagLevel.RED:
+                    item.setForeground(Qt.GlobalColor.darkRed)
+                table.setItem(i, col, item)
+            table.setCellWidget(i, COL_FLAGS, flags_widget(flags, table))
+            remove = QPushButton("移除", table)
+            remove.setObjectName(f"removeCpaButton{row.application_id}")
+            remove.setFlat(True)
+            remove.setStyleSheet("QPushButton { color:#c92a2a; padding:0 8px; }")
+            remove.clicked.connect(lambda _c=False, app_id=row.application_id: self.remove_application(app_id))
+            table.setCellWidget(i, COL_REMOVE, remove)
+        table.resizeRowsToContents()
+        self._update()
+
+    def remove_application(self, application_id: int | None) -> None:
+        if self._uploading:
+            return
+        self._rows = [r for r in self._rows if r.application_id != application_id]
+        self._fill_rows()
+
+    # -- state of the buttons ---------------------------------------------------------------------
+
+    def problem(self) -> str | None:
+        if not self._rows:
+            return "请至少保留一名注册会计师"
+        red = self.red_rows()
+        if red:
+            names = "、".join(r.name for r in red[:5]) + ("等" if len(red) > 5 else "")
+            return f"{names} 有必须处理的问题（红色），请移除后再提交"
+        return self.materials.problem()
+
+    def _update(self) -> None:
+        flags_known = self._flags is not None
+        red = len(self.red_rows())
+        yellow = sum(1 for r in self._rows if level_of(self.flags_of(r.application_id or 0)) == FlagLevel.YELLOW)
+        self.cpa_box.setTitle(f"提交以下 {len(self._rows)} 名注册会计师")
+        if not flags_known:
+            self.readiness_label.setText("正在进行申请前检查…")
+        else:
+            parts = []
+            if red:
+                parts.append(f"<span style='color:#c92a2a'>{red} 人必须处理（红色，需移除）</span>")
+            if yellow:
+                parts.append(f"<span style='color:#8a5300'>{yellow} 人可提交，但注协将重点审核（黄色）</span>")
+            self.readiness_label.setText("；".join(parts) if parts else "全部通过申请前检查")
+        done = self.result_batch is not None
+        self.submit_button.setEnabled(not done and not self._uploading and self.problem() is None)
+        self.submit_button.setVisible(not done)
+        self.submit_button.setToolTip(self.problem() or "")
+        self.close_button.setText("完成" if done else "关闭")
+
+    # -- submitting -------------------------------------------------------------------------------
+
+    def submit(self) -> None:
+        if self._uploading or self.result_batch is not None:
+            return
+        problem = self.problem()
+        if problem is not None:
+            self.banner.show_message(problem, Tone.ERROR)
+            return
+        ids = [r.application_id for r in self._rows if r.application_id is not None]
+        files = self.materials.new_files()
+        key = (tuple(ids), tuple(files))
+        if key != self._request_key:
+            self._request_key = key
+            self._idempotency_key = new_idempotency_key()
+        idem = self._idempotency_key
+        self._cancel = threading.Event()
+        cancel = self._cancel
+        relay = self._relay
+        client, year = self._client, self._year
+
+        def work() -> BatchDetail:
+            return client.submit_batch(
+                year, ids, files, idem, lambda sent, total: relay.progress.emit(sent, total), cancelled=cancel
+            )
+
+        self._set_uploading(True)
+        self.banner.show_message("正在上传附件并提交…", Tone.INFO)
+        self.start_task(work, self._done, self._failed)
+
+    def _set_uploading(self, uploading: bool) -> None:
+        self._uploading = uploading
+        self.materials.set_editable(not uploading)
+        self.table.setEnabled(not uploading)
+        self.progress.setVisible(uploading)
+        self.cancel_upload_button.setVisible(uploading)
+        self.cancel_upload_button.setEnabled(uploading)
+        if uploading:
+            self.progress.setRange(0, 0)  # busy until the first progress report
+        self._update()
+
+    def _on_progress(self, sent: int, total: int) -> None:
+        if not self._uploading or total <= 0:
+            return
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(sent * 1000 / total))
+
+    def cancel_upload(self) -> None:
+        if self._uploading:
+            self._cancel.set()
+            self.cancel_upload_button.setEnabled(False)
+            self.banner.show_message("正在取消上传…", Tone.WARNING)
+
+    def _done(self, detail: BatchDetail) -> None:
+        self._set_uploading(False)
+        self.result_batch = detail
+        self.banner.clear_message()
+        self.success_label.setText(
+            f"已提交至省注协。年检批次编号：<b>{detail.batch.number}</b>（{len(detail.applications)} 名注册会计师）"
+        )
+        self.success_label.setTextFormat(Qt.TextFormat.RichText)
+        self.success_label.show()
+        self.materials.set_editable(False)
+        self.table.setEnabled(False)
+        self._update()
+        self.close_button.setFocus()
+        self.submitted.emit(detail)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_uploading(False)
+        if isinstance(exc, UploadCancelled):
+            self.banner.show_message(exc.message, Tone.WARNING)
+            return
+        message = error_text(exc)
+        if isinstance(exc, Refused) and exc.status == 409:
+            message += "\n可移除已不在“待事务所审核”状态的注师后重试，或关闭后刷新列表。"
+        self.banner.show_message(message, Tone.ERROR)
+        self.refused.emit(message)
+
+    def reject(self) -> None:
+        # Esc or 关闭 during an upload cancels the upload first; a second press closes.
+        if self._uploading:
+            self.cancel_upload()
+            return
+        if self.result_batch is not None:
+            self.accept()
+            return
+        super().reject()

@@ -1,0 +1,83 @@
+"""The columns of the CPA tabs (注师待审核, 注师待申请, 年检信息查询) and their table model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from firmdesk.services.models import CpaRow
+from firmdesk.ui.formatting import STATUS_COLOURS, date_text, datetime_text, hours_text, iso_sort, retired_text
+from firmdesk.ui.models.record_table import CENTER, RIGHT, Column, RecordTableModel
+
+NUMBER = Column[CpaRow]("row_number", "序号", row_number=True, align=CENTER, width=56)
+CERT_NO = Column[CpaRow]("cert_no", "证书编号", lambda r: r.cert_no, width=130)
+NAME = Column[CpaRow]("name", "姓名", lambda r: r.name, width=90)
+GENDER = Column[CpaRow]("gender", "性别", lambda r: r.gender or "", align=CENTER, width=56)
+BIRTH = Column[CpaRow]("birth_date", "出生日期", lambda r: date_text(r.birth_date), align=CENTER, width=100)
+RETIRED = Column[CpaRow]("retired", "在职状态", lambda r: retired_text(r.retired), align=CENTER, width=80)
+HOURS = Column[CpaRow](
+    "training_hours",
+    "培训学时",
+    lambda r: hours_text(r.training_hours),
+    sort=lambda r: r.training_hours or 0.0,
+    align=RIGHT,
+    width=80,
+)
+ATTACHMENTS = Column[CpaRow](
+    "attachment_count",
+    "附件",
+    lambda r: str(r.attachment_count or 0),
+    sort=lambda r: r.attachment_count or 0,
+    align=CENTER,
+    width=56,
+)
+STATUS = Column[CpaRow](
+    "status",
+    "审批状态",
+    lambda r: r.status_label,
+    colour=lambda r: STATUS_COLOURS.get(r.status),
+    align=CENTER,
+    width=110,
+)
+SUBMITTED_AT = Column[CpaRow](
+    "submitted_at",
+    "提交时间",
+    lambda r: datetime_text(r.submitted_at),
+    sort=lambda r: iso_sort(r.submitted_at),
+    align=CENTER,
+    width=130,
+)
+UPDATED_AT = Column[CpaRow](
+    "updated_at",
+    "更新时间",
+    lambda r: datetime_text(r.updated_at),
+    sort=lambda r: iso_sort(r.updated_at),
+    align=CENTER,
+    width=130,
+)
+DECIDED_AT = Column[CpaRow](
+    "decided_at",
+    "审批时间",
+    lambda r: datetime_text(r.decided_at),
+    sort=lambda r: iso_sort(r.decided_at),
+    align=CENTER,
+    width=130,
+)
+BATCH = Column[CpaRow]("batch_number", "年检批次编号", lambda r: r.batch_number or "", width=140)
+REASON = Column[CpaRow]("reason", "退回/审批原因", lambda r: r.reason or "", width=220)
+
+PENDING_REVIEW_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, BIRTH, RETIRED, HOURS, ATTACHMENTS, SUBMITTED_AT, STATUS]
+NOT_APPLIED_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, BIRTH, RETIRED, STATUS, REASON, UPDATED_AT]
+QUERY_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, RETIRED, HOURS, STATUS, BATCH, DECIDED_AT, REASON]
+
+
+def cpa_model(
+    columns: list[Column[CpaRow]], *, checkable: bool = False, parent: Any = None
+) -> RecordTableModel[CpaRow]:
+    return RecordTableModel[CpaRow](
+        columns,
+        key=lambda r: r.cpa_id,
+        search_text=lambda r: f"{r.name}\n{r.cert_no}",
+        status=lambda r: r.status,
+        checkable=checkable,
+        parent=parent,
+    )

@@ -1,0 +1,129 @@
+"""`firmdesk demo --smoke DIR`: the real app, offscreen, against a fresh demo server; one PNG per tab, one JSON line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
+
+from firmdesk.ui.demo_launcher import DEMO_FIRM, DEMO_PASSWORD, DemoServer, DemoServerStarter
+from firmdesk.ui.error_text import error_text
+from firmdesk.ui.login_dialog import LoginDialog
+from firmdesk.ui.main_window import MainWindow
+from firmdesk.ui.shell import Shell
+from firmdesk.ui.tasks import TaskRunner
+
+SCREEN_SIZE = (1366, 740)  # a 1366×768 screen less the taskbar
+
+
+class SmokeRun(QObject):
+    """Logs in through the dialog (fields filled, button clicked), waits for the data, grabs each tab."""
+
+    def __init__(
+        self,
+        shell: Shell,
+        starter: DemoServerStarter,
+        runner: TaskRunner,
+        out_dir: Path,
+        *,
+        started_at: float,
+        timeout_s: float = 60.0,
+    ) -> None:
+        super().__init__(shell)
+        self._shell = shell
+        self._starter = starter
+        self._runner = runner
+        self._out_dir = out_dir
+        self._started_at = started_at
+        self._timeout_s = timeout_s
+        self._dialog: LoginDialog | None = None
+        self._window: MainWindow | None = None
+        self._first_paint_s: float | None = None
+        self._finished = False
+        self.exit_code = 1
+        self.counts: dict[str, int] = {}
+
+    def start(self) -> None:
+        self._out_dir.mkdir(parents=True, exist_ok=True)
+        QTimer.singleShot(int(self._timeout_s * 1000), self._timed_out)
+        self._shell.window_opened.connect(self._window_opened)
+        dialog = self._shell.show_login()
+        dialog.login_failed.connect(lambda message: self._fail(f"login failed: {message}"))
+        dialog.show_progress("正在启动演示服务器…")
+        self._dialog = dialog
+        self._runner.run(self._starter.wait, self._server_ready, lambda exc: self._fail(error_text(exc)))
+
+    def _server_ready(self, server: DemoServer) -> None:
+        dialog = self._dialog
+        assert dialog is not None
+        dialog.end_progress()
+        dialog.fill(DEMO_FIRM, DEMO_PASSWORD, server.base_url, remember=False)
+        dialog.grab().save(str(self._out_dir / "0-login.png"))
+        dialog.login_button.click()
+
+    def _window_opened(self, window: MainWindow) -> None:
+        self._window = window
+        window.resize(*SCREEN_SIZE)
+        window.first_data_painted.connect(self._first_painted)
+        window.loader.part_failed.connect(lambda exc: self._fail(f"loading failed: {error_text(exc)}"))
+        window.data_shown.connect(self._data_shown)
+
+    def _first_painted(self) -> None:
+        if self._first_paint_s is None:
+            self._first_paint_s = time.perf_counter() - self._started_at
+
+    def _data_shown(self, _year: int) -> None:
+        if self._window is not None and not self._finished:
+            self._shoot(0)
+
+    def _shoot(self, index: int) -> None:
+        window = self._window
+        assert window is not None
+        tabs = list(window.tabs.values())
+        if index >= len(tabs):
+            self._done()
+            return
+        tab = tabs[index]
+        window.tab_widget.setCurrentWidget(tab)
+        if not tab.loaded:
+            self._fail(f"tab {tab.tab.label} has no data")
+            return
+        self.counts[tab.tab.label] = tab.total_count()
+        # Let the tab switch lay out before grabbing it.
+        QTimer.singleShot(0, lambda: self._grab_and_next(index))
+
+    def _grab_and_next(self, index: int) -> None:
+        window = self._window
+        assert window is not None
+        tab = list(window.tabs.values())[index]
+        window.grab().save(str(self._out_dir / f"{index + 1}-{tab.tab.value}.png"))
+        QTimer.singleShot(0, lambda: self._shoot(index + 1))
+
+    def _done(self) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        result: dict[str, object] = dict(self.counts)
+        result["first_paint_s"] = round(self._first_paint_s or -1.0, 3)
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+        self.exit_code = 0
+        self._close_and_quit()
+
+    def _fail(self, message: str) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        print(f"smoke: {message}", file=sys.stderr, flush=True)
+        self.exit_code = 1
+        self._close_and_quit()
+
+    def _timed_out(self) -> None:
+        self._fail(f"timed out after {self._timeout_s:g} s")
+
+    def _close_and_quit(self) -> None:
+        if self._window is not None:
+            self._window.close()
+        QCoreApplication.exit(self.exit_code)

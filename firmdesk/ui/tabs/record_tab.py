@@ -1,0 +1,205 @@
+"""A tab's common body: search box, optional status filter, a sortable table, counts; rows come from YearData."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QByteArray, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from firmdesk.domain.states import FirmTab
+from firmdesk.ui.models.filter_proxy import RecordFilterProxy
+from firmdesk.ui.models.record_table import RecordTableModel
+from firmdesk.ui.models.roles import RECORD_ROLE
+from firmdesk.ui.year_data import YearData
+
+T = TypeVar("T")
+
+ALL_STATUSES = "全部状态"
+
+
+class RecordTab(QWidget, Generic[T]):
+    """Subclasses give the tab, the model, the status choices and `rows(data)`."""
+
+    count_changed = Signal(int)  # rows of the tab for the year (before the search and the filter)
+    record_activated = Signal(object)  # double-click / Enter on a row: the record
+
+    tab: FirmTab
+    part = "cpas"  # which part of YearData the tab shows: "cpas" or "batches"
+    search_placeholder = "搜索姓名或证书编号"
+    #: (status code or None for all, label) pairs; empty: no status filter.
+    status_choices: tuple[tuple[str | None, str], ...] = ()
+
+    def __init__(self, model: RecordTableModel[T], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        key = self.tab.value
+        self.setObjectName(f"tab_{key}")
+        self.model = model
+        self.model.setParent(self)
+        self.proxy = RecordFilterProxy(self)
+        self.proxy.setObjectName(f"{key}_proxy")
+        self.proxy.setSourceModel(model)
+        self._loaded = False
+
+        self.search_box = QLineEdit(self)
+        self.search_box.setObjectName(f"{key}_search")
+        self.search_box.setPlaceholderText(self.search_placeholder)
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setMinimumWidth(220)
+        self.search_box.textChanged.connect(self.proxy.set_search)
+
+        self.status_combo: QComboBox | None = None
+        if self.status_choices:
+            self.status_combo = QComboBox(self)
+            self.status_combo.setObjectName(f"{key}_status")
+            for code, label in self.status_choices:
+                self.status_combo.addItem(label, code)
+            self.status_combo.currentIndexChanged.connect(self._status_chosen)
+
+        self.shown_label = QLabel(self)
+        self.shown_label.setObjectName(f"{key}_shown")
+        self.shown_label.setProperty("role", "muted")
+
+        self.toolbar = QHBoxLayout()
+        self.toolbar.setSpacing(8)
+        self.toolbar.addWidget(self.search_box, 2)
+        if self.status_combo is not None:
+            status_label = QLabel("审批状态", self)
+            self.toolbar.addWidget(status_label)
+            self.toolbar.addWidget(self.status_combo)
+        self.add_toolbar_widgets(self.toolbar)
+        self.toolbar.addStretch(3)
+        self.toolbar.addWidget(self.shown_label)
+
+        self.table = QTableView(self)
+        self.table.setObjectName(f"{key}_table")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(34)
+        header = self.table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+        header.setSortIndicatorShown(True)
+        self._apply_default_widths()
+        self.table.doubleClicked.connect(self._activated)
+        self.table.activated.connect(self._activated)
+
+        self.empty_label = QLabel("暂无数据", self.table.viewport())
+        self.empty_label.setObjectName(f"{key}_empty")
+        self.empty_label.setProperty("role", "empty")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.hide()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(8)
+        layout.addLayout(self.toolbar)
+        layout.addWidget(self.table, 1)
+
+        for signal in (
+            self.proxy.rowsInserted,
+            self.proxy.rowsRemoved,
+            self.proxy.modelReset,
+            self.proxy.layoutChanged,
+        ):
+            signal.connect(self._update_counts)
+        self._update_counts()
+
+    # subclass hooks
+    def rows(self, data: YearData) -> list[T]:
+        raise NotImplementedError
+
+    def add_toolbar_widgets(self, toolbar: QHBoxLayout) -> None:
+        """Extra controls between the filters and the counts (select all / none)."""
+
+    # data
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def show_data(self, data: YearData) -> None:
+        self.model.set_records(self.rows(data))
+        self._loaded = True
+        self._update_counts()
+        self.count_changed.emit(self.model.rowCount())
+
+    def clear(self) -> None:
+        """No rows and no count, until the next data arrives (a year switch)."""
+        self.model.set_records([])
+        self._loaded = False
+        self._update_counts()
+        self.count_changed.emit(0)
+
+    def total_count(self) -> int:
+        return self.model.rowCount()
+
+    def shown_count(self) -> int:
+        return self.proxy.rowCount()
+
+    def shown_records(self) -> list[T]:
+        return [self.proxy.index(r, 0).data(RECORD_ROLE) for r in range(self.proxy.rowCount())]
+
+    def focus_search(self) -> None:
+        self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_box.selectAll()
+
+    # header state (column widths and order)
+    def header_state(self) -> QByteArray:
+        return self.table.horizontalHeader().saveState()
+
+    def restore_header_state(self, state: QByteArray | None) -> None:
+        header = self.table.horizontalHeader()
+        if state is None or not header.restoreState(state):
+            self._apply_default_widths()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+
+    def _apply_default_widths(self) -> None:
+        offset = self.model.column_offset
+        if offset:
+            self.table.setColumnWidth(0, 40)
+        for i, column in enumerate(self.model.columns):
+            self.table.setColumnWidth(i + offset, column.width)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+
+    # slots
+    def _status_chosen(self, index: int) -> None:
+        assert self.status_combo is not None
+        self.proxy.set_status(self.status_combo.itemData(index))
+
+    def _activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.record_activated.emit(index.data(RECORD_ROLE))
+
+    def _update_counts(self, *_args: Any) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.shown_label.setText(f"共 {total} 条" if shown == total else f"显示 {shown} / {total} 条")
+        self.empty_label.setText("暂无数据" if total == 0 else "没有符合条件的记录")
+        self.empty_label.setVisible(self._loaded and shown == 0)
+        self._place_empty_label()
+
+    def _place_empty_label(self) -> None:
+        viewport = self.table.viewport()
+        self.empty_label.setGeometry(0, 0, viewport.width(), max(80, viewport.height() // 2))
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._place_empty_label()

@@ -1,0 +1,130 @@
+"""Runs blocking work (network, disk, keyring) on a thread pool and delivers results on the UI thread."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+SuccessCallback = Callable[[Any], None]
+ErrorCallback = Callable[[BaseException], None]
+
+
+class _TaskSignals(QObject):
+    """Lives on the UI thread; the worker emits through it, so delivery is a queued call."""
+
+    finished = Signal(int, bool, object)  # task id, ok, result or exception
+
+
+class _Task(QRunnable):
+    def __init__(self, task_id: int, fn: Callable[[], Any], signals: _TaskSignals) -> None:
+        super().__init__()
+        self._task_id = task_id
+        self._fn = fn
+        self._signals = signals
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as exc:
+            self._signals.finished.emit(self._task_id, False, exc)
+        else:
+            self._signals.finished.emit(self._task_id, True, result)
+
+
+@dataclass
+class _Pending:
+    on_success: SuccessCallback | None
+    on_error: ErrorCallback | None
+    signals: _TaskSignals
+    cancelled: bool = False
+
+
+class TaskHandle:
+    """What `TaskRunner.run` returns: lets the caller drop the callbacks of a task it no longer wants."""
+
+    def __init__(self, runner: TaskRunner, task_id: int) -> None:
+        self._runner = runner
+        self.task_id = task_id
+
+    def cancel(self) -> None:
+        """The work still runs to its end, but neither callback is called."""
+        self._runner._cancel(self.task_id)
+
+
+class TaskRunner(QObject):
+    """`run(fn, on_success, on_error)`: `fn` runs on a worker thread, the callbacks on the UI thread.
+
+    An error without `on_error` goes to the `failed` signal, so a window can show it in one place.
+    """
+
+    failed = Signal(object)  # an exception no caller handled
+    busy_changed = Signal(bool)
+    idle = Signal()
+
+    def __init__(self, parent: QObject | None = None, *, max_threads: int = 4) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(max_threads)
+        self._ids = itertools.count(1)
+        self._pending: dict[int, _Pending] = {}
+
+    @property
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    def run(
+        self,
+        fn: Callable[[], Any],
+        on_success: SuccessCallback | None = None,
+        on_error: ErrorCallback | None = None,
+    ) -> TaskHandle:
+        task_id = next(self._ids)
+        # Parented to the runner (UI thread) and deleted with deleteLater once delivered.
+        signals = _TaskSignals(self)
+        signals.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._pending[task_id] = _Pending(on_success, on_error, signals)
+        if len(self._pending) == 1:
+            self.busy_changed.emit(True)
+        self._pool.start(_Task(task_id, fn, signals))
+        return TaskHandle(self, task_id)
+
+    def wait_for_done(self, msecs: int = 5000) -> bool:
+        """Blocks until the workers are done (at shutdown only)."""
+        return self._pool.waitForDone(msecs)
+
+    def _cancel(self, task_id: int) -> None:
+        pending = self._pending.get(task_id)
+        if pending is not None:
+            pending.cancelled = True
+
+    @Slot(int, bool, object)
+    def _deliver(self, task_id: int, ok: bool, payload: object) -> None:
+        pending = self._pending.pop(task_id, None)
+        if pending is None:
+            return
+        try:
+            if pending.cancelled:
+                return
+            if ok:
+                if pending.on_success is not None:
+                    pending.on_success(payload)
+            else:
+                assert isinstance(payload, BaseException)
+                if not isinstance(payload, Exception):
+                    log.error("worker task %s raised %r", task_id, payload)
+                if pending.on_error is not None:
+                    pending.on_error(payload)
+                else:
+                    self.failed.emit(payload)
+        finally:
+            pending.signals.deleteLater()
+            if not self._pending:
+                self.busy_changed.emit(False)
+                self.idle.emit()
