@@ -7,6 +7,12 @@ import time
 #: Taken before any heavy import: `first_paint_s` of the smoke mode counts from here.
 STARTED_AT = time.perf_counter()
 
+import gc  # noqa: E402
+
+# Off from the start: start-up allocates a great many objects that all live on, and once Qt runs, the
+# collector must run on the UI thread only (ui/gc_guard.py takes over when the application exists).
+gc.disable()
+
 import argparse  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
@@ -61,6 +67,7 @@ def _run_ui(starter: DemoServerStarter | None, smoke_dir: Path | None, args: arg
 
     from firmdesk.services.credentials import CredentialStore
     from firmdesk.services.session import FirmSession
+    from firmdesk.ui.gc_guard import MainThreadGarbageCollector
     from firmdesk.ui.resources import apply_look
     from firmdesk.ui.shell import Shell
     from firmdesk.ui.tasks import TaskRunner
@@ -72,8 +79,14 @@ def _run_ui(starter: DemoServerStarter | None, smoke_dir: Path | None, args: arg
     app = QApplication(sys.argv[:1])
     app.setApplicationDisplayName("FirmDesk")
     apply_look(app)
+    collector = MainThreadGarbageCollector(app)
 
-    credentials = CredentialStore()
+    if starter is not None:
+        from firmdesk.ui.demo_launcher import DemoCredentials
+
+        credentials: CredentialStore = DemoCredentials()
+    else:
+        credentials = CredentialStore()
     runner = TaskRunner(app)
     if smoke_dir is not None:
         ini = Path(tempfile.mkdtemp(prefix="firmdesk-smoke-settings-")) / "firmdesk.ini"
@@ -84,7 +97,8 @@ def _run_ui(starter: DemoServerStarter | None, smoke_dir: Path | None, args: arg
     def login(server: str, member_no: str, password: str, remember: bool) -> FirmSession:
         return FirmSession.login(server, member_no, password, remember, credentials=credentials)
 
-    shell = Shell(login, credentials, runner, settings, remember_server=starter is None)
+    demo = starter is not None
+    shell = Shell(login, credentials, runner, settings, remember_server=not demo, offer_remember=not demo)
     shell.quit_requested.connect(app.quit)
 
     exit_code = 0
@@ -104,6 +118,7 @@ def _run_ui(starter: DemoServerStarter | None, smoke_dir: Path | None, args: arg
     shell.shutdown()
     if starter is not None and starter.server is not None:
         starter.server.stop()
+    collector.stop()
     return exit_code
 
 

@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from firmdesk import __version__ as _package_version
-from firmdesk.server.api import auth
+from firmdesk.server.api import auth, cpa, face, firm, institute
+from firmdesk.server.api.body_limit import BodyLimit
 from firmdesk.server.api.errors import install_error_handlers
+from firmdesk.server.autoreview import AutoReviewer
 from firmdesk.server.config import Settings
 from firmdesk.server.context import ServerContext
 from firmdesk.server.db.session import migrate
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.cmis = context
+    app.add_middleware(BodyLimit)
     install_error_handlers(app)
 
     @app.get("/healthz", response_model=Health, tags=["health"])
@@ -58,22 +61,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _routers() -> list[APIRouter]:
-    routers = [auth.router]
-    try:  # the rest of the API arrives router by router
-        from firmdesk.server.api import cpa, face, firm, institute
-
-        routers += [firm.router, cpa.router, face.router, institute.router]
-    except ImportError:  # pragma: no cover - during development only
-        pass
-    return routers
+    return [auth.router, firm.router, cpa.router, face.router, institute.router]
 
 
-def _start_auto_review(context: ServerContext):  # type: ignore[no-untyped-def]
+def _start_auto_review(context: ServerContext) -> AutoReviewer | None:
     if not context.settings.auto_review:
-        return None
-    try:
-        from firmdesk.server.autoreview import AutoReviewer
-    except ImportError:  # pragma: no cover - during development only
         return None
     reviewer = AutoReviewer(context)
     reviewer.start()

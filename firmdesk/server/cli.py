@@ -13,21 +13,23 @@ import shutil
 import sys
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from firmdesk.domain.batches import parse_batch_number
 from firmdesk.domain.files import ALLOWED_TYPES
-from firmdesk.domain.states import ApplicationState, Decision, status_label
+from firmdesk.domain.states import Decision, status_label
+from firmdesk.server.config import Settings
 from firmdesk.server.samples import sample_material
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 API = "/api/v1"
 EXIT_REFUSED = 1
 EXIT_UNREACHABLE = 3
-RETURNED_STATES = {ApplicationState.FIRM_RETURNED.value, ApplicationState.INSTITUTE_RETURNED.value}
 
 
 class CliError(Exception):
@@ -121,19 +123,28 @@ def _day(iso: str | None) -> str:
 # Acting as a CPA
 
 
-def _cpa_session(args: argparse.Namespace) -> ApiSession:
-    api = ApiSession(args.server)
-    who = api.login("cpa", args.cert_no, args.password)
-    print(f"已登录：注册会计师 {who['name']}（{args.cert_no}）")
-    return api
+@contextmanager
+def _signed_in(args: argparse.Namespace, user_type: str, member_no: str) -> Iterator[ApiSession]:
+    with ApiSession(args.server) as api:
+        who = api.login(user_type, member_no, args.password)
+        print(f"已登录：{who['name']}（{member_no}）")
+        try:
+            yield api
+        finally:
+            with suppress(CliError):  # the token would expire anyway
+                api.post("/auth/logout")
+
+
+def _cpa_session(args: argparse.Namespace) -> AbstractContextManager[ApiSession]:
+    return _signed_in(args, "cpa", args.cert_no)
 
 
 def _current_application(api: ApiSession, year: int) -> dict[str, Any] | None:
     return next((a for a in api.get("/cpa/applications") if a["year"] == year), None)
 
 
-def _open_draft(api: ApiSession) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The notice, and this year's application in draft (started now if there is none)."""
+def _this_years_application(api: ApiSession) -> dict[str, Any]:
+    """This year's application (started now, after the institute's notice, if there is none)."""
     notice = api.get("/cpa/notice")
     year = notice["year"]
     summary = _current_application(api, year)
@@ -141,9 +152,9 @@ def _open_draft(api: ApiSession) -> tuple[dict[str, Any], dict[str, Any]]:
         print(f"\n【{year}年度年检申请提示】\n{notice['notice']}\n")
         summary = api.post("/cpa/applications", json={"year": year})
         print(f"已新建{year}年度年检申请（申请编号 {summary['id']}）")
-    elif summary["status"] != ApplicationState.DRAFT.value:
-        raise CliError(f"{year}年度年检申请当前状态为“{status_label(summary['status'])}”，不能再进行人脸认证")
-    return notice, api.get(f"/cpa/applications/{summary['id']}")
+    else:
+        print(f"{year}年度年检申请（申请编号 {summary['id']}）：{status_label(summary['status'])}")
+    return api.get(f"/cpa/applications/{summary['id']}")
 
 
 def _upload_missing(api: ApiSession, application: dict[str, Any], cert_no: str) -> None:
@@ -171,7 +182,7 @@ def _face(api: ApiSession, application_id: int, passed: bool) -> dict[str, Any]:
 
 def cpa_apply(args: argparse.Namespace, *, passed: bool = True) -> None:
     with _cpa_session(args) as api:
-        _notice, application = _open_draft(api)
+        application = _this_years_application(api)
         _upload_missing(api, application, args.cert_no)
         result = _face(api, application["id"], passed)
         print(f"申请状态：{status_label(result['application_status'])}")
@@ -183,10 +194,10 @@ def cpa_resubmit(args: argparse.Namespace) -> None:
     with _cpa_session(args) as api:
         year = api.get("/cpa/notice")["year"]
         summary = _current_application(api, year)
-        if summary is None or summary["status"] not in RETURNED_STATES:
-            state = status_label(summary["status"]) if summary else "未申请"
-            raise CliError(f"{year}年度年检申请当前状态为“{state}”，只有被退回的申请可以再次申请")
-        print(f"退回原因：{summary.get('reason') or '（无）'}")
+        if summary is None:
+            raise CliError(f"尚未提交{year}年度年检申请，请先申请")
+        if summary.get("reason"):
+            print(f"退回原因：{summary['reason']}")
         application = api.post(f"/cpa/applications/{summary['id']}/resubmit")
         print(f"已再次申请，申请状态：{status_label(application['status'])}")
 
@@ -213,11 +224,8 @@ def cpa_status(args: argparse.Namespace) -> None:
 # Acting as the institute
 
 
-def _institute_session(args: argparse.Namespace) -> ApiSession:
-    api = ApiSession(args.server)
-    who = api.login("institute", args.code, args.password)
-    print(f"已登录：{who['name']}（{args.code}）")
-    return api
+def _institute_session(args: argparse.Namespace) -> AbstractContextManager[ApiSession]:
+    return _signed_in(args, "institute", args.code)
 
 
 def _batch_id(api: ApiSession, batch: str) -> int:
@@ -310,9 +318,8 @@ def institute_decide(args: argparse.Namespace) -> None:
 # Local commands: serve, seed-demo, generate-firm
 
 
-def _settings(args: argparse.Namespace, **extra: object) -> Any:
-    from firmdesk.server.config import Settings
-
+def _settings(args: argparse.Namespace, **extra: object) -> Settings:
+    """Settings from the environment (`CMIS_*`), overridden by the options given."""
     values = {"data_dir": getattr(args, "data_dir", None), **extra}
     return Settings(**{k: v for k, v in values.items() if v is not None})
 
@@ -374,6 +381,14 @@ def generate_firm_command(args: argparse.Namespace) -> None:
     print(f"年检申请 {summary.applications} 份，批次 {summary.batches} 个，审批记录 {summary.events} 条")
 
 
+def sample_file_command(args: argparse.Namespace) -> None:
+    """Write a sample attachment for a material (a small real PDF or PNG) and print its path."""
+    name, data = sample_material(args.material, args.owner)
+    path = Path(args.output or name)
+    path.write_bytes(data)
+    print(path)
+
+
 def _seed(make: Callable[[], Any]) -> Any:
     try:
         return make()
@@ -381,7 +396,7 @@ def _seed(make: Callable[[], Any]) -> Any:
         raise CliError(str(error)) from error
 
 
-def _reset(settings: Any) -> None:
+def _reset(settings: Settings) -> None:
     """Empty the database (migrated down to nothing) and the attachment storage."""
     from alembic import command
 
@@ -441,6 +456,12 @@ def _add_local_commands(commands: argparse._SubParsersAction) -> None:
     generate.add_argument("--seed", type=int, default=0, help="random seed (same seed, same firm)")
     _data_dir(generate)
     generate.set_defaults(handler=generate_firm_command)
+
+    sample = commands.add_parser("sample-file", help="write a sample attachment (PDF/PNG) / 生成示例附件")
+    sample.add_argument("material", help="material name, e.g. 社保证明材料")
+    sample.add_argument("--owner", default="demo", help="certificate or firm number printed in the file")
+    sample.add_argument("-o", "--output", help="file to write (default: <material>-<owner>.pdf|png here)")
+    sample.set_defaults(handler=sample_file_command)
 
 
 def _server(parser: argparse.ArgumentParser) -> None:

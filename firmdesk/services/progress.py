@@ -1,4 +1,4 @@
-"""Progress and cancellation for long work (bulk QR, Excel): the state a plain `run(args, state)` reports to.
+"""Progress, cancellation and write errors of long work (bulk QR, Excel): what `run(args, state)` reports to.
 
 The shape follows Orange's `concurrent.py`: the work is a plain function that calls
 `state.set_progress(done, total)` and polls `state.is_cancelled()`; it knows nothing of Qt. The UI passes
@@ -27,6 +27,19 @@ class TaskCancelled(ServiceError):
 
     def __init__(self, message: str = "已取消，未生成不完整的文件") -> None:
         super().__init__(message)
+
+
+class ExportWriteFailed(ServiceError):
+    """A file of an export could not be written (no permission, disk full, open in another program)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"无法写入文件 {path}：{reason}")
+        self.path = path
+
+
+def write_failed(path: object, error: OSError) -> ExportWriteFailed:
+    """The user's message for an `OSError` met while writing an export file."""
+    return ExportWriteFailed(str(error.filename or path), error.strerror or str(error))
 
 
 class TaskState:

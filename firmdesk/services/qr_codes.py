@@ -13,9 +13,11 @@ import os
 import struct
 import sys
 import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -67,7 +69,24 @@ class QrLabel:
     @property
     def file_name(self) -> str:
         """`{certificate number}_{name}.png`, safe on Windows."""
-        return safe_file_name(f"{self.cert_no}_{self.name}.png", fallback="二维码")
+        # safe_file_name keeps only the last part of a path; a slash in a name is not a folder here.
+        stem = f"{self.cert_no}_{self.name}".replace("/", "_").replace("\\", "_")
+        return safe_file_name(f"{stem}.png", fallback="二维码")
+
+
+class CpaIdentity(Protocol):
+    """What a label needs of a CPA (a `models.CpaRow` has it)."""
+
+    @property
+    def cert_no(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+def labels_for(cpas: Iterable[CpaIdentity], url_of: Callable[[CpaIdentity], str]) -> list[QrLabel]:
+    """One label per CPA, in the given order; `url_of` gives the CPA's public verification URL."""
+    return [QrLabel(url_of(cpa), cpa.name, cpa.cert_no) for cpa in cpas]
 
 
 @dataclass(frozen=True)
@@ -116,8 +135,12 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
 
 def png_1bit(dark: np.ndarray, dpi: int = 300, compress_level: int = 1) -> bytes:
     """A 1-bit grayscale PNG of a boolean image (True = black) that says its resolution (pHYs)."""
-    height, width = dark.shape
-    rows = np.packbits(~dark, axis=1)  # 1 = white in grayscale
+    return png_from_packed(np.packbits(~dark, axis=1), dark.shape[1], dpi, compress_level)
+
+
+def png_from_packed(rows: np.ndarray, width: int, dpi: int = 300, compress_level: int = 1) -> bytes:
+    """A 1-bit grayscale PNG from rows already packed 8 pixels a byte, most significant bit first, 1 = white."""
+    height = rows.shape[0]
     raw = np.zeros((height, rows.shape[1] + 1), dtype=np.uint8)  # first byte of each row: filter 0 (none)
     raw[:, 1:] = rows
     per_metre = round(dpi / 0.0254)
@@ -178,17 +201,35 @@ class LabelRenderer:
         """The label as a boolean image (True = black)."""
         s = self.style
         image = qr_pixels(label.url, s.module_px, s.quiet_modules, extra_rows=s.text_height_px)
-        width = image.shape[1]
-        # Text starts one module into the quiet zone, leaving three modules clear around the code.
-        top = width - s.module_px
-        room = width - 4 * s.module_px
-        name_glyphs = self._fitting_glyphs(label.name, room)
-        name_glyphs.draw(image, self._fit(label.name, name_glyphs, room), width / 2, top)
-        self._glyphs(s.cert_px).draw(image, label.cert_no, width / 2, top + s.name_px + 6)
+        self._draw_text(image, label, text_top=image.shape[1] - s.module_px)
         return image
 
     def render_png(self, label: QrLabel) -> bytes:
-        return png_1bit(self.render(label), self.style.dpi)
+        s = self.style
+        if s.module_px % 8:
+            return png_1bit(self.render(label), s.dpi)
+        # A module is a whole number of bytes of the packed PNG rows: build those directly (3x faster).
+        matrix = qr_matrix(label.url)
+        n, per = matrix.shape[0], s.module_px // 8
+        width = (n + 2 * s.quiet_modules) * s.module_px
+        rows = np.full((width + s.text_height_px, width // 8), 0xFF, dtype=np.uint8)  # white
+        modules = np.where(matrix, 0, 0xFF).astype(np.uint8).repeat(per, axis=1).repeat(s.module_px, axis=0)
+        at = s.quiet_modules * s.module_px
+        rows[at : at + modules.shape[0], at // 8 : at // 8 + modules.shape[1]] = modules
+        text_top = width - s.module_px
+        text = np.zeros((rows.shape[0] - text_top, width), dtype=bool)
+        self._draw_text(text, label, text_top=0)
+        rows[text_top:] &= np.packbits(~text, axis=1)
+        return png_from_packed(rows, width, s.dpi)
+
+    def _draw_text(self, image: np.ndarray, label: QrLabel, text_top: int) -> None:
+        """Name and certificate number, centred; `text_top` is one module into the quiet zone under the code."""
+        s = self.style
+        width = image.shape[1]
+        room = width - 4 * s.module_px
+        name_glyphs = self._fitting_glyphs(label.name, room)
+        name_glyphs.draw(image, self._fit(label.name, name_glyphs, room), width / 2, text_top)
+        self._glyphs(s.cert_px).draw(image, label.cert_no, width / 2, text_top + s.name_px + 6)
 
     def _glyphs(self, size: int) -> GlyphSet:
         glyphs = self._glyph_sets.get(size)
@@ -252,14 +293,17 @@ class GlyphSet:
 
     def draw(self, image: np.ndarray, text: str, center_x: float, top: int) -> None:
         """ORs `text` into `image`, centred on `center_x`, its ascender line at `top`; clipped to the image."""
-        pen = center_x - self.width(text) / 2
+        glyphs = [self.glyph(char) for char in text]
+        pen = center_x - sum(glyph.advance for glyph in glyphs) / 2
         baseline = top + self.ascent
         height, width = image.shape
-        for char in text:
-            glyph = self.glyph(char)
+        for glyph in glyphs:
             y, x = baseline + glyph.top, round(pen) + glyph.left
             pen += glyph.advance
             h, w = glyph.bitmap.shape
+            if y >= 0 and x >= 0 and y + h <= height and x + w <= width:
+                image[y : y + h, x : x + w] |= glyph.bitmap
+                continue
             y0, x0, y1, x1 = max(y, 0), max(x, 0), min(y + h, height), min(x + w, width)
             if y1 > y0 and x1 > x0:
                 image[y0:y1, x0:x1] |= glyph.bitmap[y0 - y : y1 - y, x0 - x : x1 - x]

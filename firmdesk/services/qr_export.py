@@ -3,7 +3,8 @@
 Each function is a plain `run(args, state)` task (no Qt): it reports `state.set_progress(done, total)`,
 stops with `TaskCancelled` when `state.is_cancelled()`, and never leaves a half-written file: every PNG is
 written to a temporary name and renamed, a .zip or .pdf is built in a temporary file and renamed only
-when complete. Images come from `qr_images.render_many` (cache, process pool).
+when complete. Images come from `qr_images.render_many` (cache, process pool); `cache=None` means the
+user's cache folder (`QrImageCache.default()`).
 
 The PDF sheet is drawn with Pillow, which the labels need anyway: each page is a 1-bit 300 dpi raster
 (the same pixels as the PNGs, so QR modules are whole pixels and print sharp at 300 dpi) stored with
@@ -26,9 +27,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from firmdesk.services.progress import ProgressState, TaskCancelled, check_cancelled
+from firmdesk.services.progress import ProgressState, TaskCancelled, check_cancelled, write_failed
 from firmdesk.services.qr_codes import LabelRenderer, QrLabel, label_font
-from firmdesk.services.qr_images import QrImageCache, render_many, write_atomic
+from firmdesk.services.qr_images import QrImageCache, render_many
+
+#: Images between two progress reports.
+PROGRESS_EVERY = 50
 
 
 @dataclass(frozen=True)
@@ -70,21 +74,18 @@ def export_qr_folder(
     On cancel the PNGs finished so far stay (each is whole) and `TaskCancelled` is raised.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    names = unique_file_names(labels)
+    targets = [folder / name for name in unique_file_names(labels)]
     total = len(labels)
     stats: dict[str, int] = {}
-    unchanged = 0
     state.set_progress(0, total)
-    images = render_many(labels, state, renderer=renderer, cache=cache, workers=workers, stats=stats)
-    for done, (index, png) in enumerate(images, start=1):
-        target = folder / names[index]
-        if _same_content(target, png):
-            unchanged += 1
-        else:
-            write_atomic(target, png)
-        if done % 50 == 0 or done == total:
-            state.set_progress(done, total)
-    return QrExportResult(folder, total, stats["rendered"], stats["reused"], unchanged)
+    images = render_many(labels, state, renderer=renderer, cache=cache, workers=workers, save_to=targets, stats=stats)
+    try:
+        for done, _ in enumerate(images, start=1):  # each image is saved by the time it is yielded
+            if done % PROGRESS_EVERY == 0 or done == total:
+                state.set_progress(done, total)
+    except OSError as error:
+        raise write_failed(folder, error) from error
+    return QrExportResult(folder, total, stats["rendered"], stats["reused"], stats["unchanged"])
 
 
 def export_qr_zip(
@@ -106,10 +107,10 @@ def export_qr_zip(
         render_many(labels, state, renderer=renderer, cache=cache, workers=workers, stats=stats), start=1
     ):
         images[index] = png
-        if done % 50 == 0:
+        if done % PROGRESS_EVERY == 0:
             state.set_progress(done, total)
-    with _temporary_beside(zip_path) as tmp:
-        # PNGs are compressed already: storing them is ten times faster than deflating, for 1 % more bytes.
+    with _writing(zip_path), _temporary_beside(zip_path) as tmp:
+        # PNGs are compressed already: deflating them again costs time and gains almost nothing.
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
             for n, (name, png) in enumerate(zip(names, images, strict=True)):
                 if n % 256 == 0:
@@ -157,7 +158,7 @@ def export_qr_sheet(
         render_many(labels, state, renderer=renderer, cache=cache, workers=workers, stats=stats), start=1
     ):
         pngs[index] = png
-        if done % 50 == 0:
+        if done % PROGRESS_EVERY == 0:
             state.set_progress(done, 2 * total)
     images = [png for png in pngs if png is not None]
     sizes = [_png_size(png) for png in images]
@@ -172,7 +173,7 @@ def export_qr_sheet(
     left = (page_w - cols * cell_w) // 2
     top = layout.margin_px + layout.header_px
 
-    with _temporary_beside(pdf_path) as tmp:
+    with _writing(pdf_path), _temporary_beside(pdf_path) as tmp:
         batch: list[Image.Image] = []
         appending = False
         for page_no in range(page_count):
@@ -191,7 +192,9 @@ def export_qr_sheet(
             batch.append(image)
             if len(batch) == layout.pages_per_write or page_no == page_count - 1:
                 first, *rest = batch
-                first.save(tmp, "PDF", resolution=layout.dpi, save_all=True, append_images=rest, append=appending)
+                first.save(
+                    tmp, "PDF", resolution=layout.dpi, save_all=True, append_images=rest, append=appending, title=title
+                )
                 batch, appending = [], True
             state.set_progress(total + min(total, (page_no + 1) * per_page), 2 * total)
         os.replace(tmp, pdf_path)
@@ -223,6 +226,14 @@ def _header(image: Image.Image, renderer: LabelRenderer, text: str, layout: Shee
 
 
 @contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as error:
+        raise write_failed(path, error) from error
+
+
+@contextlib.contextmanager
 def _temporary_beside(target: Path) -> Iterator[Path]:
     """A temporary path in the target's folder (so `os.replace` is atomic); removed unless it was renamed."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -233,15 +244,6 @@ def _temporary_beside(target: Path) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-
-
-def _same_content(path: Path, data: bytes) -> bool:
-    try:
-        if path.stat().st_size != len(data):
-            return False
-        return path.read_bytes() == data
-    except OSError:
-        return False
 
 
 __all__ = [

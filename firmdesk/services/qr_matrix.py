@@ -242,31 +242,24 @@ def _codewords(payload: bytes, version: int) -> bytes:
     bits <<= pad_to_byte
     nbits += pad_to_byte
     data = bytearray(bits.to_bytes(nbits // 8, "big"))
-    pad = (0xEC, 0x11)
-    data.extend(pad[i % 2] for i in range(capacity - len(data)))
+    data.extend((b"\xec\x11" * capacity)[: capacity - len(data)])  # pad codewords
 
     blocks_n = _BLOCKS_M[version - 1]
     ecc_len = _ECC_PER_BLOCK_M[version - 1]
     raw = _raw_modules(version) // 8
     short_count = blocks_n - raw % blocks_n
     short_len = raw // blocks_n - ecc_len
-    blocks: list[bytes] = []
-    eccs: list[bytes] = []
+    # Interleaved: byte i of every block in turn (short blocks have one byte less), then the EC bytes.
+    out = bytearray(raw)
     pos = 0
-    for i in range(blocks_n):
-        length = short_len + (0 if i < short_count else 1)
+    for b in range(blocks_n):
+        length = short_len + (0 if b < short_count else 1)
         block = bytes(data[pos : pos + length])
         pos += length
-        blocks.append(block)
-        eccs.append(_rs_remainder(block, ecc_len))
-    out = bytearray()
-    for i in range(short_len + 1):
-        for block in blocks:
-            if i < len(block):
-                out.append(block[i])
-    for i in range(ecc_len):
-        for ecc in eccs:
-            out.append(ecc[i])
+        out[b : blocks_n * short_len : blocks_n] = block[:short_len]
+        if length > short_len:
+            out[blocks_n * short_len + b - short_count] = block[-1]
+        out[capacity + b :: blocks_n] = _rs_remainder(block, ecc_len)
     return bytes(out)
 
 

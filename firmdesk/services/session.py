@@ -65,7 +65,11 @@ class FirmSession:
         try:
             client.health()
             result = client.login(Role.FIRM.value, member_no, password)
-            firm = client.firm()
+            try:
+                firm = client.firm()
+            except BaseException:
+                _quietly_logout(client)  # leave no live token behind
+                raise
         except BaseException:
             client.close()
             raise
@@ -141,3 +145,10 @@ class FirmSession:
                 self.credentials.forget_token(self.server, self.member_no)
         except KeyringUnavailable:
             pass  # nothing could have been remembered
+
+
+def _quietly_logout(client: CmisClient) -> None:
+    try:
+        client.logout()
+    except ServiceError:
+        log.warning("could not revoke the token of a failed login")

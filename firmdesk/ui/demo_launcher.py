@@ -13,10 +13,36 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from firmdesk.services.credentials import CredentialStore, StoredCredentials
+from firmdesk.services.errors import KeyringUnavailable
+
 log = logging.getLogger(__name__)
 
 DEMO_FIRM = "50010028"
 DEMO_PASSWORD = "demo1234"
+
+
+class DemoCredentials(CredentialStore):
+    """The demo never remembers a password (its account is public and its server temporary), so it
+    leaves the user's keyring alone; that also spares the keyring's start-up at every demo launch."""
+
+    def available(self) -> bool:
+        return False
+
+    def load(self, server: str, member_no: str) -> StoredCredentials | None:
+        return None
+
+    def save(self, server: str, member_no: str, password: str, token: str | None = None) -> None:
+        raise KeyringUnavailable("演示模式不保存密码")
+
+    def save_token(self, server: str, member_no: str, token: str) -> None:
+        raise KeyringUnavailable("演示模式不保存密码")
+
+    def forget(self, server: str, member_no: str) -> None:
+        pass
+
+    def forget_token(self, server: str, member_no: str) -> None:
+        pass
 
 
 @dataclass
@@ -40,13 +66,18 @@ class DemoServerStarter(threading.Thread):
         self.fast_hashes = fast_hashes
         self.server: DemoServer | None = None
         self.error: BaseException | None = None
+        self.took_s = 0.0
 
     def run(self) -> None:
+        import time
+
+        began = time.perf_counter()
         try:
             self.server = start_demo_server(self.data_dir, reset=self.reset, fast_hashes=self.fast_hashes)
         except BaseException as exc:
             log.exception("the demo server did not start")
             self.error = exc
+        self.took_s = time.perf_counter() - began
 
     def wait(self) -> DemoServer:
         self.join()

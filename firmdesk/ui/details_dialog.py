@@ -140,7 +140,7 @@ class CpaDetailsDialog(_DetailsDialog):
         def fetch() -> tuple[ApplicationDetail, list[TrailEvent]]:
             return client.application(application_id), client.trail(application_id)
 
-        runner.run(fetch, self._show, self._failed)
+        runner.run(fetch, self._show, self._failed, owner=self)
 
     @staticmethod
     def _row_pairs(row: CpaRow) -> list[tuple[str, str]]:
@@ -187,7 +187,7 @@ class BatchDetailsDialog(_DetailsDialog):
         self.setObjectName("batch_details_dialog")
         self.batch = batch
         batch_id = batch.id
-        runner.run(lambda: client.batch(batch_id), self._show, self._failed)
+        runner.run(lambda: client.batch(batch_id), self._show, self._failed, owner=self)
 
     def _show(self, detail: BatchDetail) -> None:
         b = detail.batch

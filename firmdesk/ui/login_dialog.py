@@ -58,6 +58,7 @@ class LoginDialog(QDialog):
         parent: QWidget | None = None,
         *,
         remember_server: bool = True,
+        offer_remember: bool = True,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("login_dialog")
@@ -122,7 +123,7 @@ class LoginDialog(QDialog):
         self.login_button.setDefault(True)
         self.login_button.clicked.connect(self.submit)
 
-        form = QFormLayout()
+        form = self._form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.setHorizontalSpacing(12)
         form.setVerticalSpacing(12)
@@ -150,7 +151,12 @@ class LoginDialog(QDialog):
         layout.addWidget(card)
         self.setMinimumWidth(440)
 
-        self._prefill_from_keyring()
+        if offer_remember:
+            self._prefill_from_keyring()
+        else:
+            self._keyring_ok = False
+            self.remember_check.setChecked(False)
+            self._form.setRowVisible(self.remember_check, False)
         if self.member_no_edit.text():
             self.password_edit.setFocus()
 
@@ -174,6 +180,10 @@ class LoginDialog(QDialog):
     def show_progress(self, text: str) -> None:
         """Busy with something before the login (the demo server starting): fields locked, text shown."""
         self._set_busy(True)
+        self._show_message(text, "info")
+
+    def show_notice(self, text: str) -> None:
+        """Why the dialog is back (e.g. the session expired): shown until the next login attempt."""
         self._show_message(text, "info")
 
     def end_progress(self) -> None:
@@ -209,7 +219,7 @@ class LoginDialog(QDialog):
             warning = KEYRING_MISSING + "；本次登录不受影响" if getattr(session, "remember_error", None) else None
             return LoginResult(session, server, member_no, warning)
 
-        self._runner.run(work, self._succeeded, self._failed)
+        self._runner.run(work, self._succeeded, self._failed, owner=self)
 
     @staticmethod
     def _check(member_no: str, password: str, server: str) -> str | None:
@@ -268,7 +278,7 @@ class LoginDialog(QDialog):
                 return False, None
             return True, credentials.load(server, member_no) if want else None
 
-        self._runner.run(work, self._prefilled, self._prefill_failed)
+        self._runner.run(work, self._prefilled, self._prefill_failed, owner=self)
 
     def _prefilled(self, result: tuple[bool, StoredCredentials | None]) -> None:
         available, stored = result

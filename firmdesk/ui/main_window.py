@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         year = self.header.year()
         if year is not None:
             self.loader.load(year)
+        self.current_tab().table.setFocus()
 
     def year(self) -> int | None:
         return self.header.year()
@@ -174,6 +175,7 @@ class MainWindow(QMainWindow):
         """A failed call: say it in the status bar and the notice strip; what is on screen stays."""
         if isinstance(exc, SessionExpired):
             self.session_expired.emit()
+            return
         if isinstance(exc, ServerUnreachable):
             self._set_online(False)
         message = error_text(exc)
@@ -235,7 +237,7 @@ class MainWindow(QMainWindow):
             self.notice.hide()
             self.statusBar().showMessage(f"{year} 年度数据已更新", 4000)
         elif self.loader.last_sync is not None:
-            self.sync_label.setText(f"最后同步 {self.loader.last_sync:%H:%M:%S}（本次失败）")
+            self.sync_label.setText(f"同步失败 · 最后同步 {self.loader.last_sync:%H:%M:%S}")
         else:
             self.sync_label.setText("同步失败")
         self.data_shown.emit(year)

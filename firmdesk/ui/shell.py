@@ -31,6 +31,7 @@ class Shell(QObject):
         settings: UiSettings,
         *,
         remember_server: bool = True,
+        offer_remember: bool = True,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -39,13 +40,19 @@ class Shell(QObject):
         self._runner = runner
         self._settings = settings
         self._remember_server = remember_server
+        self._offer_remember = offer_remember
         self.session: Any = None
         self.window: MainWindow | None = None
         self.dialog: LoginDialog | None = None
 
     def show_login(self) -> LoginDialog:
         dialog = LoginDialog(
-            self._login, self._credentials, self._runner, self._settings, remember_server=self._remember_server
+            self._login,
+            self._credentials,
+            self._runner,
+            self._settings,
+            remember_server=self._remember_server,
+            offer_remember=self._offer_remember,
         )
         dialog.logged_in.connect(self._logged_in)
         dialog.rejected.connect(self._login_cancelled)
@@ -54,12 +61,17 @@ class Shell(QObject):
         self.login_opened.emit(dialog)
         return dialog
 
-    def logout(self) -> None:
+    def logout(self, reason: str | None = None) -> None:
+        """Back to the login dialog; `reason` (e.g. the session expired) is shown in it."""
+        if self.session is None and self.window is None:
+            return  # already logged out (several failed calls may report the same expiry)
         session, window = self.session, self.window
         self.session = None
         self.window = None
         # The login dialog opens first, so closing the window is never "the last window closed".
-        self.show_login()
+        dialog = self.show_login()
+        if reason:
+            dialog.show_notice(reason)
         if window is not None:
             window.close()
             window.deleteLater()
@@ -83,7 +95,7 @@ class Shell(QObject):
         self.session = result.session
         window = MainWindow(result.session.client, result.session.firm, self._runner, self._settings)
         window.logout_requested.connect(self.logout)
-        window.session_expired.connect(self.logout)
+        window.session_expired.connect(lambda: self.logout("登录已过期，请重新登录"))
         self.window = window
         window.show()
         window.start()

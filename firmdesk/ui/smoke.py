@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -16,7 +17,14 @@ from firmdesk.ui.main_window import MainWindow
 from firmdesk.ui.shell import Shell
 from firmdesk.ui.tasks import TaskRunner
 
-SCREEN_SIZE = (1366, 740)  # a 1366×768 screen less the taskbar
+
+def window_size() -> tuple[int, int]:
+    """A 1366×768 screen less the taskbar; at 150 % scaling, a 1920×1080 screen's 1280×720 logical pixels."""
+    try:
+        scale = float(os.environ.get("QT_SCALE_FACTOR") or 1)
+    except ValueError:
+        scale = 1.0
+    return (1366, 740) if scale < 1.25 else (1280, 690)
 
 
 class SmokeRun(QObject):
@@ -45,8 +53,15 @@ class SmokeRun(QObject):
         self._finished = False
         self.exit_code = 1
         self.counts: dict[str, int] = {}
+        self.milestones: dict[str, float] = {}
+
+    def _mark(self, name: str) -> None:
+        """Seconds since process start at each step; printed to stderr with FIRMDESK_SMOKE_TRACE=1."""
+        self.milestones[name] = round(time.perf_counter() - self._started_at, 3)
+        self.milestones[f"{name}_cpu"] = round(time.process_time(), 3)
 
     def start(self) -> None:
+        self._mark("ui_built")
         self._out_dir.mkdir(parents=True, exist_ok=True)
         QTimer.singleShot(int(self._timeout_s * 1000), self._timed_out)
         self._shell.window_opened.connect(self._window_opened)
@@ -57,6 +72,7 @@ class SmokeRun(QObject):
         self._runner.run(self._starter.wait, self._server_ready, lambda exc: self._fail(error_text(exc)))
 
     def _server_ready(self, server: DemoServer) -> None:
+        self._mark("server_ready")
         dialog = self._dialog
         assert dialog is not None
         dialog.end_progress()
@@ -65,8 +81,9 @@ class SmokeRun(QObject):
         dialog.login_button.click()
 
     def _window_opened(self, window: MainWindow) -> None:
+        self._mark("logged_in")
         self._window = window
-        window.resize(*SCREEN_SIZE)
+        window.resize(*window_size())
         window.first_data_painted.connect(self._first_painted)
         window.loader.part_failed.connect(lambda exc: self._fail(f"loading failed: {error_text(exc)}"))
         window.data_shown.connect(self._data_shown)
@@ -74,6 +91,7 @@ class SmokeRun(QObject):
     def _first_painted(self) -> None:
         if self._first_paint_s is None:
             self._first_paint_s = time.perf_counter() - self._started_at
+            self._mark("first_paint")
 
     def _data_shown(self, _year: int) -> None:
         if self._window is not None and not self._finished:
@@ -108,6 +126,9 @@ class SmokeRun(QObject):
         self._finished = True
         result: dict[str, object] = dict(self.counts)
         result["first_paint_s"] = round(self._first_paint_s or -1.0, 3)
+        self._mark("done")
+        if os.environ.get("FIRMDESK_SMOKE_TRACE"):
+            print(f"smoke milestones (s): {self.milestones}", file=sys.stderr, flush=True)
         print(json.dumps(result, ensure_ascii=False), flush=True)
         self.exit_code = 0
         self._close_and_quit()

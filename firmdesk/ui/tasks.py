@@ -4,38 +4,57 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from shiboken6 import Shiboken
 
 log = logging.getLogger(__name__)
 
 SuccessCallback = Callable[[Any], None]
 ErrorCallback = Callable[[BaseException], None]
+Outcome = tuple[bool, Any]  # (True, result) or (False, exception)
 
 
 class _TaskSignals(QObject):
-    """Lives on the UI thread; the worker emits through it, so delivery is a queued call."""
+    """Lives on the UI thread; the worker emits through it, so delivery is a queued call.
 
-    finished = Signal(int, bool, object)  # task id, ok, result or exception
+    Only the task id crosses threads through Qt; the outcome waits in a plain dict. (Python objects
+    carried by queued signals have given us reference-count crashes at interpreter exit.)
+    """
+
+    finished = Signal(int)
 
 
 class _Task(QRunnable):
-    def __init__(self, task_id: int, fn: Callable[[], Any], signals: _TaskSignals) -> None:
+    def __init__(
+        self,
+        task_id: int,
+        fn: Callable[[], Any],
+        signals: _TaskSignals,
+        outcomes: dict[int, Outcome],
+        lock: threading.Lock,
+    ) -> None:
         super().__init__()
         self._task_id = task_id
-        self._fn = fn
+        self._fn: Callable[[], Any] | None = fn
         self._signals = signals
+        self._outcomes = outcomes
+        self._lock = lock
 
     def run(self) -> None:
+        fn, self._fn = self._fn, None
+        assert fn is not None
         try:
-            result = self._fn()
-        except BaseException as exc:
-            self._signals.finished.emit(self._task_id, False, exc)
-        else:
-            self._signals.finished.emit(self._task_id, True, result)
+            outcome: Outcome = (True, fn())
+        except BaseException as exc:  # every failure goes back to the UI thread
+            outcome = (False, exc)
+        with self._lock:
+            self._outcomes[self._task_id] = outcome
+        self._signals.finished.emit(self._task_id)
 
 
 @dataclass
@@ -43,7 +62,12 @@ class _Pending:
     on_success: SuccessCallback | None
     on_error: ErrorCallback | None
     signals: _TaskSignals
+    owner: QObject | None = None
     cancelled: bool = False
+
+    def wanted(self) -> bool:
+        """Not cancelled, and the object the callbacks belong to still exists (a closed dialog does not)."""
+        return not self.cancelled and (self.owner is None or Shiboken.isValid(self.owner))
 
 
 class TaskHandle:
@@ -62,6 +86,7 @@ class TaskRunner(QObject):
     """`run(fn, on_success, on_error)`: `fn` runs on a worker thread, the callbacks on the UI thread.
 
     An error without `on_error` goes to the `failed` signal, so a window can show it in one place.
+    With `owner`, the callbacks are dropped if that object is deleted before the answer comes.
     """
 
     failed = Signal(object)  # an exception no caller handled
@@ -74,6 +99,8 @@ class TaskRunner(QObject):
         self._pool.setMaxThreadCount(max_threads)
         self._ids = itertools.count(1)
         self._pending: dict[int, _Pending] = {}
+        self._outcomes: dict[int, Outcome] = {}
+        self._lock = threading.Lock()
 
     @property
     def pending_count(self) -> int:
@@ -84,15 +111,17 @@ class TaskRunner(QObject):
         fn: Callable[[], Any],
         on_success: SuccessCallback | None = None,
         on_error: ErrorCallback | None = None,
+        *,
+        owner: QObject | None = None,
     ) -> TaskHandle:
         task_id = next(self._ids)
-        # Parented to the runner (UI thread) and deleted with deleteLater once delivered.
+        # Parented to the runner (UI thread), deleted with deleteLater once delivered.
         signals = _TaskSignals(self)
         signals.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
-        self._pending[task_id] = _Pending(on_success, on_error, signals)
+        self._pending[task_id] = _Pending(on_success, on_error, signals, owner)
         if len(self._pending) == 1:
             self.busy_changed.emit(True)
-        self._pool.start(_Task(task_id, fn, signals))
+        self._pool.start(_Task(task_id, fn, signals, self._outcomes, self._lock))
         return TaskHandle(self, task_id)
 
     def wait_for_done(self, msecs: int = 5000) -> bool:
@@ -104,19 +133,21 @@ class TaskRunner(QObject):
         if pending is not None:
             pending.cancelled = True
 
-    @Slot(int, bool, object)
-    def _deliver(self, task_id: int, ok: bool, payload: object) -> None:
+    @Slot(int)
+    def _deliver(self, task_id: int) -> None:
         pending = self._pending.pop(task_id, None)
+        with self._lock:
+            outcome = self._outcomes.pop(task_id, None)
         if pending is None:
             return
         try:
-            if pending.cancelled:
+            if outcome is None or not pending.wanted():
                 return
+            ok, payload = outcome
             if ok:
                 if pending.on_success is not None:
                     pending.on_success(payload)
             else:
-                assert isinstance(payload, BaseException)
                 if not isinstance(payload, Exception):
                     log.error("worker task %s raised %r", task_id, payload)
                 if pending.on_error is not None:

@@ -80,7 +80,7 @@ class YearLoader(QObject):
                 self.part_failed.emit(exc)
                 self._part_done(ok=False)
 
-        self._runner.run(fn, success, failure)
+        self._runner.run(fn, success, failure, owner=self)
 
     def _merge(self, year: int, **parts: Any) -> None:
         base = self.data if self.data is not None and self.data.year == year else YearData(year)

@@ -1,1 +1,220 @@
-"""Fixtures that run the real reference server on a temporary SQLite file over real HTTP (filled in by the server work)."""
+"""Fixtures that run the real reference server on a temporary SQLite file over real HTTP.
+
+- `server_settings` – `Settings` in `tmp_path` with cheap argon2 hashes.
+- `live_server` – a started `ServerThread` (`.base_url`, `.settings`) on those settings.
+- `server_builder` – `ServerBuilder`: inserts institutes, firms, CPAs, applications directly through the ORM.
+- `api_login(base_url, user_type, member_no, password)` – an `httpx.Client` signed in with a bearer token.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from firmdesk.domain.states import ApplicationState
+from firmdesk.server.config import Settings, fast_test_settings
+from firmdesk.server.db.models import Application, Attachment, Cpa, Firm, Institute, TrainingHours
+from firmdesk.server.db.session import make_engine, make_session_factory, migrate
+from firmdesk.server.runner import ServerThread
+from firmdesk.server.security import hash_password, new_token
+from firmdesk.server.services.changes import next_change_seq
+from firmdesk.server.services.clock import utcnow
+from firmdesk.server.storage import AttachmentStore
+
+INSTITUTE_PASSWORD = "institute-pass"
+FIRM_PASSWORD = "firm-pass"
+CPA_PASSWORD = "cpa-pass"
+WORKING_MATERIALS = ["继续教育证明", "执业情况说明"]
+RETIRED_MATERIALS = ["离退休证明"]
+
+
+def tiny_pdf(text: str = "sample") -> bytes:
+    """A small file whose content is recognised as PDF."""
+    return b"%PDF-1.4\n% " + text.encode() + b"\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def tiny_png() -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
+
+
+class ServerBuilder:
+    """Test data straight through the ORM (fast: no HTTP, one password hash per password)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        migrate(settings)
+        self.engine = make_engine(settings)
+        self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
+        self.storage = AttachmentStore(settings.attachments_dir)
+        self._hashes: dict[str, str] = {}
+        self._cert_seq = itertools.count(1)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _hash(self, password: str) -> str:
+        if password not in self._hashes:
+            self._hashes[password] = hash_password(password, self.settings)
+        return self._hashes[password]
+
+    def institute(
+        self,
+        code: str = "50",
+        name: str = "重庆市注册会计师协会",
+        *,
+        password: str = INSTITUTE_PASSWORD,
+        current_year: int = 2025,
+        materials_working: Iterable[str] = WORKING_MATERIALS,
+        materials_retired: Iterable[str] = RETIRED_MATERIALS,
+        min_training_hours: float = 40,
+    ) -> Institute:
+        with self.sessions() as session:
+            institute = Institute(
+                code=code,
+                name=name,
+                password_hash=self._hash(password),
+                current_year=current_year,
+                window_start=date(current_year + 1, 1, 1),
+                deadline=date(current_year + 1, 4, 30),
+                notice_start="请如实填写年检信息。",
+                notice_success="年检申请已提交事务所审核。",
+                materials_working=list(materials_working),
+                materials_retired=list(materials_retired),
+                min_training_hours=min_training_hours,
+            )
+            session.add(institute)
+            session.commit()
+            return institute
+
+    def firm(
+        self,
+        institute: Institute,
+        number: str = "50010028",
+        name: str = "重庆山城会计师事务所",
+        *,
+        password: str = FIRM_PASSWORD,
+    ) -> Firm:
+        with self.sessions() as session:
+            firm = Firm(number=number, name=name, password_hash=self._hash(password), institute_id=institute.id)
+            session.add(firm)
+            session.commit()
+            return firm
+
+    def cpa(
+        self,
+        firm: Firm,
+        name: str | None = None,
+        *,
+        cert_no: str | None = None,
+        password: str = CPA_PASSWORD,
+        birth_date: date | None = date(1980, 5, 1),
+        training: dict[int, float] | None = None,
+        retired: bool = False,
+        joined_firm_on: date | None = None,
+    ) -> Cpa:
+        n = next(self._cert_seq)
+        with self.sessions() as session:
+            cpa = Cpa(
+                cert_no=cert_no or f"{firm.number}{n:04d}",
+                name=name or f"测试注师{n}",
+                password_hash=self._hash(password),
+                firm_id=firm.id,
+                birth_date=birth_date,
+                gender="女" if n % 2 else "男",
+                id_number=f"50010119800501{n:04d}",
+                retired=retired,
+                joined_firm_on=joined_firm_on,
+                qr_token=new_token(),
+                change_seq=next_change_seq(session),
+            )
+            session.add(cpa)
+            session.flush()
+            for year, hours in (training if training is not None else {2024: 48.0, 2025: 48.0}).items():
+                session.add(TrainingHours(cpa_id=cpa.id, year=year, hours=hours))
+            session.commit()
+            return cpa
+
+    def cpas(self, firm: Firm, count: int, **kwargs: object) -> list[Cpa]:
+        return [self.cpa(firm, **kwargs) for _ in range(count)]  # type: ignore[arg-type]
+
+    def application(
+        self,
+        cpa: Cpa,
+        state: ApplicationState | str = ApplicationState.PENDING_FIRM,
+        *,
+        year: int = 2025,
+        retired: bool | None = None,
+        materials: Iterable[str] | None = None,
+        reason: str | None = None,
+    ) -> Application:
+        """An application in `state` with a PDF per material (default: the working materials)."""
+        now = utcnow()
+        with self.sessions() as session:
+            application = Application(
+                cpa_id=cpa.id,
+                firm_id=cpa.firm_id,
+                year=year,
+                state=ApplicationState(state).value,
+                retired=cpa.retired if retired is None else retired,
+                last_reason=reason,
+                created_at=now,
+                updated_at=now,
+                submitted_at=None if state == ApplicationState.DRAFT else now,
+            )
+            session.add(application)
+            session.flush()
+            for material in WORKING_MATERIALS if materials is None else materials:
+                stored = self.storage.save(f"{material}.pdf", io.BytesIO(tiny_pdf(f"{cpa.cert_no} {material}")))
+                session.add(
+                    Attachment(
+                        sha256=stored.sha256,
+                        size=stored.size,
+                        file_type=stored.file_type,
+                        original_name=stored.original_name,
+                        material=material,
+                        uploaded_at=now,
+                        application_id=application.id,
+                    )
+                )
+            db_cpa = session.get(Cpa, cpa.id)
+            assert db_cpa is not None
+            db_cpa.change_seq = next_change_seq(session)
+            session.commit()
+            return application
+
+
+def api_login(base_url: str, user_type: str, member_no: str, password: str) -> httpx.Client:
+    """An httpx client for `/api/v1` signed in as the given account (raises on a failed login)."""
+    # verify=False: plain HTTP on loopback, and it spares loading the CA bundle for every client.
+    client = httpx.Client(base_url=f"{base_url}/api/v1", timeout=30, verify=False)
+    answer = client.post("/auth/login", json={"user_type": user_type, "member_no": member_no, "password": password})
+    answer.raise_for_status()
+    client.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+    return client
+
+
+@pytest.fixture
+def server_settings(tmp_path: Path) -> Settings:
+    return fast_test_settings(tmp_path / "cmis")
+
+
+@pytest.fixture
+def live_server(server_settings: Settings) -> Iterator[ServerThread]:
+    server = ServerThread(server_settings)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server_builder(server_settings: Settings) -> Iterator[ServerBuilder]:
+    builder = ServerBuilder(server_settings)
+    yield builder
+    builder.close()

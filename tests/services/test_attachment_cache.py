@@ -113,8 +113,7 @@ def test_saving_to_a_folder_never_overwrites(tmp_path: Path) -> None:
     other = b"\x89PNG\r\n\x1a\n" + b"y" * 50
     fetch = CountingFetch({1: PDF, 2: other, 3: PDF})
     saved = cache.save_to(
-        [attachment(PDF, id=1), attachment(other, id=2, name="社保证明.pdf", file_type="png"),
-         attachment(PDF, id=3)],
+        [attachment(PDF, id=1), attachment(other, id=2, name="社保证明.pdf", file_type="png"), attachment(PDF, id=3)],
         fetch,
         out,
     )

@@ -12,6 +12,7 @@ from shiboken6 import Shiboken
 
 from firmdesk.services.credentials import CredentialStore
 from firmdesk.services.session import FirmSession
+from firmdesk.ui.gc_guard import MainThreadGarbageCollector
 from firmdesk.ui.main_window import MainWindow
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
@@ -25,6 +26,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/ui/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"))
+
+
+@pytest.fixture(scope="session")
+def _ui_thread_gc(qapp: Any) -> Iterator[None]:
+    collector = MainThreadGarbageCollector(qapp)
+    yield
+    collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def ui_thread_gc(_ui_thread_gc: None) -> None:
+    """As in the app: Python's cyclic collector runs on the UI thread only (see firmdesk/ui/gc_guard.py)."""
 
 
 @pytest.fixture
@@ -58,3 +71,56 @@ def open_window(qtbot: Any, session: FirmSession, runner: TaskRunner, settings: 
     with qtbot.waitSignal(window.data_shown, timeout=20000):
         window.start()
     return window
+
+
+# -- servers ---------------------------------------------------------------------------------------
+# The real reference server in-process over real HTTP, with the demo data.
+
+
+def _start_demo_server(data_dir: Path, **overrides: Any) -> Any:
+    from firmdesk.server.config import fast_test_settings
+    from firmdesk.server.demo_data import seed_demo
+    from firmdesk.server.runner import ServerThread
+
+    settings = fast_test_settings(data_dir, **overrides)
+    seed_demo(settings)
+    server = ServerThread(settings)
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Shared by the tests that only read; a test that changes data uses `fresh_server`."""
+    server = _start_demo_server(tmp_path_factory.mktemp("demo-server"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fresh_server(server_settings: Any) -> Iterator[Any]:
+    """A demo server of its own (the server engineer's `live_server`, seeded): for tests that change data."""
+    from firmdesk.server.demo_data import seed_demo
+
+    seed_demo(server_settings)
+    yield from _live(server_settings)
+
+
+@pytest.fixture
+def slow_server(server_settings: Any) -> Iterator[Any]:
+    """Every /firm request sleeps 0.6 s (the server's `debug_delay_s`): the UI must keep running meanwhile."""
+    from firmdesk.server.demo_data import seed_demo
+
+    seed_demo(server_settings)
+    yield from _live(server_settings.model_copy(update={"debug_delay_s": 0.6}))
+
+
+def _live(settings: Any) -> Iterator[Any]:
+    from firmdesk.server.runner import ServerThread
+
+    server = ServerThread(settings)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

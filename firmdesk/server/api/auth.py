@@ -5,18 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from firmdesk.server.api.deps import Context, CurrentPrincipal, SessionDep
-from firmdesk.server.api.errors import INVALID, _resp, responses
+from firmdesk.server.api.errors import INVALID, error_doc, responses
 from firmdesk.server.services import auth
 from firmdesk.server.services.schemas import LoginRequest, LoginResult, Me
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 _LOGIN_ERRORS = responses(
-    {401: _resp(401, "`bad_credentials`: 会员编号或密码错误")},
-    {429: _resp(429, "`locked`: 5 failures within 15 minutes lock the account for 15 minutes (`locked_until`)")},
+    {401: error_doc(401, "`bad_credentials`: 会员编号或密码错误")},
+    {429: error_doc(429, "`locked`: 5 failures within 15 minutes lock the account for 15 minutes (`locked_until`)")},
     INVALID,
 )
-_TOKEN_ERRORS = {401: _resp(401, "`unauthorized`: no valid bearer token")}
+_TOKEN_ERRORS = {401: error_doc(401, "`unauthorized`: no valid bearer token")}
 
 
 @router.post("/login", response_model=LoginResult, responses=_LOGIN_ERRORS)

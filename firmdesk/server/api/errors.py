@@ -64,9 +64,9 @@ def status_of(error: DomainError) -> int:
     return 400
 
 
-def error_response(status: int, detail: str, code: str, **extra: Any) -> JSONResponse:
+def error_response(status: int, detail: str, code: str, extra: dict[str, Any] | None = None) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    body = {"detail": detail, "code": code, **jsonable_encoder(extra)}
+    body = {**jsonable_encoder(extra or {}), "detail": detail, "code": code}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -76,7 +76,7 @@ def install_error_handlers(app: FastAPI) -> None:
         extra = dict(error.extra)
         if isinstance(error, FaceQuotaExhausted):
             extra.setdefault("remaining", 0)
-        return error_response(status_of(error), error.message, error.code, **extra)
+        return error_response(status_of(error), error.message, error.code, extra)
 
     @app.exception_handler(Replay)
     async def _replay(_request: Request, replay: Replay) -> JSONResponse:
@@ -89,7 +89,16 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
         problems = "；".join(_describe(e) for e in error.errors()[:5])
-        return error_response(422, f"请求参数不正确：{problems}", InvalidInput.code, errors=error.errors())
+        return error_response(
+            422,
+            f"请求参数不正确：{problems}",
+            InvalidInput.code,
+            {
+                "errors": [
+                    {"loc": list(e.get("loc", ())), "type": e.get("type"), "msg": e.get("msg")} for e in error.errors()
+                ]
+            },
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
@@ -110,26 +119,26 @@ def _has_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
-def _resp(status: int, description: str) -> dict[str, Any]:
+def error_doc(_status: int, description: str) -> dict[str, Any]:
     return {"model": ErrorBody, "description": description}
 
 
 #: Reusable OpenAPI `responses=` entries, described with the error model.
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: _resp(401, "`unauthorized`: no valid bearer token (missing, expired or revoked)"),
-    403: _resp(403, "`forbidden`: this role may not call this endpoint"),
+    401: error_doc(401, "`unauthorized`: no valid bearer token (missing, expired or revoked)"),
+    403: error_doc(403, "`forbidden`: this role may not call this endpoint"),
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: _resp(404, "`not_found`: no such record, or it is not yours (never 403, to reveal nothing)"),
+    404: error_doc(404, "`not_found`: no such record, or it is not yours (never 403, to reveal nothing)"),
 }
 CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: _resp(409, "`transition_refused` (the state does not allow it) or `version_conflict` (stale version)"),
+    409: error_doc(409, "`transition_refused` (the state does not allow it) or `version_conflict` (stale version)"),
 }
 INVALID: dict[int | str, dict[str, Any]] = {
-    422: _resp(422, "`invalid_input` (missing or malformed value) or `limit_exceeded` (count or type)"),
+    422: error_doc(422, "`invalid_input` (missing or malformed value) or `limit_exceeded` (count or type)"),
 }
 TOO_LARGE: dict[int | str, dict[str, Any]] = {
-    413: _resp(413, "`limit_exceeded`: a file is larger than 5 MB (refused while it uploads)"),
+    413: error_doc(413, "`limit_exceeded`: a file is larger than 5 MB (refused while it uploads)"),
 }
 
 

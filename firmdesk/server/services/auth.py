@@ -82,7 +82,10 @@ class Authenticator:
         expires_at = now + timedelta(hours=self.token_hours)
         session.add(
             AuthToken(
-                token_hash=token_hash(token), role=role.value, subject_id=account.id, created_at=now,
+                token_hash=token_hash(token),
+                role=role.value,
+                subject_id=account.id,
+                created_at=now,
                 expires_at=expires_at,
             )
         )
@@ -92,9 +95,7 @@ class Authenticator:
 
 def _locked(locked_until: datetime) -> AccountLocked:
     local = locked_until.replace(tzinfo=UTC).astimezone(CHINA)
-    return AccountLocked(
-        f"登录失败次数过多，账户已锁定至 {local:%H:%M}", locked_until=iso_utc(locked_until)
-    )
+    return AccountLocked(f"登录失败次数过多，账户已锁定至 {local:%H:%M}", locked_until=iso_utc(locked_until))
 
 
 @dataclass(frozen=True)

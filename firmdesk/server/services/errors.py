@@ -35,7 +35,7 @@ class AttachmentTooLarge(LimitExceeded):
     """An upload is bigger than the limit: HTTP 413 (refused while it streams in)."""
 
 
-class Replay(Exception):  # noqa: N818 - not an error: a stored answer to send again
+class Replay(Exception):  # not an error: a stored answer to send again
     """A request repeated with the same Idempotency-Key: send the first answer again."""
 
     def __init__(self, status_code: int, body: Any) -> None:

@@ -43,7 +43,7 @@ class AttachmentsDialog(ServiceDialog):
             raise ValueError("give application_id or batch_id, or the attachments")
         self.setObjectName("attachmentsDialog")
         self.setWindowTitle(f"附件 - {title}" if title else "附件")
-        self.resize(1100, 680)
+        self.resize(1180, 700)
         self._client = client
         self._application_id = application_id
         self._batch_id = batch_id

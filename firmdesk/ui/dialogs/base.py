@@ -24,8 +24,22 @@ class Runner(Protocol):
     ) -> TaskHandleLike: ...
 
 
+class _Liveness:
+    """Shared by a group's callbacks; flipped when the group's QObject is destroyed (never touches Qt)."""
+
+    def __init__(self) -> None:
+        self.alive = True
+
+    def die(self, *_args: object) -> None:
+        self.alive = False
+
+
 class TaskGroup(QObject):
-    """The tasks one widget started: `busy_changed` as they come and go; `cancel_all()` when it closes."""
+    """The tasks one widget started: `busy_changed` as they come and go; `cancel_all()` when it closes.
+
+    If the owner is deleted without closing (its parent went away), the answers still on their way are
+    dropped too: the callbacks check a flag that the `destroyed` signal clears.
+    """
 
     busy_changed = Signal(bool)
 
@@ -34,6 +48,8 @@ class TaskGroup(QObject):
         self.runner = runner
         self._handles: dict[int, TaskHandleLike] = {}
         self._next_id = 0
+        self._liveness = _Liveness()
+        self.destroyed.connect(self._liveness.die)
 
     @property
     def busy(self) -> bool:
@@ -47,6 +63,7 @@ class TaskGroup(QObject):
     ) -> None:
         self._next_id += 1
         task_id = self._next_id
+        liveness = self._liveness
 
         def finish() -> None:
             self._handles.pop(task_id, None)
@@ -54,12 +71,14 @@ class TaskGroup(QObject):
                 self.busy_changed.emit(False)
 
         def ok(result: Any) -> None:
-            finish()
-            on_success(result)
+            if liveness.alive:
+                finish()
+                on_success(result)
 
         def failed(exc: BaseException) -> None:
-            finish()
-            on_error(exc)
+            if liveness.alive:
+                finish()
+                on_error(exc)
 
         was_idle = not self._handles
         self._handles[task_id] = self.runner.run(fn, ok, failed)
@@ -111,3 +130,10 @@ class ServiceDialog(QDialog):
         for group in self._groups:
             group.cancel_all()
         super().done(result)
+
+
+def mark_primary(button: QWidget) -> None:
+    """The dialog's main action, in the app style sheet's `primary` look (re-polished: the box already styled it)."""
+    button.setProperty("primary", True)
+    button.style().unpolish(button)
+    button.style().polish(button)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QTextCursor
+from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QInputMethodEvent, QKeyEvent, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialogButtonBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from firmdesk.domain.limits import REASON_MAX_CHARS
+from firmdesk.domain.states import ApplicationState
 from firmdesk.services.api_client import CmisClient, new_idempotency_key
 from firmdesk.services.common_reasons import CommonReasons, clean_reason
 from firmdesk.services.errors import Refused, ServiceError
@@ -38,7 +39,11 @@ NEW_REASON_PLACEHOLDER = "新的常用原因"
 
 
 class ReasonEdit(QPlainTextEdit):
-    """The reason: line breaks kept, input beyond 500 characters refused (pasting is cut, and said so)."""
+    """The reason: line breaks kept, at most 500 characters (like a maxlength: typing stops, pasting is cut).
+
+    Typed keys, input-method commits (pinyin) and pastes are cut before they reach the document; anything
+    else that makes the text too long (e.g. `setPlainText`) is cut right after, outside the edit itself.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,25 +51,64 @@ class ReasonEdit(QPlainTextEdit):
         self.setPlaceholderText("请填写退回原因（必填），注册会计师将收到此原因")
         self.setTabChangesFocus(True)
         self.truncated = False
-        self.textChanged.connect(self._enforce_limit)
+        self.textChanged.connect(self._schedule_cut)
 
     def reason(self) -> str:
         return clean_reason(self.toPlainText())
 
-    def _enforce_limit(self) -> None:
+    def _room(self) -> int:
+        """How many characters may still be inserted at the cursor (the selection will be replaced)."""
+        cursor = self.textCursor()
+        selected = abs(cursor.position() - cursor.anchor())
+        return REASON_MAX_CHARS - (len(self.toPlainText()) - selected)
+
+    def _fit(self, text: str) -> str:
+        room = max(0, self._room())
+        if len(text) > room:
+            self.truncated = True
+            return text[:room]
+        return text
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        text = event.text()
+        typing = (bool(text) and text.isprintable()) or event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        control = event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+        if typing and not control and self._room() < max(1, len(text)):
+            self.truncated = True
+            self.textChanged.emit()  # the counter says why nothing happened
+            return
+        super().keyPressEvent(event)
+
+    def inputMethodEvent(self, event: QInputMethodEvent) -> None:
+        commit = event.commitString()
+        if commit and len(commit) > self._room():
+            fitted = QInputMethodEvent(event.preeditString(), event.attributes())
+            fitted.setCommitString(self._fit(commit), event.replacementStart(), event.replacementLength())
+            super().inputMethodEvent(fitted)
+            return
+        super().inputMethodEvent(event)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        if source.hasText():
+            self.textCursor().insertText(self._fit(source.text()))
+            self.ensureCursorVisible()
+            return
+        super().insertFromMimeData(source)
+
+    def _schedule_cut(self) -> None:
+        if len(self.toPlainText()) > REASON_MAX_CHARS:
+            QTimer.singleShot(0, self._cut)
+
+    def _cut(self) -> None:
         text = self.toPlainText()
         if len(text) <= REASON_MAX_CHARS:
             return
-        cursor = self.textCursor()
-        position = min(cursor.position(), REASON_MAX_CHARS)
-        self.blockSignals(True)
+        position = min(self.textCursor().position(), REASON_MAX_CHARS)
+        self.truncated = True
         self.setPlainText(text[:REASON_MAX_CHARS])
-        self.blockSignals(False)
         cursor = self.textCursor()
         cursor.setPosition(position)
         self.setTextCursor(cursor)
-        self.truncated = True
-        self.textChanged.emit()
 
     def insert_reason(self, text: str) -> None:
         """Inserts at the cursor, on its own line when the box already has text."""
@@ -145,6 +189,8 @@ class ReturnDialog(ServiceDialog):
         self.common_list = QListWidget(common_box)
         self.common_list.setObjectName("commonReasonsList")
         self.common_list.setWordWrap(True)
+        self.common_list.setAlternatingRowColors(True)
+        self.common_list.setSpacing(2)
         self.common_list.setEditTriggers(
             QAbstractItemView.EditTrigger.EditKeyPressed | QAbstractItemView.EditTrigger.SelectedClicked
         )
@@ -212,6 +258,8 @@ class ReturnDialog(ServiceDialog):
         self.rows_list.clear()
         for row in self._rows:
             item = QListWidgetItem(f"{row.name}　{row.cert_no}　{row.status_label}")
+            if row.status != ApplicationState.PENDING_FIRM:
+                item.setForeground(QColor("#c92a2a"))
             item.setData(Qt.ItemDataRole.UserRole, row.application_id)
             self.rows_list.addItem(item)
         box = self.rows_list.parentWidget()
@@ -354,10 +402,36 @@ class ReturnDialog(ServiceDialog):
 
     def _failed(self, exc: BaseException) -> None:
         message = error_text(exc)
-        if isinstance(exc, Refused) and exc.status == 409:
-            message += "\n列表可能已过期：可移除不再待审核的注师后重试，或关闭后刷新列表。"
         self.banner.show_message(message, Tone.ERROR)
         self._update_buttons()
         self.reason_edit.setFocus()
         self.reason_edit.moveCursor(QTextCursor.MoveOperation.End)
         self.refused.emit(message)
+        if isinstance(exc, Refused) and exc.status == 409:
+            self._recheck_rows(message)
+
+    def _recheck_rows(self, message: str) -> None:
+        """After a 409: ask the server what each listed application is now, and point at the stale ones.
+
+        Rows still pending take their fresh version, so a retry is not refused again for a change that
+        did not matter (e.g. a new attachment); rows no longer pending are selected for removal.
+        """
+        client = self._client
+        ids = [r.application_id for r in self._rows if r.application_id is not None]
+
+        def ok(fresh: list[CpaRow]) -> None:
+            by_id = {r.application_id: r for r in fresh}
+            self._rows = [by_id.get(r.application_id, r) for r in self._rows]
+            self._fill_rows()
+            stale = [r for r in self._rows if r.status != ApplicationState.PENDING_FIRM]
+            for i, row in enumerate(self._rows):
+                self.rows_list.item(i).setSelected(row in stale)
+            if stale:
+                names = "、".join(f"{r.name}（{r.status_label}）" for r in stale)
+                hint = f"以下注册会计师已不在“待事务所审核”状态：{names}。请将其从列表中移除后再退回，原因已保留。"
+            else:
+                hint = "申请已更新为最新版本，原因已保留，可再次点击“确认退回”。"
+            self.banner.show_message(f"{message}\n{hint}", Tone.ERROR)
+            self._update_buttons()
+
+        self.start_task(lambda: [client.application(i).row for i in ids], ok, lambda _e: None)

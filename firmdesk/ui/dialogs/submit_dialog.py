@@ -11,6 +11,7 @@ import threading
 from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialogButtonBox,
@@ -27,14 +28,15 @@ from PySide6.QtWidgets import (
 )
 
 from firmdesk.domain.readiness import FlagLevel
+from firmdesk.domain.states import ApplicationState
 from firmdesk.services.api_client import CmisClient, new_idempotency_key
 from firmdesk.services.errors import Refused, UploadCancelled
 from firmdesk.services.models import BatchDetail, CpaRow, ReadinessFlag
-from firmdesk.ui.dialogs.base import Runner, ServiceDialog
+from firmdesk.ui.dialogs.base import Runner, ServiceDialog, mark_primary
 from firmdesk.ui.dialogs.prompts import PickFiles, pick_attachment_files
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.formatting import hours_text, retired_text
-from firmdesk.ui.widgets.badge import Badge
+from firmdesk.ui.widgets.badge import Badge, link_button
 from firmdesk.ui.widgets.materials_editor import MaterialsEditor
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
 
@@ -92,11 +94,13 @@ class SubmitDialog(ServiceDialog):
         super().__init__(runner, parent)
         self.setObjectName("submitDialog")
         self.setWindowTitle(f"申请 - 提交{year}年度年检至{institute_name}")
-        self.resize(980, 720)
+        self.resize(1000, 800)
         self._client = client
         self._year = year
         self._rows = [r for r in rows if r.application_id is not None]
         self._flags: dict[int, list[ReadinessFlag]] | None = None
+        # Rows the server said are no longer pending (found after a 409): a red flag of their own.
+        self._stale: dict[int, ReadinessFlag] = {}
         self._cancel = threading.Event()
         self._uploading = False
         self._request_key: tuple[object, ...] | None = None
@@ -115,8 +119,10 @@ class SubmitDialog(ServiceDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
-        for col in (COL_NAME, COL_CERT, COL_INFO, COL_REMOVE):
+        for col in (COL_NAME, COL_CERT, COL_INFO):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_REMOVE, QHeaderView.ResizeMode.Fixed)
+        self.table.setColumnWidth(COL_REMOVE, 72)
         header.setSectionResizeMode(COL_FLAGS, QHeaderView.ResizeMode.Stretch)
         cpa_layout.addWidget(self.table)
         self.readiness_label = QLabel(self.cpa_box)
@@ -153,21 +159,29 @@ class SubmitDialog(ServiceDialog):
         self.success_label.hide()
 
         self.banner = MessageBanner("submitMessage", self)
+        self.hint_label = QLabel(self)
+        self.hint_label.setObjectName("submitHint")
+        self.hint_label.setStyleSheet("QLabel { color:#c92a2a; }")
+        self.hint_label.setWordWrap(True)
         self.buttons = QDialogButtonBox(self)
         self.submit_button = self.buttons.addButton("提交申请", QDialogButtonBox.ButtonRole.AcceptRole)
         self.submit_button.setObjectName("submitBatchButton")
+        mark_primary(self.submit_button)
         self.close_button = self.buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
         self.close_button.setObjectName("closeSubmitButton")
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self.cpa_box, 2)
-        layout.addWidget(materials_box, 3)
+        layout.addWidget(self.cpa_box, 1)
+        layout.addWidget(materials_box, 1)
         layout.addLayout(progress_row)
         layout.addWidget(self.success_label)
         layout.addWidget(self.banner)
-        layout.addWidget(self.buttons)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.hint_label, 1)
+        bottom.addWidget(self.buttons)
+        layout.addLayout(bottom)
 
         self._fill_rows()
         self._load_readiness()
@@ -179,6 +193,8 @@ class SubmitDialog(ServiceDialog):
         return list(self._rows)
 
     def flags_of(self, application_id: int) -> list[ReadinessFlag] | None:
+        if application_id in self._stale:
+            return [self._stale[application_id]]
         return None if self._flags is None else self._flags.get(application_id, [])
 
     def red_rows(self) -> list[CpaRow]:
@@ -211,13 +227,12 @@ class SubmitDialog(ServiceDialog):
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if level == FlagLevel.RED:
-                    item.setForeground(Qt.GlobalColor.darkRed)
+                    item.setForeground(QColor("#a61e1e"))
+                    item.setBackground(QColor("#fff1f0"))
                 table.setItem(i, col, item)
             table.setCellWidget(i, COL_FLAGS, flags_widget(flags, table))
-            remove = QPushButton("移除", table)
-            remove.setObjectName(f"removeCpaButton{row.application_id}")
-            remove.setFlat(True)
-            remove.setStyleSheet("QPushButton { color:#c92a2a; padding:0 8px; }")
+            remove = link_button("移除", f"removeCpaButton{row.application_id}", table)
+            remove.setToolTip(f"从本次申请中移除 {row.name}（其申请仍在“注师待审核”）")
             remove.clicked.connect(lambda _c=False, app_id=row.application_id: self.remove_application(app_id))
             table.setCellWidget(i, COL_REMOVE, remove)
         table.resizeRowsToContents()
@@ -227,6 +242,7 @@ class SubmitDialog(ServiceDialog):
         if self._uploading:
             return
         self._rows = [r for r in self._rows if r.application_id != application_id]
+        self._stale.pop(application_id or 0, None)
         self._fill_rows()
 
     # -- state of the buttons ---------------------------------------------------------------------
@@ -257,7 +273,10 @@ class SubmitDialog(ServiceDialog):
         done = self.result_batch is not None
         self.submit_button.setEnabled(not done and not self._uploading and self.problem() is None)
         self.submit_button.setVisible(not done)
-        self.submit_button.setToolTip(self.problem() or "")
+        problem = None if done or self._uploading else self.problem()
+        self.submit_button.setToolTip(problem or "")
+        # While the readiness is still loading the rows are not yet judged: say nothing yet.
+        self.hint_label.setText(problem if problem and flags_known and not self.materials.checking else "")
         self.close_button.setText("完成" if done else "关闭")
 
     # -- submitting -------------------------------------------------------------------------------
@@ -334,10 +353,35 @@ class SubmitDialog(ServiceDialog):
             self.banner.show_message(exc.message, Tone.WARNING)
             return
         message = error_text(exc)
-        if isinstance(exc, Refused) and exc.status == 409:
-            message += "\n可移除已不在“待事务所审核”状态的注师后重试，或关闭后刷新列表。"
         self.banner.show_message(message, Tone.ERROR)
         self.refused.emit(message)
+        if isinstance(exc, Refused) and exc.status == 409:
+            self._recheck_rows(message)
+
+    def _recheck_rows(self, message: str) -> None:
+        """After a 409: which listed applications are no longer pending? They turn red, to be removed;
+        the others take their fresh version. The materials stay as they are."""
+        client = self._client
+        ids = [r.application_id for r in self._rows if r.application_id is not None]
+
+        def ok(fresh: list[CpaRow]) -> None:
+            by_id = {r.application_id: r for r in fresh}
+            self._rows = [by_id.get(r.application_id, r) for r in self._rows]
+            stale = [r for r in self._rows if r.status != ApplicationState.PENDING_FIRM]
+            self._stale = {
+                r.application_id: ReadinessFlag(FlagLevel.RED, "not_pending", f"已不在待审核：{r.status_label}")
+                for r in stale
+                if r.application_id is not None
+            }
+            self._fill_rows()
+            if stale:
+                names = "、".join(r.name for r in stale)
+                hint = f"{names} 已不在“待事务所审核”状态（标红），请移除后再提交；已选的材料仍保留。"
+            else:
+                hint = "申请已更新，已选的材料仍保留，可再次提交。"
+            self.banner.show_message(f"{message}\n{hint}", Tone.ERROR)
+
+        self.start_task(lambda: [client.application(i).row for i in ids], ok, lambda _e: None)
 
     def reject(self) -> None:
         # Esc or 关闭 during an upload cancels the upload first; a second press closes.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from firmdesk.services.models import BatchRow
 from firmdesk.ui.formatting import BATCH_COLOURS, datetime_text, iso_sort
-from firmdesk.ui.models.record_table import CENTER, Column, RecordTableModel
+from firmdesk.ui.models.record_table import CENTER, LEFT, Column, RecordTableModel
 
 NUMBER = Column[BatchRow]("row_number", "序号", row_number=True, align=CENTER, width=56)
 BATCH_NUMBER = Column[BatchRow]("number", "年检批次编号", lambda b: b.number, width=160)
@@ -28,7 +29,8 @@ CPA_COUNT = Column[BatchRow](
 )
 RETURN_REASON = Column[BatchRow]("return_reason", "退回原因", lambda b: b.return_reason or "", width=260)
 
-SUBMITTED_COLUMNS = [NUMBER, BATCH_NUMBER, FIRM_NAME, YEAR, SUBMITTED_AT, STATE]
+# The manual's columns (3.1.4); the last one stretches to the table's edge, so it is left-aligned.
+SUBMITTED_COLUMNS = [NUMBER, BATCH_NUMBER, FIRM_NAME, YEAR, SUBMITTED_AT, replace(STATE, align=LEFT)]
 RETURNED_COLUMNS = [NUMBER, BATCH_NUMBER, FIRM_NAME, YEAR, SUBMITTED_AT, STATE, RETURN_REASON]
 
 

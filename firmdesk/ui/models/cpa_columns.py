@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from firmdesk.services.models import CpaRow
 from firmdesk.ui.formatting import STATUS_COLOURS, date_text, datetime_text, hours_text, iso_sort, retired_text
-from firmdesk.ui.models.record_table import CENTER, RIGHT, Column, RecordTableModel
+from firmdesk.ui.models.record_table import CENTER, LEFT, RIGHT, Column, RecordTableModel
 
 NUMBER = Column[CpaRow]("row_number", "序号", row_number=True, align=CENTER, width=56)
 CERT_NO = Column[CpaRow]("cert_no", "证书编号", lambda r: r.cert_no, width=130)
@@ -65,8 +66,10 @@ DECIDED_AT = Column[CpaRow](
 BATCH = Column[CpaRow]("batch_number", "年检批次编号", lambda r: r.batch_number or "", width=140)
 REASON = Column[CpaRow]("reason", "退回/审批原因", lambda r: r.reason or "", width=220)
 
-PENDING_REVIEW_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, BIRTH, RETIRED, HOURS, ATTACHMENTS, SUBMITTED_AT, STATUS]
-NOT_APPLIED_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, BIRTH, RETIRED, STATUS, REASON, UPDATED_AT]
+# The last column of each list stretches to the table's edge: left-aligned, it reads naturally there.
+SUBMITTED_AT_LAST = replace(SUBMITTED_AT, align=LEFT)
+PENDING_REVIEW_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, BIRTH, RETIRED, HOURS, ATTACHMENTS, STATUS, SUBMITTED_AT_LAST]
+NOT_APPLIED_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, BIRTH, RETIRED, STATUS, UPDATED_AT, REASON]
 QUERY_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, RETIRED, HOURS, STATUS, BATCH, DECIDED_AT, REASON]
 
 

@@ -68,6 +68,7 @@ class AttachmentsPanel(QWidget):
         *,
         open_external: OpenExternal = open_in_default_program,
         choose_folder: ChooseFolder = choose_folder,
+        orientation: Qt.Orientation = Qt.Orientation.Horizontal,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -79,7 +80,6 @@ class AttachmentsPanel(QWidget):
         self._open_external = open_external
         self._choose_folder = choose_folder
         self._attachments: list[Attachment] = []
-        self._local: dict[int, Path] = {}
         self._request = 0  # the latest preview asked for; older answers are dropped
 
         self.table = QTableWidget(0, 5, self)
@@ -90,6 +90,7 @@ class AttachmentsPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keep the extension of long names visible
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -145,13 +146,18 @@ class AttachmentsPanel(QWidget):
         self.banner = MessageBanner("attachmentsMessage", left)
         left_layout.addWidget(self.banner)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter = QSplitter(orientation, self)
         splitter.setObjectName("attachmentsSplitter")
         splitter.addWidget(left)
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([420, 600])
+        if orientation == Qt.Orientation.Horizontal:
+            splitter.setSizes([560, 620])
+        else:
+            splitter.setStretchFactor(0, 0)
+            splitter.setStretchFactor(1, 1)
+            splitter.setSizes([190, 600])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -238,7 +244,6 @@ class AttachmentsPanel(QWidget):
             if request != self._request:
                 return
             path, image = result
-            self._local[attachment.id] = path
             self._show(attachment, path, image)
 
         def failed(exc: BaseException) -> None:
@@ -282,7 +287,6 @@ class AttachmentsPanel(QWidget):
         opener = self._open_external
 
         def opened(path: Path) -> None:
-            self._local[attachment.id] = path
             if opener(path):
                 self.opened_external.emit(path)
             else:
@@ -327,4 +331,3 @@ class AttachmentsPanel(QWidget):
 
     def _on_save_error(self, exc: BaseException) -> None:
         self.banner.show_message(error_text(exc), Tone.ERROR)
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QToolButton, QWidget
 
 from firmdesk.domain.readiness import FlagLevel
 
@@ -47,3 +47,32 @@ def colour_badge(text: str, colour: str, parent: QWidget | None = None) -> QLabe
     )
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     return label
+
+
+def flag_note(text: str, level: str, parent: QWidget | None = None) -> QLabel:
+    """A readiness flag as a wrapped note (a pill cannot wrap): tinted box with a coloured left edge."""
+    edge, background, colour = {
+        FlagLevel.RED: ("#d63a3a", "#fff1f0", "#a61e1e"),
+        FlagLevel.YELLOW: ("#e8bb2e", "#fff8e1", "#6b4d00"),
+    }.get(level, ("#2f9e44", "#ebfbee", "#1e6b30"))
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setStyleSheet(
+        f"QLabel {{ color:{colour}; background:{background}; border-left:3px solid {edge};"
+        " border-radius:3px; padding:3px 6px; }"
+    )
+    return label
+
+
+def link_button(text: str, object_name: str, parent: QWidget | None = None, *, colour: str = "#c92a2a") -> QToolButton:
+    """A small text button for table cells (移除): no frame, so it fits a row whatever the app's style sheet."""
+    button = QToolButton(parent)
+    button.setObjectName(object_name)
+    button.setText(text)
+    button.setAutoRaise(True)
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    button.setStyleSheet(
+        f"QToolButton {{ color:{colour}; border:none; background:transparent; padding:2px 8px; }}"
+        " QToolButton:hover { text-decoration: underline; }"
+    )
+    return button

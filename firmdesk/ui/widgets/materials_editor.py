@@ -34,6 +34,7 @@ from firmdesk.ui.dialogs.base import Runner, TaskGroup
 from firmdesk.ui.dialogs.prompts import PickFiles, pick_attachment_files
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.formatting import datetime_text
+from firmdesk.ui.widgets.badge import link_button
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
 
 OTHER_MATERIAL = "其他材料"
@@ -165,8 +166,10 @@ class MaterialsEditor(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COL_MATERIAL, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(COL_FILE, QHeaderView.ResizeMode.Stretch)
-        for col in (COL_TYPE, COL_SIZE, COL_STATE, COL_REMOVE):
+        for col in (COL_TYPE, COL_SIZE, COL_STATE):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_REMOVE, QHeaderView.ResizeMode.Fixed)
+        self.table.setColumnWidth(COL_REMOVE, 72)
         self.table.setColumnWidth(COL_MATERIAL, 150)
         self.table.itemChanged.connect(self._on_item_changed)
         layout.addWidget(self.table, 1)
@@ -208,9 +211,7 @@ class MaterialsEditor(QWidget):
         return [e.attachment.id for e in self._entries if isinstance(e, KeptMaterial)]
 
     def materials(self) -> list[str]:
-        return [
-            e.attachment.material if isinstance(e, KeptMaterial) else e.planned.material for e in self._entries
-        ]
+        return [e.attachment.material if isinstance(e, KeptMaterial) else e.planned.material for e in self._entries]
 
     def has_social_security(self) -> bool:
         return SOCIAL_SECURITY_MATERIAL in self.materials()
@@ -361,10 +362,7 @@ class MaterialsEditor(QWidget):
                     item.setForeground(Qt.GlobalColor.darkGreen if kept else Qt.GlobalColor.blue)
                 item.setFlags(flags)
                 table.setItem(row, col, item)
-            remove = QPushButton("移除", table)
-            remove.setObjectName(f"removeMaterialButton{row}")
-            remove.setFlat(True)
-            remove.setStyleSheet("QPushButton { color:#c92a2a; padding:0 8px; }")
+            remove = link_button("移除", f"removeMaterialButton{row}", table)
             remove.clicked.connect(lambda _checked=False, r=row: self.remove_at(r))
             table.setCellWidget(row, COL_REMOVE, remove)
         table.blockSignals(False)

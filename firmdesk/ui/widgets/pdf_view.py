@@ -60,6 +60,7 @@ class PdfView(QWidget):
         self.page_box = QSpinBox(self)
         self.page_box.setObjectName("pdfPageBox")
         self.page_box.setMinimum(1)
+        self.page_box.setMinimumWidth(64)
         self.page_box.valueChanged.connect(self.go_to_page)
         bar.addWidget(self.page_box)
         self.page_count_label = QLabel(self)

@@ -53,7 +53,7 @@ class TimelineEntry(QWidget):
     def __init__(self, event: TrailEvent, *, first: bool, last: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(f"timelineEntry{event.id}")
-        self.event = event
+        self.trail_event = event
         self._first = first
         self._last = last
         self._colour = QColor(event_colour(event))

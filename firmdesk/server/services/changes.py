@@ -1,0 +1,211 @@
+"""One use case's change: the events it records, the rows it touches, its change-feed position.
+
+Every state change goes through `Change`: `transition_application` / `transition_batch` ask the
+domain (`firmdesk.domain.transitions`) for the next state and record the event; `finish()` hands
+out one position of the global change counter to every touched CPA and batch (so the firm's
+delta query is `change_seq > cursor`) and flushes. With an Idempotency-Key, the first answer is
+stored in the same transaction and a repeat is answered from it (`Replay`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.encoders import jsonable_encoder
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from firmdesk.domain.errors import VersionConflict
+from firmdesk.domain.states import Action, ApplicationState, BatchState
+from firmdesk.domain.transitions import next_application_state, next_batch_state
+from firmdesk.server.db.models import Application, Batch, ChangeCounter, Cpa, Event, IdempotentRequest
+from firmdesk.server.services.actors import Actor
+from firmdesk.server.services.clock import utcnow
+from firmdesk.server.services.errors import Replay
+
+VERSION_CONFLICT = "该记录已被他人修改，请刷新后重试"
+
+
+def next_change_seq(session: Session) -> int:
+    """Take the next position of the global change counter (row-locked until the transaction ends)."""
+    session.execute(update(ChangeCounter).where(ChangeCounter.id == 1).values(value=ChangeCounter.value + 1))
+    value = session.scalar(select(ChangeCounter.value).where(ChangeCounter.id == 1))
+    if value is None:  # a database made without the migration's row
+        session.add(ChangeCounter(id=1, value=1))
+        session.flush()
+        return 1
+    return value
+
+
+def current_change_seq(session: Session) -> int:
+    return session.scalar(select(ChangeCounter.value).where(ChangeCounter.id == 1)) or 0
+
+
+def check_version(record: Application | Batch, expected: int | None) -> None:
+    """Optimistic concurrency: the client's version, when it sends one, must be the current one."""
+    if expected is not None and record.version != expected:
+        raise VersionConflict(VERSION_CONFLICT, current_version=record.version)
+
+
+@dataclass(frozen=True)
+class IdempotencyScope:
+    principal: str
+    key: str
+    endpoint: str
+
+
+class Change:
+    """The transaction of one use case. Create it first (a repeated Idempotency-Key replays here)."""
+
+    def __init__(self, session: Session, actor: Actor, idempotency: IdempotencyScope | None = None) -> None:
+        self.session = session
+        self.actor = actor
+        self.now = utcnow()
+        self.idempotency = idempotency
+        self._cpa_ids: set[int] = set()
+        self._batches: dict[int, Batch] = {}
+        self._finished = False
+        if idempotency is not None:
+            stored = session.scalar(
+                select(IdempotentRequest).where(
+                    IdempotentRequest.principal == idempotency.principal, IdempotentRequest.key == idempotency.key
+                )
+            )
+            if stored is not None:
+                raise Replay(stored.status_code, json.loads(stored.response_json))
+
+    # --- recording ---
+
+    def event(
+        self,
+        action: Action,
+        *,
+        application: Application | None = None,
+        batch: Batch | None = None,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        reason: str | None = None,
+    ) -> Event:
+        event = Event(
+            application_id=application.id if application is not None else None,
+            batch_id=batch.id if batch is not None else None,
+            actor_role=self.actor.role.value,
+            actor_id=self.actor.member_no,
+            actor_name=self.actor.name,
+            action=action.value,
+            reason=reason,
+            from_state=from_state,
+            to_state=to_state,
+            created_at=self.now,
+        )
+        self.session.add(event)
+        return event
+
+    def touch_cpa(self, cpa_id: int) -> None:
+        self._cpa_ids.add(cpa_id)
+
+    def touch_application(self, application: Application) -> None:
+        application.updated_at = self.now
+        self._cpa_ids.add(application.cpa_id)
+
+    def touch_batch(self, batch: Batch) -> None:
+        batch.updated_at = self.now
+        self._batches[id(batch)] = batch
+
+    # --- transitions (the domain decides) ---
+
+    def transition_application(
+        self,
+        application: Application,
+        action: Action,
+        *,
+        reason: str | None = None,
+        batch: Batch | None = None,
+        record: bool = True,
+    ) -> ApplicationState:
+        old = ApplicationState(application.state)
+        new = next_application_state(old, action)
+        application.state = new.value
+        self.touch_application(application)
+        if record:
+            self.event(
+                action, application=application, batch=batch, from_state=old.value, to_state=new.value, reason=reason
+            )
+        return new
+
+    def transition_batch(self, batch: Batch, action: Action, *, reason: str | None = None) -> BatchState:
+        old = BatchState(batch.state)
+        new = next_batch_state(old, action)
+        self.set_batch_state(batch, new, action, reason=reason)
+        return new
+
+    def set_batch_state(self, batch: Batch, new: BatchState, action: Action, *, reason: str | None = None) -> None:
+        """Record a batch-level event (application_id empty) and set the state the domain chose."""
+        old = batch.state
+        batch.state = new.value
+        self.touch_batch(batch)
+        self.event(action, batch=batch, from_state=old, to_state=new.value, reason=reason)
+
+    # --- the end ---
+
+    def finish(self) -> None:
+        """Give the touched rows their change-feed position and flush (a stale version → 409).
+        Call it before building the answer, so the answer shows the new versions."""
+        try:
+            self.session.flush()
+            if self._cpa_ids or self._batches:
+                seq = next_change_seq(self.session)
+                if self._cpa_ids:
+                    self.session.execute(
+                        update(Cpa).where(Cpa.id.in_(sorted(self._cpa_ids))).values(change_seq=seq),
+                        execution_options={"synchronize_session": False},
+                    )
+                for batch in self._batches.values():
+                    batch.change_seq = seq
+            self.session.flush()
+        except StaleDataError:
+            self.session.rollback()
+            raise VersionConflict(VERSION_CONFLICT) from None
+        self._finished = True
+
+    def commit(self, response: Any = None, status_code: int = 200) -> None:
+        """Commit the use case; with an idempotency scope, store `response` (built after `finish`)."""
+        if not self._finished:
+            self.finish()
+        if self.idempotency is not None and response is not None:
+            self.session.add(
+                IdempotentRequest(
+                    principal=self.idempotency.principal,
+                    key=self.idempotency.key,
+                    endpoint=self.idempotency.endpoint,
+                    status_code=status_code,
+                    response_json=json.dumps(jsonable_encoder(response), ensure_ascii=False),
+                    created_at=self.now,
+                )
+            )
+        try:
+            self.session.commit()
+        except StaleDataError:
+            self.session.rollback()
+            raise VersionConflict(VERSION_CONFLICT) from None
+        except IntegrityError:
+            self.session.rollback()
+            if self.idempotency is not None:
+                self._replay_after_race()
+            raise
+
+    def _replay_after_race(self) -> None:
+        """Two requests with one key raced (possible on PostgreSQL): answer with the winner's."""
+        assert self.idempotency is not None
+        stored = self.session.scalar(
+            select(IdempotentRequest).where(
+                IdempotentRequest.principal == self.idempotency.principal,
+                IdempotentRequest.key == self.idempotency.key,
+            )
+        )
+        if stored is not None:
+            raise Replay(stored.status_code, json.loads(stored.response_json))

@@ -1,0 +1,226 @@
+"""The firm's use cases: return applications, submit a batch, withdraw it, resubmit it after a return.
+
+Each one: load what the firm may see, let the domain check the transition, change, record the
+events, commit once (a refusal anywhere leaves nothing half-done).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from firmdesk.domain.batches import batch_number
+from firmdesk.domain.errors import InvalidInput, TransitionRefused
+from firmdesk.domain.limits import MAX_BATCH_FILES
+from firmdesk.domain.states import Action, ApplicationState, BatchState
+from firmdesk.domain.transitions import next_application_state, require_reason
+from firmdesk.server.db.models import Application, Attachment, Batch, BatchItem, Cpa, Firm
+from firmdesk.server.services import access, rows
+from firmdesk.server.services.actors import Actor
+from firmdesk.server.services.changes import Change, IdempotencyScope, check_version
+from firmdesk.server.services.messages import notify_return
+from firmdesk.server.services.readiness import readiness_of
+from firmdesk.server.services.schemas import (
+    BatchWithApplications,
+    ReadinessResult,
+    ReadinessResults,
+    ReturnRequest,
+    ReturnResult,
+)
+from firmdesk.server.services.uploads import (
+    Upload,
+    check_count,
+    parse_ids,
+    require_social_security,
+    store_uploads,
+)
+from firmdesk.server.storage import AttachmentStore, ReadableUpload
+
+
+def readiness(session: Session, applications: Sequence[Application]) -> list[ReadinessResult]:
+    return readiness_of(session, applications)
+
+
+def firm_readiness(session: Session, firm: Firm, application_ids: Sequence[int]) -> ReadinessResults:
+    applications = [access.firm_application(session, firm, i) for i in dict.fromkeys(application_ids)]
+    return ReadinessResults(results=readiness_of(session, applications))
+
+
+def _scope(actor: Actor, key: str | None, endpoint: str) -> IdempotencyScope | None:
+    return IdempotencyScope(actor.principal_key, key, endpoint) if key else None
+
+
+def _check_each(session: Session, applications: Sequence[Application], action: Action) -> None:
+    """Refuse the whole request, naming the CPA, if any application may not take `action`."""
+    for application in applications:
+        try:
+            next_application_state(ApplicationState(application.state), action)
+        except TransitionRefused as refused:
+            cpa = session.get_one(Cpa, application.cpa_id)
+            raise TransitionRefused(
+                f"{cpa.name}（{cpa.cert_no}）：{refused.message}", application_id=application.id, **refused.extra
+            ) from None
+
+
+def return_applications(
+    session: Session, firm: Firm, actor: Actor, body: ReturnRequest, idempotency_key: str | None
+) -> ReturnResult:
+    change = Change(session, actor, _scope(actor, idempotency_key, "POST /firm/returns"))
+    reason = require_reason(body.reason)
+    applications = []
+    for item in body.items:
+        application = access.firm_application(session, firm, item.application_id)
+        check_version(application, item.version)
+        if application not in applications:
+            applications.append(application)
+    _check_each(session, applications, Action.FIRM_RETURN)
+    for application in applications:
+        change.transition_application(application, Action.FIRM_RETURN, reason=reason)
+        application.last_reason = reason
+        notify_return(change, application, "事务所", reason)
+    change.finish()
+    result = ReturnResult(returned=rows.application_rows(session, [a.id for a in applications]))
+    change.commit(result)
+    return result
+
+
+def _add_batch_attachments(change: Change, batch: Batch, uploads: Sequence[Upload]) -> None:
+    for upload in uploads:
+        change.session.add(
+            Attachment(
+                sha256=upload.stored.sha256,
+                size=upload.stored.size,
+                file_type=upload.stored.file_type,
+                original_name=upload.stored.original_name,
+                material=upload.material,
+                uploaded_at=change.now,
+                batch_id=batch.id,
+            )
+        )
+
+
+def _open_members(session: Session, batch: Batch) -> list[Application]:
+    """The applications still in the batch (not withdrawn, not returned alone), in order."""
+    return list(
+        session.scalars(
+            select(Application)
+            .where(Application.batch_id == batch.id, Application.state == ApplicationState.SUBMITTED.value)
+            .order_by(Application.id)
+        )
+    )
+
+
+def _batch_answer(session: Session, batch: Batch) -> BatchWithApplications:
+    return BatchWithApplications(
+        batch=rows.batch_row(session, batch.id), applications=rows.batch_applications(session, batch.id)
+    )
+
+
+def submit_batch(
+    session: Session,
+    storage: AttachmentStore,
+    firm: Firm,
+    actor: Actor,
+    idempotency_key: str | None,
+    year: int,
+    application_ids: Sequence[str],
+    files: Sequence[ReadableUpload],
+    materials: Sequence[str],
+) -> BatchWithApplications:
+    if not idempotency_key:
+        raise InvalidInput("缺少 Idempotency-Key 请求头")
+    change = Change(session, actor, _scope(actor, idempotency_key, "POST /firm/batches"))
+    ids = parse_ids(application_ids, "年检申请编号")
+    if not ids:
+        raise InvalidInput("请选择要申请的注册会计师")
+    applications = [access.firm_application(session, firm, i) for i in ids]
+    for application in applications:
+        if application.year != year:
+            raise InvalidInput(f"所选年检申请不属于 {year} 年度", application_id=application.id)
+    _check_each(session, applications, Action.SUBMIT_BATCH)
+    check_count(len(files), MAX_BATCH_FILES)
+    uploads = store_uploads(storage, files, materials, already=0, limit=MAX_BATCH_FILES)
+    require_social_security([u.material for u in uploads])
+
+    seq = (session.scalar(select(func.max(Batch.seq)).where(Batch.firm_id == firm.id, Batch.year == year)) or 0) + 1
+    batch = Batch(
+        number=batch_number(firm.number, year, seq),
+        firm_id=firm.id,
+        year=year,
+        seq=seq,
+        state=BatchState.SUBMITTED.value,
+        idempotency_key=idempotency_key,
+        submitted_at=change.now,
+        updated_at=change.now,
+    )
+    session.add(batch)
+    session.flush()
+    _add_batch_attachments(change, batch, uploads)
+    for application in applications:
+        session.add(BatchItem(batch_id=batch.id, application_id=application.id))
+        change.transition_application(application, Action.SUBMIT_BATCH, batch=batch)
+        application.batch_id = batch.id
+        application.last_reason = None
+    change.touch_batch(batch)
+    change.event(Action.SUBMIT_BATCH, batch=batch, from_state=None, to_state=BatchState.SUBMITTED.value)
+    change.finish()
+    result = _batch_answer(session, batch)
+    change.commit(result, status_code=201)
+    return result
+
+
+def withdraw_batch(
+    session: Session, batch: Batch, actor: Actor, version: int | None, idempotency_key: str | None
+) -> BatchWithApplications:
+    change = Change(session, actor, _scope(actor, idempotency_key, f"POST /firm/batches/{batch.id}/withdraw"))
+    check_version(batch, version)
+    change.transition_batch(batch, Action.WITHDRAW_BATCH)
+    for application in _open_members(session, batch):
+        change.transition_application(application, Action.WITHDRAW_BATCH, batch=batch)
+        application.batch_id = None
+    change.finish()
+    result = _batch_answer(session, batch)
+    change.commit(result)
+    return result
+
+
+def resubmit_batch(
+    session: Session,
+    storage: AttachmentStore,
+    batch: Batch,
+    actor: Actor,
+    keep_attachment_ids: Sequence[str],
+    files: Sequence[ReadableUpload],
+    materials: Sequence[str],
+    version: int | None,
+    idempotency_key: str | None,
+) -> BatchWithApplications:
+    change = Change(session, actor, _scope(actor, idempotency_key, f"POST /firm/batches/{batch.id}/resubmit"))
+    check_version(batch, version)
+    change.transition_batch(batch, Action.RESUBMIT_BATCH)
+    current = {
+        a.id: a
+        for a in session.scalars(
+            select(Attachment).where(Attachment.batch_id == batch.id, Attachment.removed.is_(False))
+        )
+    }
+    keep = parse_ids(keep_attachment_ids, "附件编号")
+    unknown = [i for i in keep if i not in current]
+    if unknown:
+        raise InvalidInput(f"要保留的附件不属于该批次：{unknown[0]}", attachment_id=unknown[0])
+    check_count(len(keep) + len(files), MAX_BATCH_FILES)
+    uploads = store_uploads(storage, files, materials, already=len(keep), limit=MAX_BATCH_FILES)
+    require_social_security([current[i].material for i in keep] + [u.material for u in uploads])
+    for attachment_id, attachment in current.items():
+        if attachment_id not in keep:
+            attachment.removed = True
+    _add_batch_attachments(change, batch, uploads)
+    batch.return_reason = None
+    for application in _open_members(session, batch):
+        change.transition_application(application, Action.RESUBMIT_BATCH, batch=batch, reason=None)
+    change.finish()
+    result = _batch_answer(session, batch)
+    change.commit(result)
+    return result

@@ -1,0 +1,167 @@
+"""The institute's use cases: its configuration, its firms' batches, and its decisions on them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from firmdesk.domain.errors import InvalidInput, TransitionRefused
+from firmdesk.domain.states import DECISION_ACTIONS, Action, ApplicationState, BatchState, Decision
+from firmdesk.domain.transitions import batch_state_after_decision, require_reason
+from firmdesk.server.db.models import Application, Batch, Firm, Institute
+from firmdesk.server.services import firm_queries, rows
+from firmdesk.server.services.actors import Actor
+from firmdesk.server.services.changes import Change, IdempotencyScope, check_version
+from firmdesk.server.services.messages import notify_decision, notify_return
+from firmdesk.server.services.schemas import BatchDetail, BatchRow, CpaRow, InstituteConfig, Page
+
+
+def config(institute: Institute) -> InstituteConfig:
+    return InstituteConfig(
+        current_year=institute.current_year,
+        window_start=institute.window_start,
+        deadline=institute.deadline,
+        notice_start=institute.notice_start,
+        notice_success=institute.notice_success,
+        materials_working=list(institute.materials_working),
+        materials_retired=list(institute.materials_retired),
+        min_training_hours=institute.min_training_hours,
+    )
+
+
+def _materials(names: list[str]) -> list[str]:
+    cleaned = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    if any(len(n) > 100 for n in cleaned):
+        raise InvalidInput("材料名称不能超过 100 个字")
+    return cleaned
+
+
+def update_config(session: Session, institute: Institute, body: InstituteConfig) -> InstituteConfig:
+    if body.deadline < body.window_start:
+        raise InvalidInput("截止日期不能早于开始日期")
+    institute.current_year = body.current_year
+    institute.window_start = body.window_start
+    institute.deadline = body.deadline
+    institute.notice_start = body.notice_start
+    institute.notice_success = body.notice_success
+    institute.materials_working = _materials(body.materials_working)
+    institute.materials_retired = _materials(body.materials_retired)
+    institute.min_training_hours = body.min_training_hours
+    session.commit()
+    return config(institute)
+
+
+def list_batches(
+    session: Session,
+    institute: Institute,
+    *,
+    year: int | None,
+    state: str | None,
+    firm: str | None,
+    page: int,
+    page_size: int,
+) -> Page[BatchRow]:
+    statement = select(Firm.id).where(Firm.institute_id == institute.id)
+    if firm:
+        statement = statement.where(Firm.number == firm.strip())
+    firm_ids = list(session.scalars(statement))
+    return firm_queries.list_batches(session, firm_ids=firm_ids, year=year, state=state, page=page, page_size=page_size)
+
+
+def _scope(actor: Actor, key: str | None, endpoint: str) -> IdempotencyScope | None:
+    return IdempotencyScope(actor.principal_key, key, endpoint) if key else None
+
+
+def open_members(session: Session, batch: Batch) -> list[Application]:
+    return list(
+        session.scalars(
+            select(Application)
+            .where(Application.batch_id == batch.id, Application.state == ApplicationState.SUBMITTED.value)
+            .order_by(Application.id)
+        )
+    )
+
+
+def _decide_one(change: Change, application: Application, batch: Batch, decision: Decision, reason: str | None) -> None:
+    change.transition_application(application, DECISION_ACTIONS[decision], batch=batch, reason=reason)
+    if decision is Decision.RETURN:
+        application.batch_id = None
+        application.last_reason = reason
+        notify_return(change, application, "地方注协", reason or "")
+    else:
+        application.decided_at = change.now
+        application.last_reason = reason
+        notify_decision(change, application, decision.label, reason)
+
+
+def approve_all(
+    session: Session, batch: Batch, actor: Actor, version: int | None = None, idempotency_key: str | None = None
+) -> BatchDetail:
+    change = Change(session, actor, _scope(actor, idempotency_key, f"POST /institute/batches/{batch.id}/approve-all"))
+    check_version(batch, version)
+    old = BatchState(batch.state)
+    batch_state_after_decision(old, [])  # refused unless submitted or reviewing
+    for application in open_members(session, batch):
+        _decide_one(change, application, batch, Decision.APPROVE, None)
+    session.flush()
+    new = batch_state_after_decision(old, [ApplicationState(a.state) for a in open_members(session, batch)])
+    change.set_batch_state(batch, new, Action.APPROVE)
+    change.finish()
+    result = firm_queries.batch_detail(session, batch)
+    change.commit(result)
+    return result
+
+
+def return_batch(
+    session: Session,
+    batch: Batch,
+    actor: Actor,
+    reason: str | None,
+    version: int | None = None,
+    idempotency_key: str | None = None,
+) -> BatchDetail:
+    change = Change(session, actor, _scope(actor, idempotency_key, f"POST /institute/batches/{batch.id}/return"))
+    check_version(batch, version)
+    text = require_reason(reason)
+    change.transition_batch(batch, Action.RETURN_BATCH, reason=text)
+    batch.return_reason = text
+    for application in open_members(session, batch):
+        change.transition_application(application, Action.RETURN_BATCH, batch=batch, reason=text)
+    change.finish()
+    result = firm_queries.batch_detail(session, batch)
+    change.commit(result)
+    return result
+
+
+def decide(
+    session: Session,
+    application: Application,
+    actor: Actor,
+    decision: Decision,
+    reason: str | None,
+    version: int | None = None,
+    idempotency_key: str | None = None,
+) -> CpaRow:
+    """年检通过 / 暂缓年检 / 年检不予通过 / 退回 for one CPA (all but approve need a reason)."""
+    change = Change(
+        session, actor, _scope(actor, idempotency_key, f"POST /institute/applications/{application.id}/decision")
+    )
+    check_version(application, version)
+    text = require_reason(reason, "原因") if decision.needs_reason else (reason or "").strip() or None
+    if application.batch_id is None:
+        state = ApplicationState(application.state)
+        raise TransitionRefused(f"该年检申请不在待审核的批次中（当前状态：{state.label}）", state=state.value)
+    batch = session.get_one(Batch, application.batch_id)
+    old = BatchState(batch.state)
+    batch_state_after_decision(old, [])  # refused unless the batch is submitted or reviewing
+    _decide_one(change, application, batch, decision, text)
+    session.flush()
+    new = batch_state_after_decision(old, [ApplicationState(a.state) for a in open_members(session, batch)])
+    if new is not old:
+        change.set_batch_state(batch, new, DECISION_ACTIONS[decision])
+    else:
+        change.touch_batch(batch)  # bumps its version: a concurrent withdraw cannot also win
+    change.finish()
+    result = rows.application_row(session, application.id)
+    change.commit(result)
+    return result

@@ -1,0 +1,308 @@
+"""Read models: CPA rows, batch rows, attachments and events as the contract shapes, each list in one query.
+
+A firm's year view is one query joining cpas + applications + training hours + batches (no N+1),
+so that 5,000 CPAs come back well under a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from firmdesk.domain.states import (
+    NOT_APPLIED,
+    NOT_APPLIED_TAB_STATES,
+    Action,
+    ApplicationState,
+    BatchState,
+    Role,
+    status_label,
+)
+from firmdesk.domain.transitions import can_withdraw
+from firmdesk.server.db.models import (
+    Application,
+    Attachment,
+    Batch,
+    BatchItem,
+    Cpa,
+    Event,
+    Firm,
+    TrainingHours,
+)
+from firmdesk.server.services.schemas import AttachmentPublic, BatchRow, CpaRow, EventPublic
+
+_attachment_count = (
+    select(func.count(Attachment.id))
+    .where(Attachment.application_id == Application.id, Attachment.removed.is_(False))
+    .correlate(Application)
+    .scalar_subquery()
+)
+
+_ROW_BATCH = aliased(Batch, name="row_batch")
+
+
+def _row_columns(year: Any) -> list[Any]:
+    return [
+        Cpa.id.label("cpa_id"),
+        Cpa.cert_no,
+        Cpa.name,
+        Cpa.gender,
+        Cpa.birth_date,
+        Cpa.retired.label("cpa_retired"),
+        year.label("year"),
+        Application.id.label("application_id"),
+        Application.state,
+        Application.retired.label("app_retired"),
+        TrainingHours.hours,
+        Application.batch_id,
+        _ROW_BATCH.number.label("batch_number"),
+        Application.last_reason,
+        Application.submitted_at,
+        Application.decided_at,
+        Application.updated_at,
+        _attachment_count.label("attachment_count"),
+        Application.version,
+    ]
+
+
+def firm_year_select(firm_id: int, year: int) -> Select[Any]:
+    """Every CPA of the firm with its application (if any) for `year`."""
+    return (
+        select(*_row_columns(literal(year)))
+        .select_from(Cpa)
+        .outerjoin(Application, and_(Application.cpa_id == Cpa.id, Application.year == year))
+        .outerjoin(TrainingHours, and_(TrainingHours.cpa_id == Cpa.id, TrainingHours.year == year))
+        .outerjoin(_ROW_BATCH, _ROW_BATCH.id == Application.batch_id)
+        .where(Cpa.firm_id == firm_id)
+    )
+
+
+def applications_select(application_ids: Iterable[int]) -> Select[Any]:
+    """The rows of the given applications (each CPA for the application's year)."""
+    return (
+        select(*_row_columns(Application.year))
+        .select_from(Application)
+        .join(Cpa, Cpa.id == Application.cpa_id)
+        .outerjoin(TrainingHours, and_(TrainingHours.cpa_id == Cpa.id, TrainingHours.year == Application.year))
+        .outerjoin(_ROW_BATCH, _ROW_BATCH.id == Application.batch_id)
+        .where(Application.id.in_(list(application_ids)))
+    )
+
+
+def tab_filter(tab: str | None) -> ColumnElement[bool] | None:
+    if tab in (None, "", "query"):
+        return None
+    if tab == "pending_review":
+        return Application.state == ApplicationState.PENDING_FIRM.value
+    if tab == "not_applied":
+        return or_(Application.id.is_(None), Application.state.in_([s.value for s in NOT_APPLIED_TAB_STATES]))
+    if tab == "submitted":
+        return Application.state == ApplicationState.SUBMITTED.value
+    if tab == "returned":
+        return _ROW_BATCH.state == BatchState.RETURNED.value
+    raise ValueError(tab)
+
+
+def status_filter(status: str | None) -> ColumnElement[bool] | None:
+    if not status:
+        return None
+    if status == NOT_APPLIED:
+        return Application.id.is_(None)
+    return Application.state == ApplicationState(status).value
+
+
+def text_filter(q: str | None) -> ColumnElement[bool] | None:
+    text = (q or "").strip()
+    if not text:
+        return None
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    return or_(Cpa.name.like(pattern, escape="\\"), Cpa.cert_no.like(pattern, escape="\\"))
+
+
+SORTS: dict[str, Any] = {
+    "name": Cpa.name,
+    "cert_no": Cpa.cert_no,
+    "status": Application.state,
+    "updated_at": Application.updated_at,
+}
+
+
+def order_by(sort: str | None) -> list[Any]:
+    key = (sort or "cert_no").strip()
+    descending = key.startswith("-")
+    column = SORTS[key.lstrip("-")]
+    ordered = column.desc().nulls_last() if descending else column.asc().nulls_first()
+    return [ordered, Cpa.cert_no.desc() if descending else Cpa.cert_no.asc()]
+
+
+def to_cpa_row(row: Any) -> CpaRow:
+    status = row.state or NOT_APPLIED
+    return CpaRow(
+        cpa_id=row.cpa_id,
+        cert_no=row.cert_no,
+        name=row.name,
+        gender=row.gender,
+        birth_date=row.birth_date,
+        year=row.year,
+        application_id=row.application_id,
+        status=status,
+        status_label=status_label(status),
+        retired=row.app_retired if row.application_id is not None else row.cpa_retired,
+        training_hours=row.hours or 0.0,
+        batch_id=row.batch_id,
+        batch_number=row.batch_number,
+        reason=row.last_reason,
+        submitted_at=row.submitted_at,
+        decided_at=row.decided_at,
+        updated_at=row.updated_at,
+        attachment_count=row.attachment_count or 0,
+        version=row.version,
+    )
+
+
+def rows_of(session: Session, statement: Select[Any]) -> list[CpaRow]:
+    return [to_cpa_row(row) for row in session.execute(statement)]
+
+
+def application_rows(session: Session, application_ids: Sequence[int]) -> list[CpaRow]:
+    """Rows of these applications, in the order given."""
+    if not application_ids:
+        return []
+    by_id = {row.application_id: row for row in rows_of(session, applications_select(application_ids))}
+    return [by_id[i] for i in application_ids if i in by_id]
+
+
+def application_row(session: Session, application_id: int) -> CpaRow:
+    return application_rows(session, [application_id])[0]
+
+
+# --- batches ---
+
+_cpa_count = select(func.count(BatchItem.id)).where(BatchItem.batch_id == Batch.id).correlate(Batch).scalar_subquery()
+
+
+def batch_select() -> Select[Any]:
+    return select(Batch, Firm.number, Firm.name, _cpa_count.label("cpa_count")).join(Firm, Firm.id == Batch.firm_id)
+
+
+def to_batch_row(batch: Batch, firm_number: str, firm_name: str, cpa_count: int) -> BatchRow:
+    state = BatchState(batch.state)
+    return BatchRow(
+        id=batch.id,
+        number=batch.number,
+        firm_number=firm_number,
+        firm_name=firm_name,
+        year=batch.year,
+        submitted_at=batch.submitted_at,
+        updated_at=batch.updated_at,
+        state=state.value,
+        state_label=state.label,
+        cpa_count=cpa_count or 0,
+        return_reason=batch.return_reason,
+        can_withdraw=can_withdraw(state),
+        version=batch.version,
+    )
+
+
+def batch_rows(session: Session, statement: Select[Any]) -> list[BatchRow]:
+    return [to_batch_row(*row) for row in session.execute(statement)]
+
+
+def batch_row(session: Session, batch_id: int) -> BatchRow:
+    return batch_rows(session, batch_select().where(Batch.id == batch_id))[0]
+
+
+def batch_applications(session: Session, batch_id: int) -> list[CpaRow]:
+    """Every application ever in the batch (membership is kept after a withdrawal or a single return)."""
+    ids = list(
+        session.scalars(select(BatchItem.application_id).where(BatchItem.batch_id == batch_id).order_by(BatchItem.id))
+    )
+    return application_rows(session, ids)
+
+
+# --- attachments and events ---
+
+
+def to_attachment(attachment: Attachment) -> AttachmentPublic:
+    return AttachmentPublic(
+        id=attachment.id,
+        material=attachment.material,
+        original_name=attachment.original_name,
+        file_type=attachment.file_type,
+        size=attachment.size,
+        sha256=attachment.sha256,
+        uploaded_at=attachment.uploaded_at,
+    )
+
+
+def attachments_of(
+    session: Session, *, application_id: int | None = None, batch_id: int | None = None
+) -> list[AttachmentPublic]:
+    statement = select(Attachment).where(Attachment.removed.is_(False)).order_by(Attachment.id)
+    if application_id is not None:
+        statement = statement.where(Attachment.application_id == application_id)
+    if batch_id is not None:
+        statement = statement.where(Attachment.batch_id == batch_id)
+    return [to_attachment(a) for a in session.scalars(statement)]
+
+
+#: Batch actions recorded once on the batch and once on each of its applications.
+BATCH_ACTIONS = frozenset(
+    {Action.SUBMIT_BATCH.value, Action.WITHDRAW_BATCH.value, Action.RETURN_BATCH.value, Action.RESUBMIT_BATCH.value}
+)
+
+
+def _state_label(state: str | None, *, batch_level: bool) -> str | None:
+    if state is None:
+        return None
+    return BatchState(state).label if batch_level else status_label(state)
+
+
+def to_event(event: Event, batch_number: str | None) -> EventPublic:
+    batch_level = event.application_id is None
+    return EventPublic(
+        id=event.id,
+        at=event.created_at,
+        actor_role=event.actor_role,
+        actor_role_label=Role(event.actor_role).label,
+        actor_id=event.actor_id,
+        actor_name=event.actor_name,
+        action=event.action,
+        action_label=Action(event.action).label,
+        reason=event.reason,
+        from_state=event.from_state,
+        to_state=event.to_state,
+        from_label=_state_label(event.from_state, batch_level=batch_level),
+        to_label=_state_label(event.to_state, batch_level=batch_level),
+        batch_number=batch_number,
+    )
+
+
+def _events(session: Session, where: ColumnElement[bool]) -> list[EventPublic]:
+    statement = (
+        select(Event, Batch.number)
+        .outerjoin(Batch, Batch.id == Event.batch_id)
+        .where(where)
+        .order_by(Event.created_at, Event.id)
+    )
+    return [to_event(event, number) for event, number in session.execute(statement)]
+
+
+def application_trail(session: Session, application_id: int) -> list[EventPublic]:
+    """The application's approval trail, oldest first (its part of batch actions included)."""
+    return _events(session, Event.application_id == application_id)
+
+
+def batch_events(session: Session, batch_id: int) -> list[EventPublic]:
+    """The batch's own events plus the institute's single decisions on its CPAs, oldest first."""
+    return _events(
+        session,
+        and_(
+            Event.batch_id == batch_id,
+            or_(Event.application_id.is_(None), Event.action.not_in(BATCH_ACTIONS)),
+        ),
+    )

@@ -1,0 +1,421 @@
+"""查看 one batch: its CPAs, materials and events; 撤回 while the server allows it; 再次申请-修改附件 when returned."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialogButtonBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from firmdesk.domain.states import BatchState
+from firmdesk.services.api_client import CmisClient, new_idempotency_key
+from firmdesk.services.attachment_cache import AttachmentCache
+from firmdesk.services.errors import Refused, UploadCancelled
+from firmdesk.services.models import BatchDetail
+from firmdesk.ui.dialogs.base import Runner, ServiceDialog, mark_primary
+from firmdesk.ui.dialogs.prompts import (
+    ChooseFolder,
+    Confirm,
+    OpenExternal,
+    PickFiles,
+    ask_confirmation,
+    choose_folder,
+    open_in_default_program,
+    pick_attachment_files,
+)
+from firmdesk.ui.dialogs.submit_dialog import ProgressRelay
+from firmdesk.ui.error_text import error_text
+from firmdesk.ui.formatting import BATCH_COLOURS, STATUS_COLOURS, datetime_text
+from firmdesk.ui.widgets.attachments_panel import AttachmentsPanel
+from firmdesk.ui.widgets.badge import colour_badge
+from firmdesk.ui.widgets.materials_editor import MaterialsEditor
+from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
+from firmdesk.ui.widgets.timeline import TimelineView
+
+PAGE_VIEW, PAGE_RESUBMIT = 0, 1
+
+
+def _reason_label(object_name: str, parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setObjectName(object_name)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setStyleSheet(
+        "QLabel { background:#fff4e6; border:1px solid #ffc078; border-radius:4px; padding:8px; color:#5c2c00; }"
+    )
+    return label
+
+
+class BatchDialog(ServiceDialog):
+    """Signals: `loaded(BatchDetail)`, `withdrawn(BatchDetail)`, `resubmitted(BatchDetail)`, `refused(str)`."""
+
+    loaded = Signal(object)
+    withdrawn = Signal(object)
+    resubmitted = Signal(object)
+    refused = Signal(str)
+
+    def __init__(
+        self,
+        client: CmisClient,
+        runner: Runner,
+        cache: AttachmentCache,
+        batch_id: int,
+        *,
+        start_resubmit: bool = False,
+        confirm: Confirm = ask_confirmation,
+        pick_files: PickFiles = pick_attachment_files,
+        open_external: OpenExternal = open_in_default_program,
+        choose_folder: ChooseFolder = choose_folder,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(runner, parent)
+        self.setObjectName("batchDialog")
+        self.setWindowTitle("年检批次")
+        self.resize(1060, 720)
+        self._client = client
+        self._batch_id = batch_id
+        self._confirm = confirm
+        self._pick_files = pick_files
+        self._start_resubmit = start_resubmit
+        self.detail: BatchDetail | None = None
+        self._uploading = False
+        self._cancel = threading.Event()
+        self._request_key: tuple[object, ...] | None = None
+        self._idempotency_key = ""
+        self._relay = ProgressRelay(self)
+        self._relay.progress.connect(self._on_progress)
+        self._editor_group = self.task_group()
+        self.materials: MaterialsEditor | None = None
+        self.tasks.busy_changed.connect(lambda _b: self._update_buttons())
+
+        # Header: number, state, firm, year, time, count, return reason.
+        self.number_label = QLabel(self)
+        self.number_label.setObjectName("batchNumber")
+        self.number_label.setStyleSheet("QLabel { font-size:16px; font-weight:bold; }")
+        self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.state_holder = QHBoxLayout()
+        head = QHBoxLayout()
+        head.addWidget(self.number_label)
+        head.addLayout(self.state_holder)
+        head.addStretch(1)
+        self.state_badge: QLabel | None = None
+        self.facts_label = QLabel(self)
+        self.facts_label.setObjectName("batchFacts")
+        self.facts_label.setStyleSheet("QLabel { color:#495057; }")
+        self.reason_label = _reason_label("batchReturnReason", self)
+        self.reason_label.hide()
+
+        # Page 1: view.
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("batchTabs")
+        self.cpa_table = QTableWidget(0, 5, self)
+        self.cpa_table.setObjectName("batchCpaTable")
+        self.cpa_table.setHorizontalHeaderLabels(["序号", "姓名", "证书编号", "审批状态", "原因"])
+        self.cpa_table.verticalHeader().hide()
+        self.cpa_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.cpa_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        header = self.cpa_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.tabs.addTab(self.cpa_table, "注册会计师")
+        self.attachments = AttachmentsPanel(
+            self.task_group(),
+            cache,
+            client.attachment_content,
+            open_external=open_external,
+            choose_folder=choose_folder,
+            parent=self,
+        )
+        self.tabs.addTab(self.attachments, "批次材料")
+        self.timeline = TimelineView(self)
+        self.tabs.addTab(self.timeline, "审批流程")
+
+        # Page 2: 再次申请-修改附件.
+        self.resubmit_page = QWidget(self)
+        self.resubmit_page.setObjectName("resubmitPage")
+        rp = QVBoxLayout(self.resubmit_page)
+        rp.setContentsMargins(0, 0, 0, 0)
+        rp_title = QLabel("省注协的退回原因：", self.resubmit_page)
+        rp_title.setStyleSheet("QLabel { font-weight:bold; }")
+        rp.addWidget(rp_title)
+        self.resubmit_reason_label = _reason_label("resubmitReturnReason", self.resubmit_page)
+        rp.addWidget(self.resubmit_reason_label)
+        self.materials_box = QGroupBox("修改批次材料（可移除已上传的文件、添加新文件）", self.resubmit_page)
+        self.materials_layout = QVBoxLayout(self.materials_box)
+        rp.addWidget(self.materials_box, 1)
+        progress_row = QHBoxLayout()
+        self.progress = QProgressBar(self.resubmit_page)
+        self.progress.setObjectName("resubmitProgress")
+        self.progress.setFormat("上传中 %p%")
+        self.cancel_upload_button = QPushButton("取消上传", self.resubmit_page)
+        self.cancel_upload_button.setObjectName("cancelResubmitUploadButton")
+        self.cancel_upload_button.clicked.connect(self.cancel_upload)
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_upload_button)
+        self.progress.hide()
+        self.cancel_upload_button.hide()
+        rp.addLayout(progress_row)
+
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.tabs)
+        self.pages.addWidget(self.resubmit_page)
+
+        self.banner = MessageBanner("batchMessage", self)
+        self.buttons = QDialogButtonBox(self)
+        self.withdraw_button = self.buttons.addButton("撤回", QDialogButtonBox.ButtonRole.ActionRole)
+        self.withdraw_button.setObjectName("withdrawButton")
+        self.withdraw_button.clicked.connect(self.withdraw)
+        self.resubmit_button = self.buttons.addButton("再次申请-修改附件", QDialogButtonBox.ButtonRole.ActionRole)
+        self.resubmit_button.setObjectName("startResubmitButton")
+        self.resubmit_button.clicked.connect(self.start_resubmit)
+        self.confirm_resubmit_button = self.buttons.addButton("确定再次申请", QDialogButtonBox.ButtonRole.ActionRole)
+        self.confirm_resubmit_button.setObjectName("confirmResubmitButton")
+        mark_primary(self.confirm_resubmit_button)
+        self.confirm_resubmit_button.clicked.connect(self.resubmit)
+        self.back_button = self.buttons.addButton("返回", QDialogButtonBox.ButtonRole.ActionRole)
+        self.back_button.setObjectName("backToBatchButton")
+        self.back_button.clicked.connect(self.leave_resubmit)
+        self.close_button = self.buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
+        self.close_button.setObjectName("closeBatchButton")
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(self.facts_label)
+        layout.addWidget(self.reason_label)
+        layout.addWidget(self.pages, 1)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.buttons)
+        self._update_buttons()
+        self.reload()
+
+    # -- loading ----------------------------------------------------------------------------------
+
+    def reload(self, message: str | None = None, tone: Tone = Tone.INFO) -> None:
+        client, batch_id = self._client, self._batch_id
+        if message is None:
+            self.banner.show_message("正在加载批次…", Tone.INFO)
+
+        def ok(detail: BatchDetail) -> None:
+            if message is None:
+                self.banner.clear_message()
+            else:
+                self.banner.show_message(message, tone)
+            self._show(detail)
+
+        def failed(exc: BaseException) -> None:
+            self.banner.show_message(error_text(exc), Tone.ERROR)
+            self._update_buttons()
+
+        self.start_task(lambda: client.batch(batch_id), ok, failed)
+        self._update_buttons()
+
+    def _show(self, detail: BatchDetail) -> None:
+        self.detail = detail
+        b = detail.batch
+        self.setWindowTitle(f"年检批次 {b.number}")
+        self.number_label.setText(f"年检批次编号：{b.number}")
+        if self.state_badge is not None:
+            self.state_badge.deleteLater()
+        colour = BATCH_COLOURS.get(b.state, "#8a94a6")  # type: ignore[call-overload]
+        self.state_badge = colour_badge(b.state_label, colour, self)
+        self.state_badge.setObjectName("batchStateBadge")
+        self.state_holder.addWidget(self.state_badge)
+        self.facts_label.setText(
+            f"事务所：{b.firm_name}　年检年度：{b.year}　申请时间：{datetime_text(b.submitted_at)}"
+            f"　注册会计师：{b.cpa_count} 人"
+        )
+        returned = b.state == BatchState.RETURNED
+        self.reason_label.setVisible(returned and bool(b.return_reason))
+        self.reason_label.setText(f"退回原因：{b.return_reason or ''}")
+        self.resubmit_reason_label.setText(b.return_reason or "（未填写原因）")
+
+        table = self.cpa_table
+        table.setRowCount(len(detail.applications))
+        for i, row in enumerate(detail.applications):
+            cells = [str(i + 1), row.name, row.cert_no, row.status_label, row.reason or ""]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col == 3:
+                    item.setForeground(QColor(STATUS_COLOURS.get(row.status, "#495057")))  # type: ignore[call-overload]
+                if col == 4 and text:
+                    item.setToolTip(text)
+                table.setItem(i, col, item)
+        self.attachments.set_attachments(detail.attachments)
+        self.tabs.setTabText(1, f"批次材料（{len(detail.attachments)}）")
+        self.timeline.set_events(detail.events)
+        if self._start_resubmit and returned:
+            self._start_resubmit = False
+            self.start_resubmit()
+        self._update_buttons()
+        self.loaded.emit(detail)
+
+    def _update_buttons(self) -> None:
+        b = self.detail.batch if self.detail is not None else None
+        editing = self.pages.currentIndex() == PAGE_RESUBMIT
+        busy = self.tasks.busy  # a preview downloading does not block the actions
+        self.withdraw_button.setVisible(not editing and b is not None and b.can_withdraw)
+        self.withdraw_button.setEnabled(not busy)
+        self.resubmit_button.setVisible(not editing and b is not None and b.state == BatchState.RETURNED)
+        self.resubmit_button.setEnabled(not busy)
+        self.confirm_resubmit_button.setVisible(editing)
+        problem = self.materials.problem() if self.materials is not None else "未加载"
+        self.confirm_resubmit_button.setEnabled(editing and not self._uploading and problem is None)
+        self.confirm_resubmit_button.setToolTip(problem or "")
+        self.back_button.setVisible(editing)
+        self.back_button.setEnabled(not self._uploading)
+
+    # -- 撤回 ---------------------------------------------------------------------------------------
+
+    def withdraw(self) -> None:
+        if self.detail is None or self.tasks.busy:
+            return
+        b = self.detail.batch
+        if not self._confirm(
+            self,
+            "撤回年检批次",
+            f"确定撤回年检批次 {b.number} 吗？\n\n其中 {b.cpa_count} 名注册会计师的申请将回到“注师待审核”，"
+            "本批次将标记为已撤回，不能恢复（可重新组成新的批次提交）。",
+            "撤回",
+        ):
+            return
+        client, batch_id, version = self._client, b.id, b.version
+        self.banner.show_message("正在撤回…", Tone.INFO)
+
+        def ok(detail: BatchDetail) -> None:
+            self.withdrawn.emit(detail)
+            self.reload(f"已撤回年检批次 {detail.batch.number}，其中的申请已回到“注师待审核”", Tone.SUCCESS)
+
+        def failed(exc: BaseException) -> None:
+            message = error_text(exc)
+            self.refused.emit(message)
+            # The server knows better than this window: show its message and what the batch is now.
+            self.reload(message, Tone.ERROR)
+
+        self.start_task(lambda: client.withdraw(batch_id, version), ok, failed)
+        self._update_buttons()
+
+    # -- 再次申请-修改附件 --------------------------------------------------------------------------
+
+    def start_resubmit(self) -> None:
+        if self.detail is None or self.detail.batch.state != BatchState.RETURNED:
+            return
+        if self.materials is None:
+            self.materials = MaterialsEditor(
+                self._editor_group,
+                kept=self.detail.attachments,
+                pick_files=self._pick_files,
+                parent=self.materials_box,
+            )
+            self.materials.changed.connect(self._update_buttons)
+            self.materials.checking_changed.connect(lambda _c: self._update_buttons())
+            self.materials_layout.addWidget(self.materials)
+        self.pages.setCurrentIndex(PAGE_RESUBMIT)
+        self.reason_label.hide()
+        self.banner.clear_message()
+        self._update_buttons()
+
+    def leave_resubmit(self) -> None:
+        if self._uploading:
+            return
+        self.pages.setCurrentIndex(PAGE_VIEW)
+        if self.detail is not None:
+            b = self.detail.batch
+            self.reason_label.setVisible(b.state == BatchState.RETURNED and bool(b.return_reason))
+        self._update_buttons()
+
+    def resubmit(self) -> None:
+        if self.materials is None or self.detail is None or self._uploading:
+            return
+        problem = self.materials.problem()
+        if problem is not None:
+            self.banner.show_message(problem, Tone.ERROR)
+            return
+        keep, files = self.materials.kept_ids(), self.materials.new_files()
+        key = (tuple(keep), tuple(files))
+        if key != self._request_key:
+            self._request_key = key
+            self._idempotency_key = new_idempotency_key()
+        idem = self._idempotency_key
+        self._cancel = threading.Event()
+        cancel, relay = self._cancel, self._relay
+        client, batch_id = self._client, self._batch_id
+
+        def work() -> BatchDetail:
+            return client.resubmit(
+                batch_id,
+                keep,
+                files,
+                lambda sent, total: relay.progress.emit(sent, total),
+                cancelled=cancel,
+                idempotency_key=idem,
+            )
+
+        self._set_uploading(True)
+        self.banner.show_message("正在上传附件并再次申请…", Tone.INFO)
+        self.start_task(work, self._resubmitted, self._resubmit_failed)
+
+    def _set_uploading(self, uploading: bool) -> None:
+        self._uploading = uploading
+        if self.materials is not None:
+            self.materials.set_editable(not uploading)
+        self.progress.setVisible(uploading)
+        self.cancel_upload_button.setVisible(uploading)
+        self.cancel_upload_button.setEnabled(uploading)
+        if uploading:
+            self.progress.setRange(0, 0)
+        self._update_buttons()
+
+    def _on_progress(self, sent: int, total: int) -> None:
+        if self._uploading and total > 0:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(sent * 1000 / total))
+
+    def cancel_upload(self) -> None:
+        if self._uploading:
+            self._cancel.set()
+            self.cancel_upload_button.setEnabled(False)
+            self.banner.show_message("正在取消上传…", Tone.WARNING)
+
+    def _resubmitted(self, detail: BatchDetail) -> None:
+        self._set_uploading(False)
+        if self.materials is not None:
+            self.materials.deleteLater()
+            self.materials = None
+        self.pages.setCurrentIndex(PAGE_VIEW)
+        self.resubmitted.emit(detail)
+        self.reload(f"已再次申请，年检批次 {detail.batch.number} 已重新提交至省注协", Tone.SUCCESS)
+
+    def _resubmit_failed(self, exc: BaseException) -> None:
+        self._set_uploading(False)
+        if isinstance(exc, UploadCancelled):
+            self.banner.show_message(exc.message, Tone.WARNING)
+            return
+        message = error_text(exc)
+        if isinstance(exc, Refused) and exc.status == 409:
+            message += "\n该批次的状态已变化，请关闭后刷新列表。"
+        self.banner.show_message(message, Tone.ERROR)
+        self.refused.emit(message)
+
+    def reject(self) -> None:
+        if self._uploading:
+            self.cancel_upload()
+            return
+        super().reject()

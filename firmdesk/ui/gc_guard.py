@@ -1,0 +1,42 @@
+"""Runs Python's cyclic garbage collector on the UI thread only.
+
+Left to itself the collector runs in whichever thread happens to allocate, so a worker of the task
+runner could end up destroying Qt objects caught in reference cycles (widgets, pixmaps, fonts) outside
+the GUI thread, which Qt does not allow. The usual remedy for Python Qt apps with worker threads: switch
+automatic collection off and collect from a UI-thread timer, by generation, as the thresholds would have.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from PySide6.QtCore import QObject, QTimer
+
+
+class MainThreadGarbageCollector(QObject):
+    def __init__(self, parent: QObject | None = None, *, interval_ms: int = 1000) -> None:
+        super().__init__(parent)
+        self._thresholds = gc.get_threshold()
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.collect_if_due)
+        self._timer.start()
+
+    def collect_if_due(self) -> int:
+        """Collect the oldest generation whose threshold is passed; returns it, or -1 for none."""
+        counts = gc.get_count()
+        generation = -1
+        for gen, (count, threshold) in enumerate(zip(counts, self._thresholds, strict=True)):
+            if threshold and count > threshold:
+                generation = gen
+            else:
+                break
+        if generation >= 0:
+            gc.collect(generation)
+        return generation
+
+    def stop(self) -> None:
+        """Hand collection back to Python (at shutdown)."""
+        self._timer.stop()
+        gc.enable()

@@ -1,0 +1,149 @@
+"""Shared set-up of the dialog tests: a real server with one firm and its CPAs, the real client logged in.
+
+Kept as plain functions (not fixtures) so the dialog test modules import them explicitly; this module holds
+no tests of its own.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+from PySide6.QtWidgets import QWidget
+
+from firmdesk.domain.limits import SOCIAL_SECURITY_MATERIAL
+from firmdesk.domain.states import ApplicationState
+from firmdesk.server.db.models import Application, Attachment, Cpa, Firm, Institute
+from firmdesk.server.samples import sample_pdf, sample_png
+from firmdesk.services.api_client import CmisClient
+from firmdesk.services.models import BatchDetail, CpaRow
+from tests.helpers.server import FIRM_PASSWORD, INSTITUTE_PASSWORD, ServerBuilder, api_login
+from tests.services.files import write_pdf
+
+FIRM_NUMBER = "50010028"
+YEAR = 2025
+
+
+@dataclass
+class World:
+    """One institute, the firm 50010028 and its CPAs with applications, on a live server."""
+
+    base_url: str
+    builder: ServerBuilder
+    institute: Institute
+    firm: Firm
+    client: CmisClient  # the firm, logged in through the real client
+    cpas: list[Cpa] = field(default_factory=list)
+    applications: list[Application] = field(default_factory=list)
+
+    def institute_post(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        """The institute acts (through the server's API, as its own client would)."""
+        institute = api_login(self.base_url, "institute", self.institute.code, INSTITUTE_PASSWORD)
+        try:
+            return institute.post(path, json=body)
+        finally:
+            institute.close()
+
+    def pending_rows(self) -> list[CpaRow]:
+        return list(self.client.cpas(YEAR, tab="pending_review").items)
+
+    def row_of(self, application: Application) -> CpaRow:
+        return self.client.application(application.id).row
+
+    def submit(self, applications: list[Application], folder: Path) -> BatchDetail:
+        """A batch made through the API (the set-up of the batch tests, not what they test)."""
+        proof = write_pdf(folder / "社保证明.pdf")
+        return self.client.submit_batch(
+            YEAR, [a.id for a in applications], [(SOCIAL_SECURITY_MATERIAL, proof)], idempotency_key=None
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def make_world(
+    builder: ServerBuilder,
+    live_server: Any,
+    *,
+    pending: int = 3,
+    materials: list[str] | None = None,
+    **cpa_kwargs: Any,
+) -> World:
+    """`materials`: the applications' files (a tiny PDF each); default the institute's working materials."""
+    institute = builder.institute()
+    firm = builder.firm(institute, FIRM_NUMBER, "重庆山城会计师事务所")
+    client = CmisClient(live_server.base_url)
+    client.login("firm", FIRM_NUMBER, FIRM_PASSWORD)
+    world = World(live_server.base_url, builder, institute, firm, client)
+    names = ["张三", "李四", "王五", "赵六", "孙七", "周八"]
+    for i in range(pending):
+        cpa = builder.cpa(firm, names[i % len(names)] + ("" if i < len(names) else str(i)), **cpa_kwargs)
+        world.cpas.append(cpa)
+        world.applications.append(builder.application(cpa, ApplicationState.PENDING_FIRM, materials=materials))
+    return world
+
+
+def add_cpa(world: World, name: str, **kwargs: Any) -> tuple[Cpa, Application]:
+    cpa = world.builder.cpa(world.firm, name, **kwargs)
+    application = world.builder.application(cpa, ApplicationState.PENDING_FIRM)
+    world.cpas.append(cpa)
+    world.applications.append(application)
+    return cpa, application
+
+
+def add_attachment(world: World, application: Application, material: str, name: str, data: bytes) -> None:
+    """A real file (a PDF that renders, a PNG, an xlsx) on an application, straight into the server's store."""
+    from firmdesk.server.services.clock import utcnow
+
+    stored = world.builder.storage.save(name, io.BytesIO(data))
+    with world.builder.sessions() as session:
+        session.add(
+            Attachment(
+                sha256=stored.sha256,
+                size=stored.size,
+                file_type=stored.file_type,
+                original_name=stored.original_name,
+                material=material,
+                uploaded_at=utcnow(),
+                application_id=application.id,
+            )
+        )
+        session.commit()
+
+
+def real_pdf(title: str = "Social security certificate") -> bytes:
+    return sample_pdf(title, ["FirmDesk test", "2025"])
+
+
+def real_png() -> bytes:
+    return sample_png(320, 200)
+
+
+def minimal_xlsx() -> bytes:
+    """An xlsx as far as the type check goes: a zip with the OOXML parts it looks for."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("_rels/.rels", "<Relationships/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    return out.getvalue()
+
+
+def write_big_pdf(path: Path, size: int) -> Path:
+    return write_pdf(path, size)
+
+
+def old_birth_date(age: int) -> date:
+    return date(YEAR - age, 1, 1)
+
+
+def visible_text(widget: QWidget) -> str:
+    """Every QLabel text under `widget`, to assert on what the user reads."""
+    from PySide6.QtWidgets import QLabel
+
+    return "\n".join(label.text() for label in widget.findChildren(QLabel) if label.isVisibleTo(widget))

@@ -1,0 +1,289 @@
+"""The main window against the real server: each tab holds exactly the server's rows; filters, year, F5."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from firmdesk.domain.states import FirmTab
+from firmdesk.services.api_client import CmisClient
+from firmdesk.services.credentials import CredentialStore
+from firmdesk.services.session import FirmSession
+from firmdesk.ui.details_dialog import BatchDetailsDialog, CpaDetailsDialog
+from firmdesk.ui.main_window import MainWindow
+from firmdesk.ui.models.roles import RECORD_ROLE
+from firmdesk.ui.tasks import TaskRunner
+from firmdesk.ui.ui_settings import UiSettings
+from tests.ui.conftest import firm_login, open_window
+
+SUBMITTED_STATES = ["submitted", "reviewing", "reviewed", "withdrawn"]
+
+
+@pytest.fixture
+def session(demo_server: Any, credentials: CredentialStore) -> Iterator[FirmSession]:
+    firm_session = firm_login(demo_server.base_url, credentials)
+    yield firm_session
+    firm_session.logout()
+
+
+@pytest.fixture
+def window(qtbot: Any, session: FirmSession, runner: TaskRunner, ui_settings: UiSettings) -> MainWindow:
+    return open_window(qtbot, session, runner, ui_settings)
+
+
+def type_text(widget: QWidget, text: str) -> None:
+    """Type like a user, one key event per character (QTest's keyClicks knows only ASCII; an input method
+    delivers Chinese as key events carrying the text)."""
+    for char in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char))
+
+
+def tab_keys(window: MainWindow, tab: FirmTab) -> list[Any]:
+    records = window.tabs[tab].shown_records()
+    return sorted(getattr(r, "cpa_id", None) or r.id for r in records)
+
+
+def server_rows(client: CmisClient, year: int) -> dict[FirmTab, list[int]]:
+    return {
+        FirmTab.PENDING_REVIEW: sorted(r.cpa_id for r in client.cpas(year, tab="pending_review").items),
+        FirmTab.NOT_APPLIED: sorted(r.cpa_id for r in client.cpas(year, tab="not_applied").items),
+        FirmTab.QUERY: sorted(r.cpa_id for r in client.cpas(year).items),
+        FirmTab.SUBMITTED: sorted(b.id for b in client.batches(year, SUBMITTED_STATES).items),
+        FirmTab.RETURNED: sorted(b.id for b in client.batches(year, ["returned"]).items),
+    }
+
+
+def test_tabs_are_labelled_as_the_spec_with_their_counts(window: MainWindow) -> None:
+    labels = [window.tab_widget.tabText(i) for i in range(window.tab_widget.count())]
+    names = [label.split(" (")[0] for label in labels]
+    assert names == ["注师待审核", "注师待申请", "已提交省注协", "已退回", "年检信息查询"]
+    for tab, widget in window.tabs.items():
+        assert window.tab_label(tab) == f"{tab.label} ({widget.total_count()})"
+
+
+def test_each_tab_shows_exactly_the_servers_rows(window: MainWindow, session: FirmSession) -> None:
+    year = session.firm.current_year
+    assert window.year() == year
+    expected = server_rows(session.client, year)
+    for tab, keys in expected.items():
+        assert tab_keys(window, tab) == keys, tab
+    assert all(expected.values()), "the demo firm has rows in every tab"
+
+
+def test_submitted_tab_has_the_manuals_columns(window: MainWindow) -> None:
+    model = window.tabs[FirmTab.SUBMITTED].model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers == ["序号", "年检批次编号", "事务所名称", "年检年度", "申请时间", "处理状态"]
+
+
+def test_header_strip_shows_deadline_and_progress(window: MainWindow, session: FirmSession) -> None:
+    summary = session.client.summary(session.firm.current_year)
+    assert summary.deadline is not None
+    assert summary.deadline.isoformat() in window.header.deadline_label.text()
+    assert f"剩余 {summary.days_left} 天" == window.header.days_left_label.text()
+    counts = window.header.counts_label.text()
+    for number in (summary.approved, summary.submitted, summary.pending, summary.not_applied):
+        assert str(number) in counts
+    assert window.header.progress_bar.value() == summary.approved
+    assert window.header.progress_bar.maximum() == summary.total
+
+
+def test_status_bar_shows_firm_online_and_sync_time(window: MainWindow, session: FirmSession) -> None:
+    assert session.firm.name in window.firm_label.text()
+    assert window.online_label.text() == "● 在线"
+    assert window.sync_label.text().startswith("最后同步 ")
+
+
+def test_search_filters_by_name_and_certificate_number_as_you_type(qtbot: Any, window: MainWindow) -> None:
+    tab = window.tabs[FirmTab.QUERY]
+    window.tab_widget.setCurrentWidget(tab)
+    target = tab.shown_records()[3]
+    type_text(tab.search_box, target.name)
+    assert tab.search_box.text() == target.name
+    shown = tab.shown_records()
+    assert target in shown and all(target.name in r.name for r in shown)
+    tab.search_box.clear()
+    qtbot.keyClicks(tab.search_box, target.cert_no[-4:])
+    assert all(target.cert_no[-4:] in r.cert_no for r in tab.shown_records())
+    assert target in tab.shown_records()
+    tab.search_box.clear()
+    assert tab.shown_count() == tab.total_count()
+
+
+@pytest.mark.parametrize("tab_id", [FirmTab.NOT_APPLIED, FirmTab.QUERY])
+def test_status_filter_matches_the_server(window: MainWindow, session: FirmSession, tab_id: FirmTab) -> None:
+    tab = window.tabs[tab_id]
+    combo = tab.status_combo
+    assert combo is not None
+    year = session.firm.current_year
+    for index in range(1, combo.count()):
+        combo.setCurrentIndex(index)
+        status = combo.itemData(index)
+        server = sorted(r.cpa_id for r in session.client.cpas(year, status=status).items)
+        assert sorted(r.cpa_id for r in tab.shown_records()) == server, status
+    combo.setCurrentIndex(0)
+    assert tab.shown_count() == tab.total_count()
+
+
+def test_select_all_and_none_check_the_shown_rows(qtbot: Any, window: MainWindow) -> None:
+    tab = window.tabs[FirmTab.PENDING_REVIEW]
+    tab.select_all_button.click()
+    assert tab.model.checked_count() == tab.total_count() > 0
+    assert tab.checked_label.text() == f"已选 {tab.total_count()} 人"
+    tab.select_none_button.click()
+    assert tab.model.checked_count() == 0
+    first = tab.shown_records()[0]
+    qtbot.keyClicks(tab.search_box, first.cert_no)
+    tab.select_all_button.click()
+    assert [r.cpa_id for r in tab.checked_records()] == [first.cpa_id]
+
+
+def test_sorting_by_a_column(window: MainWindow) -> None:
+    tab = window.tabs[FirmTab.QUERY]
+    column = next(i for i, c in enumerate(tab.model.columns) if c.key == "name") + tab.model.column_offset
+    tab.table.sortByColumn(column, Qt.SortOrder.DescendingOrder)
+    names = [r.name for r in tab.shown_records()]
+    assert names == sorted(names, reverse=True)
+
+
+def test_switching_year_loads_that_years_rows(qtbot: Any, window: MainWindow, session: FirmSession) -> None:
+    other = min(session.firm.years)
+    assert other != session.firm.current_year
+    with qtbot.waitSignal(window.data_shown, timeout=20000):
+        window.header.select_year(other)
+    assert window.year() == other
+    for tab, keys in server_rows(session.client, other).items():
+        assert tab_keys(window, tab) == keys, tab
+    assert window.settings.last_year(session.firm.number) == other
+
+
+def test_ctrl_f_focuses_the_current_tabs_search_box(qtbot: Any, window: MainWindow) -> None:
+    window.tab_widget.setCurrentWidget(window.tabs[FirmTab.NOT_APPLIED])
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.tabs[FirmTab.NOT_APPLIED].search_box.hasFocus(), timeout=2000)
+
+
+def test_double_click_opens_the_cpas_details(qtbot: Any, window: MainWindow, session: FirmSession) -> None:
+    tab = window.tabs[FirmTab.PENDING_REVIEW]
+    index = tab.proxy.index(0, 2)
+    row = index.data(RECORD_ROLE)
+    rect = tab.table.visualRect(index)
+    # A real double-click starts with a click: the view acts on a double-click of the row it saw pressed.
+    qtbot.mouseClick(tab.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(tab.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    dialog = window.findChild(CpaDetailsDialog, "cpa_details_dialog")
+    assert dialog is not None and dialog.row == row
+    qtbot.waitUntil(lambda: dialog.tabs.count() == 4, timeout=10000)
+    detail = session.client.application(row.application_id)
+    assert dialog.findChild(type(dialog.tabs.widget(2)), "attachments_table").rowCount() == len(detail.attachments)
+    trail = session.client.trail(row.application_id)
+    assert dialog.findChild(type(dialog.tabs.widget(3)), "trail_table").rowCount() == len(trail)
+    dialog.close()
+
+
+def test_batch_details_list_its_cpas(qtbot: Any, window: MainWindow, session: FirmSession) -> None:
+    tab = window.tabs[FirmTab.SUBMITTED]
+    batch = tab.shown_records()[0]
+    window.show_details(batch)
+    dialog = window.findChild(BatchDetailsDialog, "batch_details_dialog")
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.tabs.count() == 4, timeout=10000)
+    detail = session.client.batch(batch.id)
+    assert dialog.tabs.tabText(1) == f"注册会计师 ({len(detail.applications)})"
+    dialog.close()
+
+
+def test_column_order_and_widths_are_kept(
+    qtbot: Any, window: MainWindow, session: FirmSession, runner: TaskRunner, ui_settings: UiSettings
+) -> None:
+    header = window.tabs[FirmTab.QUERY].table.horizontalHeader()
+    header.moveSection(2, 5)
+    header.resizeSection(1, 211)
+    window.close()
+    again = open_window(qtbot, session, runner, ui_settings)
+    header2 = again.tabs[FirmTab.QUERY].table.horizontalHeader()
+    assert header2.visualIndex(2) == 5
+    assert header2.sectionSize(1) == 211
+
+
+def test_ui_settings_keep_the_window_geometry(qtbot: Any, window: MainWindow, ui_settings: UiSettings) -> None:
+    window.resize(1100, 650)
+    window.close()
+    assert ui_settings.window_geometry() is not None
+
+
+class TestChangesOnTheServer:
+    @pytest.fixture
+    def session(self, fresh_server: Any, credentials: CredentialStore) -> Iterator[FirmSession]:
+        firm_session = firm_login(fresh_server.base_url, credentials)
+        yield firm_session
+        firm_session.logout()
+
+    def test_f5_shows_a_change_made_through_the_server(
+        self, qtbot: Any, window: MainWindow, session: FirmSession, fresh_server: Any
+    ) -> None:
+        pending = window.tabs[FirmTab.PENDING_REVIEW]
+        before = pending.total_count()
+        victim = pending.shown_records()[0]
+        # Another administrator of the firm returns one application, through the server.
+        other = firm_login(fresh_server.base_url, CredentialStore())
+        other.client.return_applications([(victim.application_id, None)], "附件不清晰，请重新上传")
+        other.logout()
+
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+        with qtbot.waitSignal(window.data_shown, timeout=20000):
+            qtbot.keyClick(window, Qt.Key.Key_F5)
+        assert pending.total_count() == before - 1
+        assert victim.cpa_id not in [r.cpa_id for r in pending.shown_records()]
+        returned = [r for r in window.tabs[FirmTab.NOT_APPLIED].shown_records() if r.cpa_id == victim.cpa_id]
+        assert returned and returned[0].status == "firm_returned"
+        assert returned[0].reason == "附件不清晰，请重新上传"
+        assert window.tab_label(FirmTab.PENDING_REVIEW) == f"注师待审核 ({before - 1})"
+
+    def test_a_failed_refresh_keeps_the_rows_and_says_why(
+        self, qtbot: Any, window: MainWindow, fresh_server: Any
+    ) -> None:
+        shown = {tab: w.total_count() for tab, w in window.tabs.items()}
+        fresh_server.stop()
+        with qtbot.waitSignal(window.data_shown, timeout=30000):
+            window.refresh()
+        assert {tab: w.total_count() for tab, w in window.tabs.items()} == shown
+        assert "无法连接服务器" in window.notice.text()
+        assert "无法连接服务器" in window.statusBar().currentMessage()
+        assert window.online_label.text() == "● 离线"
+
+
+class TestSlowServer:
+    @pytest.fixture
+    def session(self, slow_server: Any, credentials: CredentialStore) -> Iterator[FirmSession]:
+        firm_session = firm_login(slow_server.base_url, credentials)
+        yield firm_session
+        firm_session.logout()
+
+    def test_ui_thread_keeps_running_during_a_slow_load(
+        self, qtbot: Any, session: FirmSession, runner: TaskRunner, ui_settings: UiSettings
+    ) -> None:
+        ticks: list[int] = []
+        timer = QTimer()
+        timer.setInterval(20)
+        timer.timeout.connect(lambda: ticks.append(1))
+        timer.start()
+        window = MainWindow(session.client, session.firm, runner, ui_settings)
+        qtbot.addWidget(window)
+        window.show()
+        with qtbot.waitSignal(window.data_shown, timeout=20000):
+            window.start()
+            assert window.loader.busy  # start() returned at once: the work is on the pool
+        timer.stop()
+        # Each /firm request sleeps 0.6 s on the server: at 20 ms a tick, a free UI thread ticks > 15 times.
+        assert len(ticks) > 15
+        assert window.tabs[FirmTab.QUERY].total_count() > 0

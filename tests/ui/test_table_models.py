@@ -1,0 +1,133 @@
+"""The table models and the filter proxy: Qt's model rules (qtmodeltester), checks, search and status."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from firmdesk.domain.states import status_label
+from firmdesk.services.models import BatchRow, CpaRow
+from firmdesk.ui.models.batch_columns import SUBMITTED_COLUMNS, batch_model
+from firmdesk.ui.models.cpa_columns import PENDING_REVIEW_COLUMNS, QUERY_COLUMNS, cpa_model
+from firmdesk.ui.models.filter_proxy import RecordFilterProxy
+from firmdesk.ui.models.roles import RECORD_ROLE
+
+STATUSES = ["none", "draft", "pending_firm", "firm_returned", "submitted", "approved"]
+NAMES = ["张伟", "李娜", "王芳", "刘洋", "陈静", "杨帆"]
+
+
+def cpa(i: int, status: str) -> CpaRow:
+    return CpaRow(
+        cpa_id=i,
+        cert_no=f"50010028{i:04d}",
+        name=NAMES[i % len(NAMES)],
+        gender="男" if i % 2 else "女",
+        birth_date=date(1970 + i % 30, 1, 1),
+        year=2025,
+        application_id=None if status == "none" else 100 + i,
+        status=status,
+        status_label=status_label(status),
+        retired=i % 7 == 0,
+        training_hours=30.0 + i,
+        batch_id=None,
+        batch_number=None,
+        reason=None,
+        submitted_at=datetime(2026, 2, 1, 8, i % 60, tzinfo=UTC),
+        decided_at=None,
+        updated_at=datetime(2026, 2, 1, 9, i % 60, tzinfo=UTC),
+        attachment_count=i % 4,
+        version=1,
+    )
+
+
+ROWS = [cpa(i, STATUSES[i % len(STATUSES)]) for i in range(1, 37)]
+
+
+def test_cpa_model_follows_the_qt_model_rules(qtmodeltester: Any) -> None:
+    model = cpa_model(QUERY_COLUMNS)
+    model.set_records(ROWS)
+    qtmodeltester.check(model)
+
+
+def test_checkable_model_and_proxy_follow_the_qt_model_rules(qtmodeltester: Any) -> None:
+    model = cpa_model(PENDING_REVIEW_COLUMNS, checkable=True)
+    model.set_records(ROWS)
+    model.set_checked([0, 3], True)
+    proxy = RecordFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_search("张")
+    qtmodeltester.check(model)
+    qtmodeltester.check(proxy)
+
+
+def test_batch_model_follows_the_qt_model_rules(qtmodeltester: Any) -> None:
+    batches = [
+        BatchRow(
+            i,
+            f"50010028-2025-{i}",
+            "50010028",
+            "重庆正宏会计师事务所有限责任公司",
+            2025,
+            datetime(2026, 2, i, tzinfo=UTC),
+            None,
+            "submitted",
+            "待审核",
+            5,
+            None,
+            True,
+            1,
+        )
+        for i in range(1, 6)
+    ]
+    model = batch_model(SUBMITTED_COLUMNS)
+    model.set_records(batches)
+    qtmodeltester.check(model)
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == [
+        "序号", "年检批次编号", "事务所名称", "年检年度", "申请时间", "处理状态",
+    ]  # fmt: skip
+
+
+def test_checks_survive_a_reload_of_the_same_rows() -> None:
+    model = cpa_model(PENDING_REVIEW_COLUMNS, checkable=True)
+    model.set_records(ROWS)
+    model.setData(model.index(2, 0), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    assert [r.cpa_id for r in model.checked_records()] == [ROWS[2].cpa_id]
+    model.set_records(list(reversed(ROWS)))
+    assert [r.cpa_id for r in model.checked_records()] == [ROWS[2].cpa_id]
+    model.set_records(ROWS[3:])  # the checked CPA left the tab: its check goes too
+    assert model.checked_count() == 0
+
+
+def test_proxy_filters_by_name_cert_number_and_status() -> None:
+    model = cpa_model(QUERY_COLUMNS)
+    model.set_records(ROWS)
+    proxy = RecordFilterProxy()
+    proxy.setSourceModel(model)
+
+    def shown() -> list[CpaRow]:
+        return [proxy.index(r, 0).data(RECORD_ROLE) for r in range(proxy.rowCount())]
+
+    proxy.set_search("王芳")
+    assert shown() and all(r.name == "王芳" for r in shown())
+    proxy.set_search(ROWS[5].cert_no)
+    assert shown() == [ROWS[5]]
+    proxy.set_search("")
+    proxy.set_status("approved")
+    assert {r.status for r in shown()} == {"approved"}
+    assert len(shown()) == sum(r.status == "approved" for r in ROWS)
+    proxy.set_status(None)
+    assert len(shown()) == len(ROWS)
+
+
+def test_row_number_counts_visible_rows_after_sorting() -> None:
+    model = cpa_model(QUERY_COLUMNS)
+    model.set_records(ROWS)
+    proxy = RecordFilterProxy()
+    proxy.setSourceModel(model)
+    name_column = next(i for i, c in enumerate(QUERY_COLUMNS) if c.key == "training_hours")
+    proxy.sort(name_column, Qt.SortOrder.DescendingOrder)
+    assert [proxy.index(r, 0).data() for r in range(3)] == ["1", "2", "3"]
+    hours = [proxy.index(r, 0).data(RECORD_ROLE).training_hours for r in range(proxy.rowCount())]
+    assert hours == sorted(hours, reverse=True)
