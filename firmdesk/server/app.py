@@ -53,10 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness: the client checks `service == "cmis"`."""
         return Health(version=VERSION)
 
-    api = APIRouter(prefix=API_PREFIX)
     for router in _routers():
-        api.include_router(router)
-    app.include_router(api)
+        app.include_router(router, prefix=API_PREFIX)
     return app
 
 

@@ -59,6 +59,7 @@ class SmokeRun(QObject):
         """Seconds since process start at each step; printed to stderr with FIRMDESK_SMOKE_TRACE=1."""
         self.milestones[name] = round(time.perf_counter() - self._started_at, 3)
         self.milestones[f"{name}_cpu"] = round(time.process_time(), 3)
+        self.milestones[f"{name}_ui_cpu"] = round(time.thread_time(), 3)
 
     def start(self) -> None:
         self._mark("ui_built")
@@ -127,6 +128,8 @@ class SmokeRun(QObject):
         result: dict[str, object] = dict(self.counts)
         result["first_paint_s"] = round(self._first_paint_s or -1.0, 3)
         self._mark("done")
+        self.milestones["server_thread_s"] = round(self._starter.took_s, 3)
+        self.milestones["server_thread_cpu"] = round(self._starter.cpu_s, 3)
         if os.environ.get("FIRMDESK_SMOKE_TRACE"):
             print(f"smoke milestones (s): {self.milestones}", file=sys.stderr, flush=True)
         print(json.dumps(result, ensure_ascii=False), flush=True)

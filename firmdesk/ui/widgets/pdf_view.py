@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 ZOOM_STEP = 1.25
 MIN_ZOOM = 0.1
@@ -56,16 +56,12 @@ class PdfView(QWidget):
         self.fit_width_button = button("pdfFitWidthButton", "适应宽度", "适应宽度（Ctrl+0）", self.fit_width)
         self.fit_page_button = button("pdfFitPageButton", "整页", "整页显示", self.fit_page)
         bar.addStretch(1)
-        bar.addWidget(QLabel("第", self))
-        self.page_box = QSpinBox(self)
-        self.page_box.setObjectName("pdfPageBox")
-        self.page_box.setMinimum(1)
-        self.page_box.setMinimumWidth(64)
-        self.page_box.valueChanged.connect(self.go_to_page)
-        bar.addWidget(self.page_box)
-        self.page_count_label = QLabel(self)
-        self.page_count_label.setObjectName("pdfPageCountLabel")
-        bar.addWidget(self.page_count_label)
+        self.prev_page_button = button("pdfPrevPageButton", "上一页", "上一页", lambda: self.go_to_page(self.page - 1))
+        self.page_label = QLabel(self)
+        self.page_label.setObjectName("pdfPageLabel")
+        bar.addWidget(self.page_label)
+        self.next_page_button = button("pdfNextPageButton", "下一页", "下一页", lambda: self.go_to_page(self.page + 1))
+        self.page = 1
         self.zoom_label = QLabel(self)
         self.zoom_label.setObjectName("pdfZoomLabel")
         self.zoom_label.setMinimumWidth(48)
@@ -92,6 +88,7 @@ class PdfView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
         self._show_zoom(1.0)
+        self._show_page()
 
     def load(self, path: Path) -> str | None:
         self.document.close()
@@ -100,12 +97,8 @@ class PdfView(QWidget):
             message = f"无法预览“{path.name}”：{_ERRORS.get(error, '无法读取该 PDF')}"
             self.failed.emit(message)
             return message
-        count = self.document.pageCount()
-        self.page_box.blockSignals(True)
-        self.page_box.setMaximum(max(1, count))
-        self.page_box.setValue(1)
-        self.page_box.blockSignals(False)
-        self.page_count_label.setText(f"页 / 共 {count} 页")
+        self.page = 1
+        self._show_page()
         self.fit_width()
         return None
 
@@ -155,10 +148,18 @@ class PdfView(QWidget):
         self._show_zoom(self.view.zoomFactor())
 
     def go_to_page(self, number: int) -> None:
+        """Page `number` (from 1) to the top of the view."""
         if 1 <= number <= self.document.pageCount():
             self.view.pageNavigator().jump(number - 1, QPointF(), self.view.pageNavigator().currentZoom())
+            self.page = number
+            self._show_page()
 
     def _on_page_changed(self, page: int) -> None:
-        self.page_box.blockSignals(True)
-        self.page_box.setValue(page + 1)
-        self.page_box.blockSignals(False)
+        self.page = page + 1
+        self._show_page()
+
+    def _show_page(self) -> None:
+        count = self.document.pageCount()
+        self.page_label.setText(f"第 {self.page} / {count} 页" if count else "")
+        self.prev_page_button.setEnabled(self.page > 1)
+        self.next_page_button.setEnabled(self.page < count)
