@@ -55,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             data_dir = demo_server_dir()
         starter = DemoServerStarter(data_dir, reset=bool(args.reset), fast_hashes=smoke_dir is not None)
         starter.start()
+        # Qt must not be imported while the server's modules are being imported (see import_server).
+        starter.imports_done.wait(120)
     if smoke_dir is not None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     return _run_ui(starter, smoke_dir, args)

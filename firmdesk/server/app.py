@@ -23,19 +23,15 @@ VERSION = _package_version
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app for `settings` (default: from `CMIS_*` environment variables). Migrates the DB first."""
-    settings = settings or Settings()
-    context = ServerContext.build(settings)
-    migrate(context.engine)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        reviewer = _start_auto_review(context)
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        start_background(app)
         try:
             yield
         finally:
-            if reviewer is not None:
-                reviewer.stop()
-            context.engine.dispose()
+            stop_background(app)
+            app.state.cmis.engine.dispose()
 
     app = FastAPI(
         title="CMIS 注册会计师年检 (reference server)",
@@ -44,7 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "Every error answers `{detail, code}` with a Chinese `detail`.",
         lifespan=lifespan,
     )
-    app.state.cmis = context
+    app.state.cmis = _prepared_context(settings or Settings())
+    app.state.reviewer = None
     app.add_middleware(BodyLimit)
     install_error_handlers(app)
 
@@ -58,13 +55,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def _prepared_context(settings: Settings) -> ServerContext:
+    context = ServerContext.build(settings)
+    migrate(context.engine)
+    return context
+
+
+def switch_settings(app: FastAPI, settings: Settings) -> None:
+    """Point a running app at other settings (another data folder): used by the test fixtures so that
+    one server serves many tests, each on a fresh database. Not for production use."""
+    stop_background(app)
+    old: ServerContext = app.state.cmis
+    app.state.cmis = _prepared_context(settings)
+    old.engine.dispose()
+    start_background(app)
+
+
+def start_background(app: FastAPI) -> None:
+    """The auto-reviewer, when the settings ask for it."""
+    context: ServerContext = app.state.cmis
+    if context.settings.auto_review and app.state.reviewer is None:
+        app.state.reviewer = AutoReviewer(context)
+        app.state.reviewer.start()
+
+
+def stop_background(app: FastAPI) -> None:
+    if app.state.reviewer is not None:
+        app.state.reviewer.stop()
+        app.state.reviewer = None
+
+
 def _routers() -> list[APIRouter]:
     return [auth.router, firm.router, cpa.router, face.router, institute.router]
-
-
-def _start_auto_review(context: ServerContext) -> AutoReviewer | None:
-    if not context.settings.auto_review:
-        return None
-    reviewer = AutoReviewer(context)
-    reviewer.start()
-    return reviewer

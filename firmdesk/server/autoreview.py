@@ -21,6 +21,7 @@ from firmdesk.server.context import ServerContext
 from firmdesk.server.db.models import Batch, Event, Firm, Institute
 from firmdesk.server.services import institute_actions
 from firmdesk.server.services.actors import institute_actor
+from firmdesk.server.services.batch_members import open_members
 from firmdesk.server.services.clock import utcnow
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ class AutoReviewer:
             )
         )
         roll = _roll(batch)
-        members = institute_actions.open_members(session, batch)
+        members = open_members(session, batch)
         if roll < 7 and not returned_before:
             institute_actions.return_batch(session, batch, actor, BATCH_RETURN_REASONS[roll % 3])
             return 1

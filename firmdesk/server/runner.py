@@ -8,6 +8,7 @@ import time
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from firmdesk.server.config import Settings
 
@@ -22,6 +23,7 @@ class ServerThread:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
+        self._app: FastAPI | None = None
 
     @property
     def base_url(self) -> str:
@@ -31,6 +33,7 @@ class ServerThread:
         from firmdesk.server.app import create_app
 
         app = create_app(self.settings)
+        self._app = app
         # Bind first, so the port is known (port 0: any free one) and nobody can take it meanwhile.
         # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say so; without it
         # every answer waits ~40 ms for a delayed ACK (Nagle).
@@ -63,6 +66,15 @@ class ServerThread:
         self.stop()
         raise TimeoutError(f"CMIS server did not answer /healthz within {timeout} s")
 
+    def switch_settings(self, settings: Settings) -> None:
+        """Serve other settings (a fresh data folder) without restarting: for test fixtures."""
+        from firmdesk.server.app import switch_settings
+
+        if self._app is None:
+            raise RuntimeError("the server is not running")
+        switch_settings(self._app, settings)
+        self.settings = settings
+
     def stop(self, timeout: float = 10) -> None:
         if self._server is not None:
             self._server.should_exit = True
@@ -71,6 +83,7 @@ class ServerThread:
         if self._socket is not None:
             self._socket.close()
         self._server = self._thread = self._socket = None
+        self._app = None
 
     def __enter__(self) -> ServerThread:
         return self.start()

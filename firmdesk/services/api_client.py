@@ -9,10 +9,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
 
@@ -22,6 +21,7 @@ from firmdesk.domain.transitions import require_reason
 from firmdesk.services.errors import (
     AccountLocked,
     BadCredentials,
+    InvalidServerAddress,
     NotCmisServer,
     Refused,
     ServerFailed,
@@ -43,9 +43,18 @@ from firmdesk.services.models import (
     TrailEvent,
     parse_time,
 )
-from firmdesk.services.uploads import Cancelled, MultipartBody, PlannedFile, Progress, check_batch_files, is_cancelled
+from firmdesk.services.uploads import (
+    Cancelled,
+    MultipartBody,
+    PlannedFile,
+    Progress,
+    check_batch_files,
+    check_file,
+    is_cancelled,
+)
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 
 API_PREFIX = "/api/v1"
 HEALTH_PATH = "/healthz"
@@ -81,6 +90,18 @@ def normalize_server_url(url: str) -> str:
     return url
 
 
+def checked_server_url(url: str) -> str:
+    """`normalize_server_url`, or `InvalidServerAddress` when the result is no usable http(s) address."""
+    root = normalize_server_url(url)
+    try:
+        parsed = httpx.URL(root)
+    except httpx.InvalidURL:
+        raise InvalidServerAddress(url.strip()) from None
+    if parsed.scheme not in ("http", "https") or not parsed.host or any(c.isspace() for c in root):
+        raise InvalidServerAddress(url.strip())
+    return root
+
+
 def new_idempotency_key() -> str:
     """A key for one logical change; reuse it when the user repeats the same change after a failure."""
     return str(uuid.uuid4())
@@ -97,7 +118,7 @@ class CmisClient:
         retries: int = 2,
         backoff: float = 0.25,
     ) -> None:
-        self.base_url = normalize_server_url(base_url)
+        self.base_url = checked_server_url(base_url)
         self.token = token
         self.retries = retries
         self.backoff = backoff
@@ -116,10 +137,13 @@ class CmisClient:
     def close(self) -> None:
         self._http.close()
 
+    def __repr__(self) -> str:  # never the token
+        return f"CmisClient({self.base_url!r}, logged_in={self.token is not None})"
+
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.close()
 
     def _send(
@@ -171,10 +195,7 @@ class CmisClient:
         _raise_for_error(response)
         if response.status_code == 204 or not response.content:
             return None
-        try:
-            return response.json()
-        except ValueError:
-            raise ServerFailed(response.status_code, "服务器返回了无法识别的内容") from None
+        return _json_of(response)
 
     # -- connection and auth --------------------------------------------------------------------
 
@@ -197,7 +218,7 @@ class CmisClient:
         if response.status_code == 401:
             raise BadCredentials()
         _raise_for_error(response)
-        result = LoginResult.from_json(response.json())
+        result = _parsed(LoginResult.from_json, _json_of(response))
         self.token = result.token
         log.info("logged in to %s as %s %s", self.base_url, user_type, member_no)
         return result
@@ -218,10 +239,10 @@ class CmisClient:
     # -- firm -----------------------------------------------------------------------------------
 
     def firm(self) -> FirmInfo:
-        return FirmInfo.from_json(self._call("GET", "/firm"))
+        return _parsed(FirmInfo.from_json, self._call("GET", "/firm"))
 
     def summary(self, year: int) -> FirmSummary:
-        return FirmSummary.from_json(self._call("GET", "/firm/summary", params={"year": year}))
+        return _parsed(FirmSummary.from_json, self._call("GET", "/firm/summary", params={"year": year}))
 
     def cpas(
         self,
@@ -242,13 +263,14 @@ class CmisClient:
             "page_size": page_size,
             "sort": sort,
         }
-        return Page.from_json(self._call("GET", "/firm/cpas", params=params), CpaRow.from_json)
+        return _parsed(lambda d: Page.from_json(d, CpaRow.from_json), self._call("GET", "/firm/cpas", params=params))
 
     def application(self, application_id: int) -> ApplicationDetail:
-        return ApplicationDetail.from_json(self._call("GET", f"/firm/applications/{application_id}"))
+        return _parsed(ApplicationDetail.from_json, self._call("GET", f"/firm/applications/{application_id}"))
 
     def trail(self, application_id: int) -> list[TrailEvent]:
-        return [TrailEvent.from_json(e) for e in self._call("GET", f"/firm/applications/{application_id}/trail")]
+        data = self._call("GET", f"/firm/applications/{application_id}/trail")
+        return _parsed(lambda d: [TrailEvent.from_json(e) for e in d], data)
 
     def readiness(self, ids: Iterable[int]) -> dict[int, list[ReadinessFlag]]:
         """Readiness flags by application id (red: must fix, yellow: may submit)."""
@@ -256,10 +278,13 @@ class CmisClient:
         if not ids:
             return {}
         data = self._call("POST", "/firm/readiness", json={"application_ids": ids})
-        return {
-            r["application_id"]: [ReadinessFlag.from_json(f) for f in r.get("flags") or ()]
-            for r in data.get("results") or ()
-        }
+        return _parsed(
+            lambda d: {
+                r["application_id"]: [ReadinessFlag.from_json(f) for f in r.get("flags") or ()]
+                for r in d.get("results") or ()
+            },
+            data,
+        )
 
     def attachment_content(self, attachment_id: int) -> bytes:
         response = self._send("GET", f"/firm/attachments/{attachment_id}/content")
@@ -281,7 +306,7 @@ class CmisClient:
             "reason": reason,
         }
         data = self._call("POST", "/firm/returns", json=body, headers=_idempotency(idempotency_key))
-        return [CpaRow.from_json(r) for r in data["returned"]]
+        return _parsed(lambda d: [CpaRow.from_json(r) for r in d["returned"]], data)
 
     def submit_batch(
         self,
@@ -312,16 +337,17 @@ class CmisClient:
             progress=progress,
             cancelled=cancelled,
         )
-        return BatchDetail.from_json(data)
+        return _parsed(BatchDetail.from_json, data)
 
     def batches(
         self, year: int, states: Sequence[str] | None = None, page: int = 1, page_size: int = 10000
     ) -> Page[BatchRow]:
         params = {"year": year, "state": ",".join(states) if states else None, "page": page, "page_size": page_size}
-        return Page.from_json(self._call("GET", "/firm/batches", params=params), BatchRow.from_json)
+        data = self._call("GET", "/firm/batches", params=params)
+        return _parsed(lambda d: Page.from_json(d, BatchRow.from_json), data)
 
     def batch(self, batch_id: int) -> BatchDetail:
-        return BatchDetail.from_json(self._call("GET", f"/firm/batches/{batch_id}"))
+        return _parsed(BatchDetail.from_json, self._call("GET", f"/firm/batches/{batch_id}"))
 
     def withdraw(self, batch_id: int, version: int | None = None) -> BatchDetail:
         """撤回: the batch's applications go back to pending review; refused once the institute started."""
@@ -331,7 +357,7 @@ class CmisClient:
             json=_with_version({}, version),
             headers=_idempotency(None),
         )
-        return BatchDetail.from_json(data)
+        return _parsed(BatchDetail.from_json, data)
 
     def resubmit(
         self,
@@ -347,6 +373,8 @@ class CmisClient:
         kept_materials = [""] * len(keep_ids)  # what they are matters only for the required material
         new_materials = {material.strip() for material, _ in files}
         if keep_ids and len(keep_ids) + len(files) <= MAX_BATCH_FILES and SOCIAL_SECURITY_MATERIAL not in new_materials:
+            for material, path in files:  # a bad new file is reported before asking the server anything
+                check_file(material, Path(path))
             # Only the server knows what the kept attachments are: ask, for a message before uploading.
             by_id = {a.id: a.material for a in self.batch(batch_id).attachments}
             kept_materials = [by_id.get(i, "") for i in keep_ids]
@@ -361,15 +389,32 @@ class CmisClient:
             progress=progress,
             cancelled=cancelled,
         )
-        return BatchDetail.from_json(data)
+        return _parsed(BatchDetail.from_json, data)
 
     def changes(self, year: int, since: int = 0) -> ChangeSet:
-        return ChangeSet.from_json(self._call("GET", "/firm/changes", params={"year": year, "since": since}))
+        data = self._call("GET", "/firm/changes", params={"year": year, "since": since})
+        return _parsed(ChangeSet.from_json, data)
 
 
 def _upload_body(fields: list[tuple[str, str]], planned: list[PlannedFile]) -> MultipartBody:
     fields = fields + [("materials", p.material) for p in planned]
     return MultipartBody(fields, [("files", p) for p in planned])
+
+
+def _json_of(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise ServerFailed(response.status_code, "服务器返回了无法识别的内容，请确认服务器地址") from None
+
+
+def _parsed(parse: Callable[[Any], R], data: Any) -> R:
+    """A record read from an answer; an answer of another shape (another server version) is a `ServerFailed`."""
+    try:
+        return parse(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        log.warning("answer of an unexpected shape: %s: %s", type(e).__name__, e)
+        raise ServerFailed(200, "服务器返回的数据格式不正确，请确认服务器版本") from e
 
 
 def _clean(params: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -30,6 +30,14 @@ class NotCmisServer(ServiceError):
         self.url = url
 
 
+class InvalidServerAddress(ServiceError):
+    """The typed server address cannot be an HTTP(S) address."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"服务器地址“{url}”不正确，应类似 http://127.0.0.1:8000 或 https://cmis.example.cn")
+        self.url = url
+
+
 class BadCredentials(ServiceError):
     def __init__(self) -> None:
         super().__init__("事务所编号或密码错误")

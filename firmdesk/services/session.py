@@ -38,6 +38,9 @@ class FirmSession:
         #: Set when 记住密码 was asked but this system cannot keep secrets: the login itself succeeded.
         self.remember_error: KeyringUnavailable | None = None
 
+    def __repr__(self) -> str:
+        return f"FirmSession({self.server!r}, member_no={self.member_no!r})"
+
     @property
     def server(self) -> str:
         return self.client.base_url

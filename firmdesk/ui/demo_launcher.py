@@ -66,6 +66,8 @@ class DemoServerStarter(threading.Thread):
         self.fast_hashes = fast_hashes
         self.server: DemoServer | None = None
         self.error: BaseException | None = None
+        #: Set once the server's modules are imported (or their import failed): see `import_server`.
+        self.imports_done = threading.Event()
         self.took_s = 0.0
         self.cpu_s = 0.0  # CPU time of the starter thread (imports, seeding, start-up)
 
@@ -74,6 +76,10 @@ class DemoServerStarter(threading.Thread):
 
         began = time.perf_counter()
         try:
+            try:
+                import_server()
+            finally:
+                self.imports_done.set()
             self.server = start_demo_server(self.data_dir, reset=self.reset, fast_hashes=self.fast_hashes)
         except BaseException as exc:
             log.exception("the demo server did not start")
@@ -87,6 +93,21 @@ class DemoServerStarter(threading.Thread):
             raise self.error
         assert self.server is not None
         return self.server
+
+
+def import_server() -> None:
+    """Import the server's modules, before Qt is imported.
+
+    shiboken6 hooks every import made after PySide6 is loaded and probes each new module with
+    `hasattr(module, "__wrapped__")`; on a package with a lazy module `__getattr__` (pydantic) that probe,
+    made while the package is half imported on another thread, ends in "ImportError: cannot import name
+    'import_string' from partially initialized module" (seen in 3 of 25 demo start-ups). So the server
+    imports first, and only then does the UI thread import Qt; seeding and starting still overlap with it.
+    """
+    import firmdesk.server.app
+    import firmdesk.server.config
+    import firmdesk.server.demo_data
+    import firmdesk.server.runner  # noqa: F401
 
 
 def start_demo_server(data_dir: Path, *, reset: bool = False, fast_hashes: bool = False) -> DemoServer:

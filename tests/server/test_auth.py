@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import httpx
 
+from firmdesk.server.config import fast_test_settings
 from firmdesk.server.runner import ServerThread
 from tests.helpers.server import CPA_PASSWORD, FIRM_PASSWORD, INSTITUTE_PASSWORD, ServerBuilder, api_login
 
@@ -63,3 +67,18 @@ def test_unknown_member_number_is_bad_credentials(live_server: ServerThread) -> 
     )
     assert answer.status_code == 401
     assert answer.json()["code"] == "bad_credentials"
+
+
+def test_an_expired_token_is_refused(tmp_path: Path) -> None:
+
+    settings = fast_test_settings(tmp_path / "short", token_hours=0.5 / 3600)  # half a second
+    builder = ServerBuilder(settings)
+    firm = builder.firm(builder.institute())
+    with ServerThread(settings) as server:
+        client = api_login(server.base_url, "firm", firm.number, FIRM_PASSWORD)
+        assert client.get("/auth/me").status_code == 200
+        time.sleep(0.7)
+        answer = client.get("/auth/me")
+        client.close()
+    builder.close()
+    assert (answer.status_code, answer.json()["detail"]) == (401, "登录已过期，请重新登录")

@@ -67,6 +67,15 @@ def test_cpa_sees_only_itself(world: World) -> None:
     ):
         assert answer.status_code == 404
     assert me.get("/cpa/profile").json()["cert_no"] == world.cpas[0].cert_no
+    # Another CPA's face session and attachments are not found either.
+    theirs = world.cpa_client(world.cpas[1])
+    other_draft = world.builder.application(world.cpas[2], "draft")
+    session = world.cpa_client(world.cpas[2]).post(f"/cpa/applications/{other_draft.id}/face-sessions").json()
+    assert me.get(f"/cpa/face-sessions/{session['session_id']}").status_code == 404
+    attachment_id = theirs.get(f"/cpa/applications/{someone_else.id}").json()["attachments"][0]["id"]
+    assert me.delete(f"/cpa/applications/{mine.id}/attachments/{attachment_id}").status_code == 404
+    assert me.delete(f"/cpa/applications/{someone_else.id}/attachments/{attachment_id}").status_code == 404
+    assert len(theirs.get(f"/cpa/applications/{someone_else.id}").json()["attachments"]) == 2
 
 
 def test_institute_sees_only_its_own_firms(world: World) -> None:
@@ -109,7 +118,5 @@ def test_no_token_no_data(world: World) -> None:
     for path in ("/firm", "/firm/cpas", "/cpa/profile", "/institute/batches", "/auth/me"):
         answer = anonymous.get(path)
         assert (answer.status_code, answer.json()["code"]) == (401, "unauthorized"), path
-    forged = httpx.get(
-        f"{world.server.base_url}/api/v1/firm", headers={"Authorization": "Bearer not-a-token"}
-    )
+    forged = httpx.get(f"{world.server.base_url}/api/v1/firm", headers={"Authorization": "Bearer not-a-token"})
     assert forged.status_code == 401

@@ -80,6 +80,12 @@ def test_social_security_proof_is_required(world: World) -> None:
     application = world.builder.application(world.cpas[0])
     answer = _submit(world.firm_client(), application.id, [("a.pdf", tiny_pdf())], ["其他材料"])
     assert (answer.status_code, answer.json()["detail"]) == (422, "请上传社保证明材料")
+    no_files = world.firm_client().post(
+        "/firm/batches",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+        data={"year": "2025", "application_ids": [str(application.id)]},
+    )
+    assert (no_files.status_code, no_files.json()["detail"]) == (422, "请上传社保证明材料")
     _nothing_submitted(world, application.id)
 
 

@@ -9,7 +9,20 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
+
+
+class CountingTransport(httpx.HTTPTransport):
+    """The real transport, counting the requests it was asked to send."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        return super().handle_request(request)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import keyring
@@ -103,3 +104,16 @@ def test_no_keyring_still_logs_in_and_says_the_password_is_not_remembered(demo_s
     assert session.remember_error is not None
     assert session.remember_error.message == "本系统没有可用的密码保管服务，无法记住密码"
     session.logout()
+
+
+def test_neither_password_nor_token_reaches_the_logs(
+    demo_server: ServerThread, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    session = FirmSession.login(demo_server.base_url, FIRM, PASSWORD, remember=True)
+    token = session.client.token or ""
+    session.client.summary(session.firm.current_year)
+    assert token and token not in repr(session) and token not in repr(session.client)
+    session.logout(forget_password=True)
+    assert caplog.records  # httpx, httpcore and the services did log
+    assert PASSWORD not in caplog.text and token not in caplog.text

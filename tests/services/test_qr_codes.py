@@ -15,7 +15,15 @@ from PIL import Image
 from qrcode.util import MODE_8BIT_BYTE, QRData
 
 from firmdesk.services import qr_codes
-from firmdesk.services.qr_codes import FontMissing, LabelRenderer, QrLabel, labels_for, png_1bit, qr_png
+from firmdesk.services.qr_codes import (
+    FontMissing,
+    LabelRenderer,
+    QrLabel,
+    labels_for,
+    png_1bit,
+    qr_png,
+    read_png_1bit,
+)
 from firmdesk.services.qr_matrix import PayloadTooLong, data_capacity, qr_matrix, version_for
 
 URL = "https://cmis.example.cn/v/Qk3x9_aZ-0bT7uYw2LmN4g"
@@ -74,10 +82,15 @@ def test_png_is_one_bit_300_dpi_with_whole_pixels_per_module() -> None:
         assert image.size == (modules * 8, modules * 8)
 
 
-def test_png_writer_round_trips_any_width() -> None:
+def test_png_writer_and_reader_round_trip_any_width() -> None:
     dark = np.random.default_rng(1).random((13, 37)) > 0.5
-    with Image.open(io.BytesIO(png_1bit(dark))) as image:
-        assert ~np.asarray(image, dtype=bool) == pytest.approx(dark)
+    png = png_1bit(dark)
+    with Image.open(io.BytesIO(png)) as image:
+        assert np.array_equal(~np.asarray(image, dtype=bool), dark)
+    assert np.array_equal(read_png_1bit(png), dark)
+    other = io.BytesIO()
+    Image.fromarray(~dark).convert("L").save(other, "PNG")  # 8-bit, filtered: read through Pillow
+    assert np.array_equal(read_png_1bit(other.getvalue()), dark)
 
 
 def test_label_decodes_to_the_url_and_carries_the_text_under_the_code(renderer: LabelRenderer) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,9 @@ from PIL import Image, PdfParser
 from firmdesk.services import qr_codes
 from firmdesk.services.progress import ExportWriteFailed, TaskCancelled, TaskState
 from firmdesk.services.qr_codes import LabelRenderer, QrLabel
-from firmdesk.services.qr_export import export_qr_folder, export_qr_sheet, export_qr_zip
+from firmdesk.services.qr_export import export_qr_folder, export_qr_zip
 from firmdesk.services.qr_images import QrImageCache
+from firmdesk.services.qr_sheet import export_qr_sheet
 
 
 def url(i: int) -> str:
@@ -192,25 +194,28 @@ def test_cancelled_zip_export_leaves_no_zip_and_keeps_an_older_one(tmp_path: Pat
     assert leftovers(tmp_path) == []
 
 
-def test_label_sheet_is_an_a4_pdf_with_a_page_per_42_labels(tmp_path: Path, renderer, cache) -> None:
+def test_label_sheet_is_an_a4_pdf_whose_codes_all_decode(tmp_path: Path, renderer, cache) -> None:
+    labels = make_labels(50)
     target = tmp_path / "sheet.pdf"
-    result = export_qr_sheet(
-        make_labels(50),
-        target,
-        TaskState(),
-        title="测试事务所 2025 年检二维码",
-        renderer=renderer,
-        cache=cache,
-        workers=1,
-    )
+    title = "测试事务所 2025 年检二维码"
+    result = export_qr_sheet(labels, target, TaskState(), title=title, renderer=renderer, cache=cache, workers=1)
     assert result.count == 50
     pdf = PdfParser.PdfParser(str(target))
     try:
-        assert len(pdf.pages) == 2
-        page = pdf.read_indirect(pdf.pages[0])
-        assert [round(float(v)) for v in page[b"MediaBox"]] == [0, 0, 595, 842]  # A4 in points
+        assert len(pdf.pages) == 2  # 42 labels a page
+        assert bytes(pdf.info.Title).decode("utf-16") == title  # UTF-16 with its byte order mark
+        found: list[str] = []
+        for ref in pdf.pages:
+            page = pdf.read_indirect(ref)
+            assert [round(float(v)) for v in page[b"MediaBox"]] == [0, 0, 595, 842]  # A4 in points
+            image = pdf.read_indirect(page[b"Resources"][b"XObject"][b"Im0"])
+            size = (image.dictionary.Width, image.dictionary.Height)
+            assert size == (2480, 3508)  # 300 dpi
+            pixels = Image.frombytes("1", size, zlib.decompress(image.buf))  # FlateDecode
+            found += [r.text for r in zxingcpp.read_barcodes(pixels.convert("L"))]
     finally:
         pdf.close()
+    assert sorted(found) == sorted(label.url for label in labels)
     assert leftovers(tmp_path) == []
 
 

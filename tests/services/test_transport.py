@@ -6,21 +6,10 @@ import httpx
 import pytest
 
 from firmdesk.services.api_client import CmisClient, normalize_server_url
-from firmdesk.services.errors import Refused, ServerFailed, ServerUnreachable
+from firmdesk.services.errors import InvalidServerAddress, Refused, ServerFailed, ServerUnreachable
+from tests.services.conftest import CountingTransport
 
 REFUSAL = "该批次已开始审核，不能撤回"
-
-
-class CountingTransport(httpx.HTTPTransport):
-    """The real transport, counting the requests it was asked to send."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls = 0
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.calls += 1
-        return super().handle_request(request)
 
 
 def test_a_closed_port_is_tried_again_then_reported_unreachable(closed_port_url: str) -> None:
@@ -73,3 +62,20 @@ def test_an_error_answer_is_never_retried(status: int) -> None:
 )
 def test_a_typed_server_address_is_normalised(typed: str, root: str) -> None:
     assert normalize_server_url(typed) == root
+
+
+@pytest.mark.parametrize("typed", ["ftp://cmis.example.cn", "http://", "http://cmis example", "http://[::1"])
+def test_an_address_that_is_not_http_is_refused_in_chinese(typed: str) -> None:
+    with pytest.raises(InvalidServerAddress) as e:
+        CmisClient(typed)
+    assert "服务器地址" in e.value.message
+
+
+def test_an_answer_of_another_shape_is_a_server_failure_not_a_crash() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"unexpected": True})
+
+    client = CmisClient("http://cmis.test", transport=httpx.MockTransport(answer))
+    with client, pytest.raises(ServerFailed) as e:
+        client.firm()
+    assert "数据格式不正确" in e.value.message

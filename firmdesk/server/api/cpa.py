@@ -30,7 +30,7 @@ from firmdesk.server.services.schemas import (
 )
 from firmdesk.server.services.schemas import CpaApplication as CpaApplicationOut
 
-router = APIRouter(prefix="/cpa", tags=["cpa"], responses=responses(AUTH_ERRORS))
+router = APIRouter(prefix="/cpa", tags=["cpa"], responses=responses(AUTH_ERRORS, INVALID))
 
 _QUOTA = {429: error_doc(429, "`face_quota`: no face-verification session left today (`remaining: 0`)")}
 

@@ -8,11 +8,11 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from firmdesk.server.api.deps import SessionDep
-from firmdesk.server.api.errors import CONFLICT, NOT_FOUND, responses
+from firmdesk.server.api.errors import CONFLICT, INVALID, NOT_FOUND, responses
 from firmdesk.server.services import face_sessions
 from firmdesk.server.services.schemas import FaceResult, FaceResultRequest
 
-router = APIRouter(prefix="/face", tags=["face"])
+router = APIRouter(prefix="/face", tags=["face"], responses=INVALID)
 
 _PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>人脸认证（模拟）</title>
 <body style="font-family:sans-serif;max-width:30em;margin:2em auto">

@@ -39,7 +39,9 @@ from firmdesk.server.services.schemas import (
     VersionBody,
 )
 
-router = APIRouter(prefix="/firm", tags=["firm"], dependencies=[Depends(debug_delay)], responses=responses(AUTH_ERRORS))
+router = APIRouter(
+    prefix="/firm", tags=["firm"], dependencies=[Depends(debug_delay)], responses=responses(AUTH_ERRORS, INVALID)
+)
 
 Year = Annotated[int | None, Query(ge=2000, le=2100, description="Inspection year; default the current one")]
 PageNo = Annotated[int, Query(ge=1)]
@@ -132,8 +134,8 @@ def submit_batch(
     idempotency_key: IdempotencyKey,
     year: Annotated[int, Form(ge=2000, le=2100)],
     application_ids: Annotated[list[str], Form(description="Repeated, or one comma-separated list")],
-    files: Annotated[list[UploadFile], File(description="The batch materials, ≤10, each ≤5 MB")],
-    materials: Annotated[list[str], Form(description="Material name of each file, aligned with `files`")],
+    files: Annotated[list[UploadFile], File(description="The batch materials, ≤10, each ≤5 MB")] = [],  # noqa: B006
+    materials: Annotated[list[str], Form(description="Material name of each file, aligned with `files`")] = [],  # noqa: B006
 ) -> BatchWithApplications:
     """Submit the selected applications as one numbered batch with its materials (Idempotency-Key required)."""
     return firm_actions.submit_batch(

@@ -31,7 +31,7 @@ from firmdesk.server.services.schemas import (
     VersionBody,
 )
 
-router = APIRouter(prefix="/institute", tags=["institute"], responses=responses(AUTH_ERRORS))
+router = APIRouter(prefix="/institute", tags=["institute"], responses=responses(AUTH_ERRORS, INVALID))
 
 
 @router.get("/config", response_model=InstituteConfig)

@@ -19,6 +19,7 @@ from firmdesk.domain.transitions import next_application_state, require_reason
 from firmdesk.server.db.models import Application, Attachment, Batch, BatchItem, Cpa, Firm
 from firmdesk.server.services import access, rows
 from firmdesk.server.services.actors import Actor
+from firmdesk.server.services.batch_members import open_members
 from firmdesk.server.services.changes import Change, IdempotencyScope, check_version
 from firmdesk.server.services.messages import notify_return
 from firmdesk.server.services.readiness import readiness_of
@@ -101,17 +102,6 @@ def _add_batch_attachments(change: Change, batch: Batch, uploads: Sequence[Uploa
         )
 
 
-def _open_members(session: Session, batch: Batch) -> list[Application]:
-    """The applications still in the batch (not withdrawn, not returned alone), in order."""
-    return list(
-        session.scalars(
-            select(Application)
-            .where(Application.batch_id == batch.id, Application.state == ApplicationState.SUBMITTED.value)
-            .order_by(Application.id)
-        )
-    )
-
-
 def _batch_answer(session: Session, batch: Batch) -> BatchWithApplications:
     return BatchWithApplications(
         batch=rows.batch_row(session, batch.id), applications=rows.batch_applications(session, batch.id)
@@ -177,7 +167,7 @@ def withdraw_batch(
     change = Change(session, actor, _scope(actor, idempotency_key, f"POST /firm/batches/{batch.id}/withdraw"))
     check_version(batch, version)
     change.transition_batch(batch, Action.WITHDRAW_BATCH)
-    for application in _open_members(session, batch):
+    for application in open_members(session, batch):
         change.transition_application(application, Action.WITHDRAW_BATCH, batch=batch)
         application.batch_id = None
     change.finish()
@@ -218,7 +208,7 @@ def resubmit_batch(
             attachment.removed = True
     _add_batch_attachments(change, batch, uploads)
     batch.return_reason = None
-    for application in _open_members(session, batch):
+    for application in open_members(session, batch):
         change.transition_application(application, Action.RESUBMIT_BATCH, batch=batch, reason=None)
     change.finish()
     result = _batch_answer(session, batch)

@@ -11,6 +11,7 @@ from firmdesk.domain.transitions import batch_state_after_decision, require_reas
 from firmdesk.server.db.models import Application, Batch, Firm, Institute
 from firmdesk.server.services import firm_queries, rows
 from firmdesk.server.services.actors import Actor
+from firmdesk.server.services.batch_members import open_members
 from firmdesk.server.services.changes import Change, IdempotencyScope, check_version
 from firmdesk.server.services.messages import notify_decision, notify_return
 from firmdesk.server.services.schemas import BatchDetail, BatchRow, CpaRow, InstituteConfig, Page
@@ -70,16 +71,6 @@ def list_batches(
 
 def _scope(actor: Actor, key: str | None, endpoint: str) -> IdempotencyScope | None:
     return IdempotencyScope(actor.principal_key, key, endpoint) if key else None
-
-
-def open_members(session: Session, batch: Batch) -> list[Application]:
-    return list(
-        session.scalars(
-            select(Application)
-            .where(Application.batch_id == batch.id, Application.state == ApplicationState.SUBMITTED.value)
-            .order_by(Application.id)
-        )
-    )
 
 
 def _decide_one(change: Change, application: Application, batch: Batch, decision: Decision, reason: str | None) -> None:

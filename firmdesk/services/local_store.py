@@ -1,0 +1,356 @@
+"""The offline cache: the last synced CPA rows, batches, details and sync cursors of one firm on one server.
+
+One SQLite file (WAL) per server and firm under the user data folder. The cache can always be rebuilt
+from the server, so a corrupted or missing file is replaced by an empty one and a full resync follows;
+drafts live in a separate file (`drafts.py`) that is never deleted automatically.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import logging
+import re
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from firmdesk.services.errors import ServiceError
+from firmdesk.services.models import (
+    ApplicationDetail,
+    BatchDetail,
+    BatchRow,
+    ChangeSet,
+    CpaRow,
+    FirmInfo,
+    FirmSummary,
+)
+from firmdesk.services.settings import data_dir
+
+log = logging.getLogger(__name__)
+
+CACHE_FILE = "cache.sqlite3"
+DRAFTS_FILE = "drafts.sqlite3"
+
+
+class StoreUnavailable(ServiceError):
+    """The environment's fault: the disk is full, read-only, or the file is locked by another program."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"无法使用本地数据文件 {path}：{reason}")
+        self.path = path
+
+
+# -- the SQLite wrapper --------------------------------------------------------------------------
+
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+class Database:
+    """One connection, used from any thread under a lock; `transaction()` is the only way to write.
+
+    `migrations[i]` brings the schema from version i to i+1 (`PRAGMA user_version`).
+    """
+
+    def __init__(self, path: Path, migrations: Sequence[Migration], *, synchronous: str = "NORMAL") -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5)
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute(f"PRAGMA synchronous={synchronous}")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._migrate(migrations)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _migrate(self, migrations: Sequence[Migration]) -> None:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(migrations):
+            raise sqlite3.DatabaseError(f"schema version {version} is newer than this program ({len(migrations)})")
+        for target in range(version, len(migrations)):
+            with self.transaction() as conn:
+                migrations[target](conn)
+                conn.execute(f"PRAGMA user_version={target + 1}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            cursor = self._conn.execute(sql, params)
+            cursor.row_factory = sqlite3.Row
+            return cursor.fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Each statement of `script` inside the current transaction (`executescript` would commit first)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def remove_database_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+# -- where -----------------------------------------------------------------------------------------
+
+
+def store_folder(server_url: str, firm_number: str, root: Path | None = None) -> Path:
+    """`<data dir>/offline/<host>_<port>/<firm number>`: one folder per server and firm."""
+    parts = urlsplit(server_url if "://" in server_url else f"http://{server_url}")
+    host = parts.hostname or "server"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    slug = re.sub(r"[^A-Za-z0-9.-]+", "_", f"{host}_{port}{parts.path.rstrip('/')}")
+    firm = re.sub(r"[^0-9A-Za-z]+", "_", firm_number)
+    return (root or data_dir()) / "offline" / slug / firm
+
+
+# -- records to JSON (the models read it back with `from_json`) -------------------------------------
+
+
+def to_json(value: Any) -> Any:
+    """A model record as the JSON shape of the contract (field names are the contract's keys)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [to_json(v) for v in value]
+    return value
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(to_json(value), ensure_ascii=False, separators=(",", ":"))
+
+
+# -- the cache ---------------------------------------------------------------------------------------
+
+
+def _schema_v1(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE sync_state (
+            year INTEGER PRIMARY KEY, cursor INTEGER NOT NULL, synced_at TEXT NOT NULL, summary TEXT
+        );
+        CREATE TABLE cpa_rows (
+            year INTEGER NOT NULL, cpa_id INTEGER NOT NULL, application_id INTEGER, status TEXT NOT NULL,
+            version INTEGER, data TEXT NOT NULL, PRIMARY KEY (year, cpa_id)
+        );
+        CREATE INDEX cpa_rows_application ON cpa_rows (application_id);
+        CREATE TABLE batch_rows (
+            id INTEGER PRIMARY KEY, year INTEGER NOT NULL, state TEXT NOT NULL, version INTEGER NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX batch_rows_year ON batch_rows (year);
+        CREATE TABLE details (
+            kind TEXT NOT NULL, id INTEGER NOT NULL, version INTEGER, data TEXT NOT NULL,
+            fetched_at TEXT NOT NULL, PRIMARY KEY (kind, id)
+        );
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY, owner_kind TEXT NOT NULL, owner_id INTEGER NOT NULL, data TEXT NOT NULL
+        );
+        CREATE INDEX attachments_owner ON attachments (owner_kind, owner_id);
+        """,
+    )
+
+
+CACHE_MIGRATIONS: tuple[Migration, ...] = (_schema_v1,)
+
+
+@dataclasses.dataclass(frozen=True)
+class YearSnapshot:
+    """What the cache holds for one year: shown at once when the window opens, before any request."""
+
+    year: int
+    cpas: tuple[CpaRow, ...]
+    batches: tuple[BatchRow, ...]
+    cursor: int
+    synced_at: datetime | None
+    summary: FirmSummary | None
+
+
+class LocalStore:
+    """`LocalStore.open(folder)`; thread-safe; every method is quick (local disk only)."""
+
+    def __init__(self, db: Database, *, recreated: bool) -> None:
+        self._db = db
+        #: True when the file was missing or unusable and was made afresh (a full sync follows).
+        self.recreated = recreated
+
+    @property
+    def path(self) -> Path:
+        return self._db.path
+
+    @classmethod
+    def open(cls, folder: Path) -> LocalStore:
+        """Open the cache in `folder`; a corrupted file is removed and a new one made (drafts are elsewhere)."""
+        path = folder / CACHE_FILE
+        existed = path.exists()
+        try:
+            db = Database(path, CACHE_MIGRATIONS)
+            db.query("SELECT count(*) FROM cpa_rows")  # touches the pages: garbage shows here at the latest
+            return cls(db, recreated=not existed)
+        except sqlite3.DatabaseError as e:
+            log.warning("local cache %s is unusable (%s): recreating it", path, e)
+        except OSError as e:
+            raise StoreUnavailable(path, str(e)) from e
+        remove_database_files(path)
+        try:
+            return cls(Database(path, CACHE_MIGRATIONS), recreated=True)
+        except (sqlite3.Error, OSError) as e:
+            raise StoreUnavailable(path, str(e)) from e
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- reading --
+
+    def snapshot(self, year: int) -> YearSnapshot:
+        state = self._db.query("SELECT cursor, synced_at, summary FROM sync_state WHERE year = ?", (year,))
+        cpas = tuple(
+            CpaRow.from_json(json.loads(r["data"]))
+            for r in self._db.query("SELECT data FROM cpa_rows WHERE year = ? ORDER BY rowid", (year,))
+        )
+        batches = tuple(
+            BatchRow.from_json(json.loads(r["data"]))
+            for r in self._db.query("SELECT data FROM batch_rows WHERE year = ? ORDER BY id DESC", (year,))
+        )
+        if not state:
+            return YearSnapshot(year, cpas, batches, 0, None, None)
+        summary = FirmSummary.from_json(json.loads(state[0]["summary"])) if state[0]["summary"] else None
+        return YearSnapshot(year, cpas, batches, state[0]["cursor"], _time(state[0]["synced_at"]), summary)
+
+    def cursor(self, year: int) -> int:
+        rows = self._db.query("SELECT cursor FROM sync_state WHERE year = ?", (year,))
+        return rows[0]["cursor"] if rows else 0
+
+    def last_synced(self, year: int) -> datetime | None:
+        rows = self._db.query("SELECT synced_at FROM sync_state WHERE year = ?", (year,))
+        return _time(rows[0]["synced_at"]) if rows else None
+
+    def cpa_count(self, year: int) -> int:
+        return self._db.query("SELECT count(*) AS n FROM cpa_rows WHERE year = ?", (year,))[0]["n"]
+
+    def row_of_application(self, application_id: int) -> CpaRow | None:
+        rows = self._db.query("SELECT data FROM cpa_rows WHERE application_id = ?", (application_id,))
+        return CpaRow.from_json(json.loads(rows[0]["data"])) if rows else None
+
+    def firm(self) -> FirmInfo | None:
+        rows = self._db.query("SELECT value FROM meta WHERE key = 'firm'")
+        return FirmInfo.from_json(json.loads(rows[0]["value"])) if rows else None
+
+    def application_detail(self, application_id: int) -> ApplicationDetail | None:
+        """The detail as last fetched (it may be older than the row: compare `row.version`)."""
+        data = self._detail("application", application_id)
+        return ApplicationDetail.from_json(data) if data is not None else None
+
+    def batch_detail(self, batch_id: int) -> BatchDetail | None:
+        data = self._detail("batch", batch_id)
+        return BatchDetail.from_json(data) if data is not None else None
+
+    def _detail(self, kind: str, record_id: int) -> dict[str, Any] | None:
+        rows = self._db.query("SELECT data FROM details WHERE kind = ? AND id = ?", (kind, record_id))
+        return json.loads(rows[0]["data"]) if rows else None
+
+    def attachments(self, owner_kind: str, owner_id: int) -> list[dict[str, Any]]:
+        """Attachment metadata (`AttachmentPublic` shape) of an application or batch, as last seen."""
+        rows = self._db.query(
+            "SELECT data FROM attachments WHERE owner_kind = ? AND owner_id = ? ORDER BY id", (owner_kind, owner_id)
+        )
+        return [json.loads(r["data"]) for r in rows]
+
+    # -- writing --
+
+    def apply(self, year: int, changes: ChangeSet, summary: FirmSummary | None = None) -> None:
+        """Store a change set in one transaction: a full one replaces the year, a delta upserts its rows."""
+        cpa_params = [(year, r.cpa_id, r.application_id, r.status, r.version, _dumps(r)) for r in changes.cpas]
+        batch_params = [(b.id, year, b.state, b.version, _dumps(b)) for b in changes.batches]
+        now = _now()
+        with self._db.transaction() as conn:
+            if changes.full:
+                conn.execute("DELETE FROM cpa_rows WHERE year = ?", (year,))
+                conn.execute("DELETE FROM batch_rows WHERE year = ?", (year,))
+            conn.executemany("INSERT OR REPLACE INTO cpa_rows VALUES (?, ?, ?, ?, ?, ?)", cpa_params)
+            conn.executemany("INSERT OR REPLACE INTO batch_rows VALUES (?, ?, ?, ?, ?)", batch_params)
+            conn.execute(
+                """INSERT INTO sync_state (year, cursor, synced_at, summary) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (year) DO UPDATE SET cursor = excluded.cursor, synced_at = excluded.synced_at,
+                   summary = coalesce(excluded.summary, sync_state.summary)""",
+                (year, changes.cursor, now, _dumps(summary) if summary is not None else None),
+            )
+
+    def mark_synced(self, year: int) -> None:
+        """Nothing changed: only the time of the last successful sync moves."""
+        with self._db.transaction() as conn:
+            conn.execute("UPDATE sync_state SET synced_at = ? WHERE year = ?", (_now(), year))
+
+    def forget_year(self, year: int) -> None:
+        """Drop a year's cursor so that its next sync is a full one (the rows stay until it arrives)."""
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM sync_state WHERE year = ?", (year,))
+
+    def save_firm(self, firm: FirmInfo) -> None:
+        with self._db.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('firm', ?)", (_dumps(firm),))
+
+    def save_application_detail(self, detail: ApplicationDetail) -> None:
+        app_id = detail.row.application_id
+        if app_id is None:
+            return
+        self._save_detail("application", app_id, detail.row.version, detail, detail.attachments)
+
+    def save_batch_detail(self, detail: BatchDetail) -> None:
+        self._save_detail("batch", detail.batch.id, detail.batch.version, detail, detail.attachments)
+
+    def _save_detail(self, kind: str, record_id: int, version: int | None, detail: Any, attachments: Any) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO details VALUES (?, ?, ?, ?, ?)",
+                (kind, record_id, version, _dumps(detail), _now()),
+            )
+            conn.execute("DELETE FROM attachments WHERE owner_kind = ? AND owner_id = ?", (kind, record_id))
+            conn.executemany(
+                "INSERT OR REPLACE INTO attachments VALUES (?, ?, ?, ?)",
+                [(a.id, kind, record_id, _dumps(a)) for a in attachments],
+            )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

@@ -1,0 +1,60 @@
+"""`firmdesk demo`'s server: seeded on first use, kept between runs, recreated by --reset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from firmdesk.ui.demo_launcher import DEMO_FIRM, DEMO_PASSWORD, DemoCredentials, DemoServerStarter, start_demo_server
+from tests.helpers.memory_keyring import MemoryKeyring
+
+
+def firm_can_log_in(base_url: str) -> bool:
+    answer = httpx.post(
+        f"{base_url}/api/v1/auth/login",
+        json={"user_type": "firm", "member_no": DEMO_FIRM, "password": DEMO_PASSWORD},
+    )
+    return answer.status_code == 200
+
+
+def test_demo_data_is_seeded_once_kept_and_reset(tmp_path: Path) -> None:
+    data_dir = tmp_path / "demo-server"
+    first = start_demo_server(data_dir, fast_hashes=True)
+    try:
+        assert first.seeded_now
+        assert firm_can_log_in(first.base_url)
+    finally:
+        first.stop()
+
+    again = start_demo_server(data_dir, fast_hashes=True)
+    try:
+        assert not again.seeded_now  # the data of the earlier run stays
+        assert firm_can_log_in(again.base_url)
+    finally:
+        again.stop()
+
+    reset = start_demo_server(data_dir, reset=True, fast_hashes=True)
+    try:
+        assert reset.seeded_now
+    finally:
+        reset.stop()
+
+
+def test_starter_reports_the_server_or_the_error(tmp_path: Path) -> None:
+    starter = DemoServerStarter(tmp_path / "demo-server", fast_hashes=True)
+    starter.start()
+    assert starter.imports_done.wait(60)
+    server = starter.wait()
+    try:
+        assert server.base_url.startswith("http://127.0.0.1:")
+    finally:
+        server.stop()
+
+
+def test_the_demo_never_touches_the_keyring(memory_keyring: MemoryKeyring) -> None:
+    credentials = DemoCredentials()
+    credentials.forget("http://127.0.0.1:1", DEMO_FIRM)
+    assert not credentials.available()
+    assert credentials.load("http://127.0.0.1:1", DEMO_FIRM) is None
+    assert memory_keyring.items == {}
