@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -63,7 +63,7 @@ class SyncBench:
         self.year = self.client.firm().current_year
         self._stores = 0
 
-    def _fresh_store(self):  # noqa: ANN202  (LocalStore; imported lazily)
+    def _fresh_store(self) -> Any:  # a LocalStore (imported lazily)
         from firmdesk.services.local_store import LocalStore
 
         self._stores += 1

@@ -9,6 +9,7 @@ or the wrong database) rather than wiping what the user sees; `allow_empty=True`
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -78,13 +79,19 @@ def plan_sync(store: LocalStore, year: int, *, full: bool = False) -> SyncPlan:
 
 
 class Synchronizer:
-    """`sync(year)` brings the cache up to date; blocking (runs on a worker thread)."""
+    """`sync(year)` brings the cache up to date; blocking (runs on a worker thread). One sync at a time:
+    two at once could store an older answer after a newer one."""
 
     def __init__(self, client: CmisClient, store: LocalStore) -> None:
         self.client = client
         self.store = store
+        self._lock = threading.Lock()
 
     def sync(self, year: int, *, full: bool = False, allow_empty: bool = False) -> SyncResult:
+        with self._lock:
+            return self._sync(year, full=full, allow_empty=allow_empty)
+
+    def _sync(self, year: int, *, full: bool, allow_empty: bool) -> SyncResult:
         started = time.perf_counter()
         plan = plan_sync(self.store, year, full=full)
         requests = 1

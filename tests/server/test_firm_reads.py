@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import httpx
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from tests.server.conftest import World, submit_batch
 
@@ -99,3 +101,29 @@ def test_openapi_describes_every_endpoint_and_its_errors(world: World) -> None:
     assert withdraw["409"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
     assert "413" in paths["/api/v1/firm/batches"]["post"]["responses"]
     assert httpx.get(f"{world.server.base_url}/docs").status_code == 200
+
+
+def test_firm_rows_and_feed_take_the_same_few_queries_for_any_firm_size(world: World) -> None:
+    firm = world.firm_client()
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    def queries(path: str) -> int:
+        statements.clear()
+        event.listen(Engine, "before_cursor_execute", count)
+        try:
+            assert firm.get(path, params={"page_size": 1000}).status_code == 200
+        finally:
+            event.remove(Engine, "before_cursor_execute", count)
+        return len(statements)
+
+    for cpa in world.builder.cpas(world.firm, 5):
+        world.builder.application(cpa)
+    small = {path: queries(path) for path in ("/firm/cpas", "/firm/changes")}
+    for cpa in world.builder.cpas(world.firm, 40):
+        world.builder.application(cpa)
+    large = {path: queries(path) for path in ("/firm/cpas", "/firm/changes")}
+    assert large == small
+    assert all(2 <= n <= 8 for n in large.values()), large

@@ -1,5 +1,6 @@
 """Return reasons drafted offline: they survive a killed client, arrive exactly once, and a conflict keeps them."""
 
+# ruff: noqa: F811  (the fixtures imported from offline_fixtures are parameters of the tests)
 from __future__ import annotations
 
 import os
@@ -83,7 +84,7 @@ def _pending(store: LocalStore) -> list[CpaRow]:
 def test_drafts_written_offline_survive_a_killed_client_and_arrive_exactly_once(
     restartable_server: RestartableServer, firm_client: CmisClient, offline_folder: Path
 ) -> None:
-    store, sync = _synced(firm_client, offline_folder)
+    store, _ = _synced(firm_client, offline_folder)
     pending_ids = [r.application_id for r in _pending(store) if r.application_id is not None]
     returns_before = _firm_returns_of(restartable_server.base_url, pending_ids)
     restartable_server.stop()
@@ -244,5 +245,6 @@ def test_item_conflict_names_the_new_state_or_the_new_version(firm_client: CmisC
     from dataclasses import replace
 
     moved = replace(row, status="submitted", status_label="已提交省注协", batch_number="50010028-2025-9")
-    assert item_conflict(item, moved) == f"{row.name}（{row.cert_no}）：状态已变为“已提交省注协”（批次 50010028-2025-9）"
+    expected = f"{row.name}（{row.cert_no}）：状态已变为“已提交省注协”（批次 50010028-2025-9）"
+    assert item_conflict(item, moved) == expected
     assert "重新提交" in (item_conflict(item, replace(row, version=(row.version or 0) + 1)) or "")

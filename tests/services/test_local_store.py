@@ -1,5 +1,6 @@
 """The offline cache: rows survive a reopen, and a broken or missing file is rebuilt by a resync, drafts untouched."""
 
+# ruff: noqa: F811  (the fixtures imported from offline_fixtures are parameters of the tests)
 from __future__ import annotations
 
 import sqlite3

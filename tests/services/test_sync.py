@@ -1,8 +1,10 @@
 """Incremental sync through the change feed: one small request when nothing changed, deltas, full resync,
 and no silent wipe when a server suddenly has nobody."""
 
+# ruff: noqa: F811  (the fixtures imported from offline_fixtures are parameters of the tests)
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from firmdesk.server.config import fast_test_settings
 from firmdesk.server.runner import ServerThread
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.local_store import LocalStore
-from firmdesk.services.sync import SuspiciousEmpty, SyncKind, Synchronizer, plan_sync
+from firmdesk.services.sync import SuspiciousEmpty, Synchronizer, SyncKind, plan_sync
 from tests.helpers.server import FIRM_PASSWORD, ServerBuilder
 from tests.services.offline_fixtures import (  # noqa: F401  (fixtures)
     DEMO_FIRM,
@@ -27,7 +29,7 @@ from tests.services.offline_fixtures import (  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
-def store(offline_folder: Path) -> LocalStore:
+def store(offline_folder: Path) -> Iterator[LocalStore]:
     store = LocalStore.open(offline_folder)
     yield store
     store.close()

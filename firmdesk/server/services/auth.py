@@ -68,6 +68,7 @@ class Authenticator:
             if locked_until > now:
                 raise _locked(locked_until)
         account = find_account(session, role, member_no)
+        session.commit()  # argon2 is slow on purpose: do not hold SQLite's write lock meanwhile
         ok = verify_password(account.password_hash if account else self._dummy, password, self.hasher)
         if account is None or not ok:
             session.add(LoginFailure(role=role.value, member_no=member_no, at=now))
