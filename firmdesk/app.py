@@ -75,13 +75,14 @@ def _run_ui(starter: DemoServerStarter | None, smoke_dir: Path | None, args: arg
     from firmdesk.ui.tasks import TaskRunner
     from firmdesk.ui.ui_settings import UiSettings
 
+    _quiet_offscreen_warning()
     QCoreApplication.setOrganizationName("FirmDesk")
     QCoreApplication.setApplicationName("FirmDesk")
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication(sys.argv[:1])
     app.setApplicationDisplayName("FirmDesk")
     apply_look(app)
-    collector = MainThreadGarbageCollector(app)
+    collector = MainThreadGarbageCollector(app, freeze_start_up=True)
 
     if starter is not None:
         from firmdesk.ui.demo_launcher import DemoCredentials
@@ -122,6 +123,24 @@ def _run_ui(starter: DemoServerStarter | None, smoke_dir: Path | None, args: arg
         starter.server.stop()
     collector.stop()
     return exit_code
+
+
+def _quiet_offscreen_warning() -> None:
+    """The offscreen platform (smoke mode, CI) warns "This plugin does not support propagateSizeHints()"
+    at every window: harmless there, and it would bury real messages. Everything else passes through."""
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    previous = None
+
+    def handler(kind: QtMsgType, context: object, message: str) -> None:
+        if "propagateSizeHints" in message:
+            return
+        if previous is not None:
+            previous(kind, context, message)
+        else:
+            print(message, file=sys.stderr)
+
+    previous = qInstallMessageHandler(handler)
 
 
 def _log_in_to_demo(dialog: object, starter: DemoServerStarter, runner: object) -> None:

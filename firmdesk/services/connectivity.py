@@ -92,8 +92,3 @@ class Connectivity:
     def retry_delay(self) -> float:
         """Seconds until the next attempt while offline."""
         return self.policy.delay(self.failures)
-
-    def describe(self) -> str:
-        """The status bar's text: 在线 · 最后同步 HH:MM:SS, or 离线 · 最后同步 …"""
-        when = f"最后同步 {self.last_sync.astimezone():%H:%M:%S}" if self.last_sync else "尚未同步"
-        return f"{self.link.label} · {when}"

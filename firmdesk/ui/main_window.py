@@ -138,6 +138,9 @@ class MainWindow(QMainWindow):
         self.online_label.setObjectName("status_online")
         self.sync_label = QLabel("尚未同步", self)
         self.sync_label.setObjectName("status_sync")
+        # Wide enough for the longest text, so the status bar does not jump at each sync.
+        widest = self.sync_label.fontMetrics().horizontalAdvance("同步失败 · 最后同步 00:00:00")
+        self.sync_label.setMinimumWidth(widest + 24)
         bar.addPermanentWidget(self.firm_label)
         bar.addPermanentWidget(self.online_label)
         bar.addPermanentWidget(self.sync_label)

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
+from PySide6.QtGui import QPixmap
 
 from firmdesk.ui.demo_launcher import DEMO_FIRM, DEMO_PASSWORD, DemoServer, DemoServerStarter
 from firmdesk.ui.error_text import error_text
@@ -54,6 +55,7 @@ class SmokeRun(QObject):
         self.exit_code = 1
         self.counts: dict[str, int] = {}
         self.milestones: dict[str, float] = {}
+        self._shots: list[tuple[str, QPixmap]] = []
 
     def _mark(self, name: str) -> None:
         """Seconds since process start at each step; printed to stderr with FIRMDESK_SMOKE_TRACE=1."""
@@ -78,7 +80,8 @@ class SmokeRun(QObject):
         assert dialog is not None
         dialog.end_progress()
         dialog.fill(DEMO_FIRM, DEMO_PASSWORD, server.base_url, remember=False)
-        dialog.grab().save(str(self._out_dir / "0-login.png"))
+        # Grabbed now, written at the end: PNG encoding stays off the way to the first paint.
+        self._shots.append(("0-login.png", dialog.grab()))
         dialog.login_button.click()
 
     def _window_opened(self, window: MainWindow) -> None:
@@ -125,6 +128,8 @@ class SmokeRun(QObject):
         if self._finished:
             return
         self._finished = True
+        for name, pixmap in self._shots:
+            pixmap.save(str(self._out_dir / name))
         result: dict[str, object] = dict(self.counts)
         result["first_paint_s"] = round(self._first_paint_s or -1.0, 3)
         self._mark("done")

@@ -45,9 +45,7 @@ def test_allowed_application_transition_reaches_its_state(state: A, action: Acti
     assert next_application_state(state, action) is EXPECTED_APPLICATION[(state, action)]
 
 
-@pytest.mark.parametrize(
-    ("state", "action"), [p for p in ALL_APPLICATION_PAIRS if p not in EXPECTED_APPLICATION]
-)
+@pytest.mark.parametrize(("state", "action"), [p for p in ALL_APPLICATION_PAIRS if p not in EXPECTED_APPLICATION])
 def test_every_other_application_transition_is_refused_in_chinese(state: A, action: Action) -> None:
     with pytest.raises(TransitionRefused) as refused:
         next_application_state(state, action)

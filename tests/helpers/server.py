@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -215,9 +216,27 @@ def _migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+#: Run the server tests on PostgreSQL instead: set to a URL of a database they may wipe,
+#: e.g. postgresql+psycopg://postgres@/cmis_test?host=/tmp (needs the psycopg package).
+POSTGRES_URL_VARIABLE = "CMIS_TEST_POSTGRES_URL"
+
+
+def _fresh_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    migrate(url)
+
+
 @pytest.fixture
 def server_settings(tmp_path: Path, _migrated_database: Path) -> Settings:
     """Settings on a fresh, already migrated SQLite file in `tmp_path`, with cheap password hashes."""
+    postgres_url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if postgres_url:
+        _fresh_postgres(postgres_url)
+        return fast_test_settings(tmp_path / "cmis", database_url=postgres_url)
     settings = fast_test_settings(tmp_path / "cmis")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_migrated_database, settings.data_dir / "cmis.sqlite3")

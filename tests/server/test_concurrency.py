@@ -101,3 +101,19 @@ def test_withdraw_and_institute_decision_at_once_exactly_one_wins(world: World) 
         actions = [e["action"] for e in firm.get(f"/firm/applications/{application.id}/trail").json()]
         assert ("withdraw_batch" in actions) != ("approve" in actions)
     assert outcomes  # at least one kind won; both are consistent whichever it was
+
+
+def test_other_posts_replay_a_repeated_key_too(world: World) -> None:
+    pending = world.builder.application(world.cpas[0])
+    draft = world.builder.application(world.cpas[1], "draft")
+    firm, me = world.firm_client(), world.cpa_client(world.cpas[1])
+    body = {"items": [{"application_id": pending.id}], "reason": "请补充"}
+    first = firm.post("/firm/returns", json=body, headers={"Idempotency-Key": "r1"})
+    again = firm.post("/firm/returns", json=body, headers={"Idempotency-Key": "r1"})
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    assert len(world.cpa_client(world.cpas[0]).get("/cpa/messages").json()) == 1  # one message, not two
+    url = f"/cpa/applications/{draft.id}/face-sessions"
+    one = me.post(url, headers={"Idempotency-Key": "f1"})
+    two = me.post(url, headers={"Idempotency-Key": "f1"})
+    assert one.status_code == two.status_code == 201 and one.json() == two.json()
+    assert me.post(url).json()["remaining_today"] == one.json()["remaining_today"] - 1  # the repeat cost nothing

@@ -145,3 +145,25 @@ def test_sync_survives_the_server_going_away_and_coming_back(
     assert store.snapshot(YEAR).cpas == rows  # browsing goes on from the cache
     restartable_server.start()
     assert not sync.sync(YEAR).changed
+
+
+def test_backoff_doubles_from_two_seconds_up_to_a_minute() -> None:
+    from firmdesk.services.connectivity import BackoffPolicy
+
+    assert [BackoffPolicy().delay(n) for n in range(7)] == [2, 4, 8, 16, 32, 60, 60]
+
+
+def test_connectivity_goes_offline_once_counts_failures_and_comes_back_on_a_sync() -> None:
+    from datetime import UTC, datetime
+
+    from firmdesk.services.connectivity import Connectivity, Link
+
+    now = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    link = Connectivity(clock=lambda: now)
+    assert link.online and link.last_sync is None
+    assert link.unreachable("无法连接").changed
+    assert link.link is Link.OFFLINE and link.offline_since == now and link.retry_delay() == 2
+    assert not link.unreachable().changed and link.retry_delay() == 4
+    back = link.synced()
+    assert back.changed and back.link is Link.ONLINE and link.last_sync == now and link.failures == 0
+    assert not link.synced().changed

@@ -33,3 +33,14 @@ def test_cycles_are_collected_on_the_ui_thread_when_due(qtbot: Any, qapp: Any) -
     qtbot.waitUntil(lambda: probe() is None, timeout=5000)
     assert collected_in == [threading.get_ident()]
     collector._timer.stop()
+
+
+def test_start_up_objects_are_frozen_at_the_first_tick(qtbot: Any, qapp: Any) -> None:
+    collector = MainThreadGarbageCollector(qapp, interval_ms=60_000, freeze_start_up=True)
+    try:
+        before = gc.get_freeze_count()
+        assert collector.collect_if_due() == -1  # the first tick only freezes
+        assert gc.get_freeze_count() > before
+    finally:
+        collector._timer.stop()
+        gc.unfreeze()

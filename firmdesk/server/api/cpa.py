@@ -93,8 +93,9 @@ def add_attachment(
     actor: CpaActor,
     file: Annotated[UploadFile, File(description="pdf, jpg, png, xls or xlsx; ≤5 MB")],
     material: Annotated[str, Form(description="The material this file is, e.g. 继续教育证明")],
+    idempotency_key: IdempotencyKey = None,
 ) -> AttachmentPublic:
-    return cpa_actions.add_attachment(session, context.storage, application, actor, file, material)
+    return cpa_actions.add_attachment(session, context.storage, application, actor, file, material, idempotency_key)
 
 
 @router.delete(
@@ -122,9 +123,10 @@ def start_face_session(
     base_url: PublicBaseUrl,
     application: CpaApplication,
     actor: CpaActor,
+    idempotency_key: IdempotencyKey = None,
 ) -> FaceSessionStarted:
     """Start face verification (draft with every required material; ≤20 per day, UTC+8)."""
-    return face_sessions.start(session, context.face, base_url, application, actor)
+    return face_sessions.start(session, context.face, base_url, application, actor, idempotency_key)
 
 
 @router.get("/face-sessions/{session_id}", response_model=FaceSessionStatus, responses=NOT_FOUND)

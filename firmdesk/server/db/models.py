@@ -165,9 +165,7 @@ class Batch(Base):
 
     firm: Mapped[Firm] = relationship()
     items: Mapped[list[BatchItem]] = relationship(back_populates="batch", order_by="BatchItem.id")
-    attachments: Mapped[list[Attachment]] = relationship(
-        back_populates="batch", foreign_keys="Attachment.batch_id"
-    )
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="batch", foreign_keys="Attachment.batch_id")
 
 
 class BatchItem(Base):
@@ -196,16 +194,12 @@ class Attachment(Base):
     original_name: Mapped[str] = mapped_column(String(200))
     material: Mapped[str] = mapped_column(String(100))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime)
-    application_id: Mapped[int | None] = mapped_column(
-        ForeignKey("applications.id"), nullable=True, index=True
-    )
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), nullable=True, index=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), nullable=True, index=True)
     #: Removed from its batch or application (kept for the trail, no longer listed).
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    application: Mapped[Application | None] = relationship(
-        back_populates="attachments", foreign_keys=[application_id]
-    )
+    application: Mapped[Application | None] = relationship(back_populates="attachments", foreign_keys=[application_id])
     batch: Mapped[Batch | None] = relationship(back_populates="attachments", foreign_keys=[batch_id])
 
 
@@ -215,9 +209,7 @@ class Event(Base):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int | None] = mapped_column(
-        ForeignKey("applications.id"), nullable=True, index=True
-    )
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), nullable=True, index=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), nullable=True, index=True)
     actor_role: Mapped[str] = mapped_column(String(12))
     actor_id: Mapped[str] = mapped_column(String(20))  # member number

@@ -45,6 +45,13 @@ def current_change_seq(session: Session) -> int:
     return session.scalar(select(ChangeCounter.value).where(ChangeCounter.id == 1)) or 0
 
 
+def lock_batch(session: Session, batch: Batch) -> None:
+    """Re-read the batch under a row lock (PostgreSQL; SQLite already holds its write lock).
+    Every use case touching a batch and its applications locks the batch first, so that two of them
+    never wait on each other in opposite orders (a deadlock)."""
+    session.refresh(batch, with_for_update=True)
+
+
 def check_version(record: Application | Batch, expected: int | None) -> None:
     """Optimistic concurrency: the client's version, when it sends one, must be the current one."""
     if expected is not None and record.version != expected:
@@ -69,14 +76,40 @@ class Change:
         self._cpa_ids: set[int] = set()
         self._batches: dict[int, Batch] = {}
         self._finished = False
+        self._record: IdempotentRequest | None = None
         if idempotency is not None:
-            stored = session.scalar(
-                select(IdempotentRequest).where(
-                    IdempotentRequest.principal == idempotency.principal, IdempotentRequest.key == idempotency.key
-                )
+            self._claim(idempotency)
+
+    def _stored(self, idempotency: IdempotencyScope) -> IdempotentRequest | None:
+        return self.session.scalar(
+            select(IdempotentRequest).where(
+                IdempotentRequest.principal == idempotency.principal, IdempotentRequest.key == idempotency.key
             )
+        )
+
+    def _claim(self, idempotency: IdempotencyScope) -> None:
+        """Replay a stored answer, or claim the key at once: a concurrent request with the same key then
+        waits on the unique index (PostgreSQL) or the write lock (SQLite) and replays this one's answer."""
+        stored = self._stored(idempotency)
+        if stored is not None:
+            raise Replay(stored.status_code, json.loads(stored.response_json))
+        self._record = IdempotentRequest(
+            principal=idempotency.principal,
+            key=idempotency.key,
+            endpoint=idempotency.endpoint,
+            status_code=0,
+            response_json="null",
+            created_at=self.now,
+        )
+        self.session.add(self._record)
+        try:
+            self.session.flush()
+        except IntegrityError:
+            self.session.rollback()
+            stored = self._stored(idempotency)
             if stored is not None:
-                raise Replay(stored.status_code, json.loads(stored.response_json))
+                raise Replay(stored.status_code, json.loads(stored.response_json)) from None
+            raise
 
     # --- recording ---
 
@@ -176,36 +209,11 @@ class Change:
         """Commit the use case; with an idempotency scope, store `response` (built after `finish`)."""
         if not self._finished:
             self.finish()
-        if self.idempotency is not None and response is not None:
-            self.session.add(
-                IdempotentRequest(
-                    principal=self.idempotency.principal,
-                    key=self.idempotency.key,
-                    endpoint=self.idempotency.endpoint,
-                    status_code=status_code,
-                    response_json=json.dumps(jsonable_encoder(response), ensure_ascii=False),
-                    created_at=self.now,
-                )
-            )
+        if self._record is not None:
+            self._record.status_code = status_code
+            self._record.response_json = json.dumps(jsonable_encoder(response), ensure_ascii=False)
         try:
             self.session.commit()
         except StaleDataError:
             self.session.rollback()
             raise VersionConflict(VERSION_CONFLICT) from None
-        except IntegrityError:
-            self.session.rollback()
-            if self.idempotency is not None:
-                self._replay_after_race()
-            raise
-
-    def _replay_after_race(self) -> None:
-        """Two requests with one key raced (possible on PostgreSQL): answer with the winner's."""
-        assert self.idempotency is not None
-        stored = self.session.scalar(
-            select(IdempotentRequest).where(
-                IdempotentRequest.principal == self.idempotency.principal,
-                IdempotentRequest.key == self.idempotency.key,
-            )
-        )
-        if stored is not None:
-            raise Replay(stored.status_code, json.loads(stored.response_json))

@@ -155,8 +155,10 @@ def add_attachment(
     actor: Actor,
     upload: ReadableUpload,
     material: str,
+    idempotency_key: str | None = None,
 ) -> AttachmentPublic:
-    change = Change(session, actor)
+    endpoint = f"POST /cpa/applications/{application.id}/attachments"
+    change = Change(session, actor, _scope(actor, idempotency_key, endpoint))
     _require_editable(application)
     current = len(rows.attachments_of(session, application_id=application.id))
     check_count(current + 1, MAX_APPLICATION_FILES)
@@ -174,7 +176,7 @@ def add_attachment(
     change.touch_application(application)
     change.finish()
     result = rows.to_attachment(attachment)
-    change.commit()
+    change.commit(result, status_code=201)
     return result
 
 

@@ -16,7 +16,7 @@ from firmdesk.server.db.models import Application, Cpa, FaceSession
 from firmdesk.server.face import FaceProvider
 from firmdesk.server.security import new_token
 from firmdesk.server.services.actors import Actor, cpa_actor
-from firmdesk.server.services.changes import Change
+from firmdesk.server.services.changes import Change, IdempotencyScope
 from firmdesk.server.services.clock import start_of_china_day
 from firmdesk.server.services.cpa_actions import institute_of, require_materials
 from firmdesk.server.services.errors import FaceQuotaExhausted
@@ -39,9 +39,16 @@ def remaining_today(session: Session, cpa_id: int) -> int:
 
 
 def start(
-    session: Session, provider: FaceProvider, public_base_url: str, application: Application, actor: Actor
+    session: Session,
+    provider: FaceProvider,
+    public_base_url: str,
+    application: Application,
+    actor: Actor,
+    idempotency_key: str | None = None,
 ) -> FaceSessionStarted:
-    change = Change(session, actor)
+    endpoint = f"POST /cpa/applications/{application.id}/face-sessions"
+    scope = IdempotencyScope(actor.principal_key, idempotency_key, endpoint) if idempotency_key else None
+    change = Change(session, actor, scope)
     next_application_state(ApplicationState(application.state), Action.FACE_PASSED)  # draft only
     require_materials(session, application)
     used = sessions_today(session, application.cpa_id)
@@ -59,7 +66,7 @@ def start(
         url=provider.session_url(token, public_base_url),
         remaining_today=FACE_SESSIONS_PER_DAY - used - 1,
     )
-    change.commit()
+    change.commit(result, status_code=201)
     return result
 
 

@@ -20,7 +20,7 @@ from firmdesk.server.db.models import Application, Attachment, Batch, BatchItem,
 from firmdesk.server.services import access, rows
 from firmdesk.server.services.actors import Actor
 from firmdesk.server.services.batch_members import open_members
-from firmdesk.server.services.changes import Change, IdempotencyScope, check_version
+from firmdesk.server.services.changes import Change, IdempotencyScope, check_version, lock_batch
 from firmdesk.server.services.messages import notify_return
 from firmdesk.server.services.readiness import readiness_of
 from firmdesk.server.services.schemas import (
@@ -165,6 +165,7 @@ def withdraw_batch(
     session: Session, batch: Batch, actor: Actor, version: int | None, idempotency_key: str | None
 ) -> BatchWithApplications:
     change = Change(session, actor, _scope(actor, idempotency_key, f"POST /firm/batches/{batch.id}/withdraw"))
+    lock_batch(session, batch)
     check_version(batch, version)
     change.transition_batch(batch, Action.WITHDRAW_BATCH)
     for application in open_members(session, batch):
@@ -188,6 +189,7 @@ def resubmit_batch(
     idempotency_key: str | None,
 ) -> BatchWithApplications:
     change = Change(session, actor, _scope(actor, idempotency_key, f"POST /firm/batches/{batch.id}/resubmit"))
+    lock_batch(session, batch)
     check_version(batch, version)
     change.transition_batch(batch, Action.RESUBMIT_BATCH)
     current = {

@@ -12,7 +12,7 @@ from firmdesk.server.db.models import Application, Batch, Firm, Institute
 from firmdesk.server.services import firm_queries, rows
 from firmdesk.server.services.actors import Actor
 from firmdesk.server.services.batch_members import open_members
-from firmdesk.server.services.changes import Change, IdempotencyScope, check_version
+from firmdesk.server.services.changes import Change, IdempotencyScope, check_version, lock_batch
 from firmdesk.server.services.messages import notify_decision, notify_return
 from firmdesk.server.services.schemas import BatchDetail, BatchRow, CpaRow, InstituteConfig, Page
 
@@ -89,6 +89,7 @@ def approve_all(
     session: Session, batch: Batch, actor: Actor, version: int | None = None, idempotency_key: str | None = None
 ) -> BatchDetail:
     change = Change(session, actor, _scope(actor, idempotency_key, f"POST /institute/batches/{batch.id}/approve-all"))
+    lock_batch(session, batch)
     check_version(batch, version)
     old = BatchState(batch.state)
     batch_state_after_decision(old, [])  # refused unless submitted or reviewing
@@ -112,6 +113,7 @@ def return_batch(
     idempotency_key: str | None = None,
 ) -> BatchDetail:
     change = Change(session, actor, _scope(actor, idempotency_key, f"POST /institute/batches/{batch.id}/return"))
+    lock_batch(session, batch)
     check_version(batch, version)
     text = require_reason(reason)
     change.transition_batch(batch, Action.RETURN_BATCH, reason=text)
@@ -137,8 +139,11 @@ def decide(
     change = Change(
         session, actor, _scope(actor, idempotency_key, f"POST /institute/applications/{application.id}/decision")
     )
-    check_version(application, version)
     text = require_reason(reason, "原因") if decision.needs_reason else (reason or "").strip() or None
+    if application.batch_id is not None:  # lock the batch first, then see the application as it is now
+        lock_batch(session, session.get_one(Batch, application.batch_id))
+        session.refresh(application)
+    check_version(application, version)
     if application.batch_id is None:
         state = ApplicationState(application.state)
         raise TransitionRefused(f"该年检申请不在待审核的批次中（当前状态：{state.label}）", state=state.value)

@@ -1,0 +1,339 @@
+"""Qt adapter of the offline services: shows the cache first, syncs in the background, follows online/offline.
+
+`SyncController` has the signals of `YearLoader` (`load(year)`, `data_changed`, `summary_loaded`,
+`part_failed`, `started`, `finished`, `synced`), so the main window can use it in the loader's place,
+plus the offline ones: `state_changed(online)`, `drafts_sent`, `conflicts`, `drafts_changed`, `notice`.
+It syncs at `load`, on `refresh()` (F5), every few minutes while online, and, while offline, retries
+with backoff (2, 4, 8 … 60 s). Coming back online it syncs, sends the drafts marked 联网后发送, and says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QWidget
+
+from firmdesk.services.api_client import CmisClient
+from firmdesk.services.connectivity import BackoffPolicy, Clock, Connectivity, utc_now
+from firmdesk.services.drafts import DraftSender, DraftStore, SendReport
+from firmdesk.services.errors import ServerUnreachable
+from firmdesk.services.local_store import LocalStore, YearSnapshot
+from firmdesk.services.models import FirmSummary
+from firmdesk.services.sync import Synchronizer, SyncResult
+from firmdesk.ui.tasks import TaskRunner
+from firmdesk.ui.year_data import YearData
+
+log = logging.getLogger(__name__)
+
+#: The tooltip of every action that needs the server (申请, 撤回, 再次申请 …) while offline.
+OFFLINE_ACTION_TOOLTIP = "离线状态下不能提交/撤回，请联网后再试"
+DEFAULT_INTERVAL_MS = 3 * 60 * 1000
+
+
+class SyncController(QObject):
+    # -- as YearLoader --
+    data_changed = Signal(object, str)  # YearData, part: "cpas" or "batches"
+    summary_loaded = Signal(object)  # FirmSummary
+    part_failed = Signal(object)  # an exception that is not "the server cannot be reached"
+    started = Signal(int)  # year
+    finished = Signal(int, bool)  # year, the sync succeeded
+    synced = Signal(object)  # datetime (local, aware) of the last successful sync
+    # -- offline --
+    state_changed = Signal(bool)  # online
+    drafts_sent = Signal(list)  # [ReturnReasonDraft] just sent
+    conflicts = Signal(list)  # [ReturnReasonDraft] that turned out to conflict
+    drafts_changed = Signal()  # the drafts list changed (state, sending)
+    notice = Signal(str, str)  # text, level ("info" | "warning" | "error") for the notice strip
+
+    def __init__(
+        self,
+        client: CmisClient,
+        store: LocalStore,
+        drafts: DraftStore,
+        runner: TaskRunner,
+        parent: QObject | None = None,
+        *,
+        policy: BackoffPolicy | None = None,
+        interval_ms: int = DEFAULT_INTERVAL_MS,
+        clock: Clock = utc_now,
+    ) -> None:
+        super().__init__(parent)
+        self.client = client
+        self.store = store
+        self.drafts = drafts
+        self.synchronizer = Synchronizer(client, store)
+        self.sender = DraftSender(client, drafts, self.synchronizer)
+        self.connectivity = Connectivity(policy, clock)
+        self._runner = runner
+        self._year: int | None = None
+        self._generation = 0
+        self._syncing = False
+        self._again: bool | None = None  # a refresh asked for while syncing (True: full)
+        self._sending = False
+        self._bound: dict[int, tuple[QAction | QWidget, str]] = {}
+        self.data: YearData | None = None
+        self.summary: FirmSummary | None = None
+
+        self._periodic = QTimer(self)
+        self._periodic.setObjectName("sync_periodic_timer")
+        self._periodic.setInterval(interval_ms)
+        self._periodic.timeout.connect(self.refresh)
+        self._retry = QTimer(self)
+        self._retry.setObjectName("sync_retry_timer")
+        self._retry.setSingleShot(True)
+        self._retry.timeout.connect(self.refresh)
+
+    # -- state --
+
+    @property
+    def online(self) -> bool:
+        return self.connectivity.online
+
+    @property
+    def server_actions_enabled(self) -> bool:
+        """False while offline: 申请/撤回 and every other action that needs the server are disabled."""
+        return self.online
+
+    @property
+    def last_sync(self) -> datetime | None:
+        moment = self.connectivity.last_sync
+        return moment.astimezone() if moment is not None else None
+
+    @property
+    def year(self) -> int | None:
+        return self._year
+
+    @property
+    def busy(self) -> bool:
+        return self._syncing
+
+    @property
+    def retry_in_ms(self) -> int:
+        """Milliseconds until the next attempt while offline (-1 when none is planned)."""
+        return self._retry.remainingTime() if self._retry.isActive() else -1
+
+    def status_text(self) -> str:
+        """For the status bar beside the 在线/离线 label: 最后同步 12:30:05, offline with （离线，自动重试中）."""
+        when = self.last_sync
+        text = f"最后同步 {when:%H:%M:%S}" if when is not None else "尚未同步"
+        return text if self.online else f"{text}（离线，自动重试中）"
+
+    def bind_server_action(self, target: QAction | QWidget) -> None:
+        """Disable `target` (申请, 撤回 …) while offline, with the tooltip saying why; restore it online."""
+        self._bound[id(target)] = (target, target.toolTip())
+        target.destroyed.connect(lambda *_a, key=id(target): self._bound.pop(key, None))
+        self._apply_bound(target, self._bound[id(target)][1])
+
+    # -- requests --
+
+    def load(self, year: int) -> None:
+        """Show the year's cached rows at once, then sync it in the background."""
+        self._generation += 1
+        generation = self._generation
+        if self._year != year:
+            self.data = None
+            self.summary = None
+        self._year = year
+        self.started.emit(year)
+        self._runner.run(
+            lambda: self.store.snapshot(year),
+            lambda snap: self._show_snapshot(generation, snap, cached=True),
+            self._store_failed,
+            owner=self,
+        )
+        self._start_sync(full=False, generation=generation)
+
+    def refresh(self, full: bool = False) -> None:
+        """F5 (and the timers): sync the current year; `full=True` for 完全重新同步."""
+        if self._year is None:
+            return
+        if self._syncing:
+            self._again = bool(self._again) or full
+            return
+        self.started.emit(self._year)
+        self._start_sync(full=full, generation=self._generation)
+
+    def full_resync(self) -> None:
+        self.refresh(full=True)
+
+    def send_drafts(self, uuids: Sequence[str]) -> None:
+        """Send the given drafts now (the user pressed 发送 / 全部发送)."""
+        if self._sending or not uuids:
+            return
+        self._sending = True
+        self.drafts_changed.emit()
+        self._runner.run(
+            lambda: self.sender.send_many(list(uuids)),
+            lambda report: self._drafts_done(report, on_reconnect=False),
+            self._send_failed,
+            owner=self,
+        )
+
+    def report_unreachable(self, exc: BaseException | None = None) -> None:
+        """Another call (a dialog, a details view) found the server away: go offline and retry with backoff."""
+        self._went_offline(exc if isinstance(exc, ServerUnreachable) else None)
+
+    def stop(self) -> None:
+        self._periodic.stop()
+        self._retry.stop()
+
+    # -- sync --
+
+    def _start_sync(self, *, full: bool, generation: int) -> None:
+        year = self._year
+        assert year is not None
+        self._syncing = True
+        self._retry.stop()
+
+        def work() -> tuple[SyncResult, YearSnapshot | None]:
+            result = self.synchronizer.sync(year, full=full, allow_empty=full)  # 完全重新同步 is deliberate
+            return result, (self.store.snapshot(year) if result.changed else None)
+
+        self._runner.run(
+            work,
+            lambda outcome: self._sync_done(generation, year, *outcome),
+            lambda exc: self._sync_failed(generation, year, exc),
+            owner=self,
+        )
+
+    def _sync_done(self, generation: int, year: int, result: SyncResult, snap: YearSnapshot | None) -> None:
+        self._syncing = False
+        transition = self.connectivity.synced(result.at)
+        if transition.changed:
+            self._announce_online()
+        self._periodic.start()
+        if generation == self._generation:
+            if snap is not None:
+                self._show_snapshot(generation, snap, cached=False)
+            self.synced.emit(self.last_sync)
+            self.finished.emit(year, True)
+        if transition.changed:
+            self._send_waiting()
+        self._run_again()
+
+    def _sync_failed(self, generation: int, year: int, exc: BaseException) -> None:
+        self._syncing = False
+        if isinstance(exc, ServerUnreachable):
+            self._went_offline(exc)
+        else:
+            log.warning("sync of %s failed: %r", year, exc)
+            self.part_failed.emit(exc)
+        if generation == self._generation:
+            self.finished.emit(year, False)
+        self._run_again()
+
+    def _run_again(self) -> None:
+        if self._again is not None:
+            full, self._again = self._again, None
+            self.refresh(full=full)
+
+    def _show_snapshot(self, generation: int, snap: YearSnapshot, *, cached: bool) -> None:
+        if generation != self._generation:
+            return
+        if cached and self.data is not None:
+            return  # the sync was quicker than the cache: it has the newer rows
+        if cached and not snap.cpas and not snap.batches:
+            return  # nothing cached yet: the tabs wait for the sync
+        self.data = YearData(snap.year, snap.cpas, snap.batches)
+        self.data_changed.emit(self.data, "cpas")
+        self.data_changed.emit(self.data, "batches")
+        if snap.summary is not None:
+            self.summary = snap.summary
+            self.summary_loaded.emit(snap.summary)
+        if cached and snap.synced_at is not None and self.connectivity.last_sync is None:
+            self.connectivity.last_sync = snap.synced_at
+
+    def _store_failed(self, exc: BaseException) -> None:
+        log.error("reading the local cache failed: %r", exc)
+        self.part_failed.emit(exc)
+
+    # -- online / offline --
+
+    def _went_offline(self, exc: ServerUnreachable | None) -> None:
+        transition = self.connectivity.unreachable(exc.message if exc is not None else None)
+        self._periodic.stop()
+        delay_ms = int(self.connectivity.retry_delay() * 1000)
+        self._retry.start(delay_ms)
+        if transition.changed:
+            log.info("offline: %s", exc)
+            self.state_changed.emit(False)
+            self._update_bound()
+            self.notice.emit(
+                "无法连接服务器，已切换到离线模式：可继续浏览上次同步的数据、起草退回原因；联网后将自动同步。",
+                "warning",
+            )
+
+    def _announce_online(self) -> None:
+        self.state_changed.emit(True)
+        self._update_bound()
+        self.notice.emit("已重新连接服务器，数据已同步。", "info")
+
+    def _update_bound(self) -> None:
+        for target, tooltip in list(self._bound.values()):
+            self._apply_bound(target, tooltip)
+
+    def _apply_bound(self, target: QAction | QWidget, tooltip: str) -> None:
+        target.setEnabled(self.online)
+        target.setToolTip(tooltip if self.online else OFFLINE_ACTION_TOOLTIP)
+
+    # -- drafts --
+
+    def _send_waiting(self) -> None:
+        """Back online: send what waits (marked 联网后发送, or a send whose outcome is unknown)."""
+        waiting = [d.uuid for d in self.drafts.waiting_to_send()]
+        if not waiting or self._sending:
+            return
+        self._sending = True
+        self._runner.run(
+            lambda: self.sender.send_many(waiting),
+            lambda report: self._drafts_done(report, on_reconnect=True),
+            self._send_failed,
+            owner=self,
+        )
+
+    def _drafts_done(self, report: SendReport, *, on_reconnect: bool) -> None:
+        self._sending = False
+        self.drafts_changed.emit()
+        if report.sent:
+            self.drafts_sent.emit(report.sent)
+        if report.conflicts:
+            self.conflicts.emit(report.conflicts)
+        parts = []
+        if report.sent:
+            prefix = "已重新联网，" if on_reconnect else ""
+            parts.append(f"{prefix}已发送 {len(report.sent)} 份退回草稿（{_names(report.sent)}）")
+        if report.conflicts:
+            parts.append(f"{len(report.conflicts)} 份草稿与服务器上的最新状态冲突，已保留在“草稿”中，请查看")
+        parts.extend(f"草稿（{d.names}）未发送：{message}" for d, message in report.refused)
+        if parts:
+            level = "warning" if report.conflicts or report.refused else "info"
+            self.notice.emit("；".join(parts) + "。", level)
+        if report.sent and self._year is not None:
+            year = self._year  # the sender synced after sending: show the new states
+            generation = self._generation
+            self._runner.run(
+                lambda: self.store.snapshot(year),
+                lambda snap: self._show_snapshot(generation, snap, cached=False),
+                self._store_failed,
+                owner=self,
+            )
+        if report.error is not None:
+            self._send_failed(report.error)
+
+    def _send_failed(self, exc: BaseException) -> None:
+        self._sending = False
+        self.drafts_changed.emit()
+        if isinstance(exc, ServerUnreachable):
+            self._went_offline(exc)
+        else:
+            self.part_failed.emit(exc)
+
+
+def _names(drafts: Sequence[Any], limit: int = 3) -> str:
+    names = [d.names for d in drafts[:limit]]
+    return "；".join(names) + ("等" if len(drafts) > limit else "")
