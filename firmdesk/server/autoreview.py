@@ -48,6 +48,9 @@ class AutoReviewer:
         self.context = context
         delay = context.settings.auto_review_delay_s
         self.poll_s = poll_s if poll_s is not None else min(2.0, max(0.2, delay / 4))
+        # Only batches submitted while this server runs are reviewed: the demo's seeded
+        # 待审核 batches must stay as they are for the user to see and withdraw.
+        self.started_at = utcnow()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cmis-auto-review", daemon=True)
 
@@ -73,7 +76,11 @@ class AutoReviewer:
             due = list(
                 session.scalars(
                     select(Batch.id)
-                    .where(Batch.state == BatchState.SUBMITTED.value, Batch.updated_at <= cutoff)
+                    .where(
+                        Batch.state == BatchState.SUBMITTED.value,
+                        Batch.updated_at <= cutoff,
+                        Batch.updated_at >= self.started_at,
+                    )
                     .order_by(Batch.id)
                     .limit(50)
                 )

@@ -265,7 +265,14 @@ class LoginDialog(QDialog):
         self.message_label.setProperty("role", role)
         self.message_label.style().unpolish(self.message_label)
         self.message_label.style().polish(self.message_label)
+        was_shown = not self.message_label.isHidden()
         self.message_label.setVisible(bool(text))
+        if was_shown and not text:
+            # Give back the message's room instead of stretching the form.
+            layout = self.layout()
+            if layout is not None:
+                layout.activate()
+            self.adjustSize()
 
     # remembered password
     def _prefill_from_keyring(self) -> None:

@@ -39,7 +39,6 @@ from tests.services.offline_fixtures import (  # noqa: F401  (fixtures)
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
 QUICK_RETRY = BackoffPolicy(first=0.2, factor=2, maximum=1.0)
 
 
@@ -346,7 +345,9 @@ def test_screenshots_of_the_drafts_view_and_the_offline_window(
     ui_client: CmisClient,
     runner: TaskRunner,
     ui_settings: UiSettings,
+    tmp_path: Path,
 ) -> None:
+    """Saved into $FIRMDESK_SCREENSHOTS when set (docs/screenshots/offline_*.png), else into a temporary folder."""
     from firmdesk.services.models import FirmInfo
     from firmdesk.ui.main_window import MainWindow
     from firmdesk.ui.resources import apply_look
@@ -390,19 +391,20 @@ def test_screenshots_of_the_drafts_view_and_the_offline_window(
     window.sync_label.setText(controller.status_text())
     window.tab_widget.setCurrentWidget(window.tabs[next(iter(window.tabs))])
     qtbot.wait(50)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    assert window.grab().save(str(SHOTS / "offline_window.png"))
+    shots = Path(os.environ.get("FIRMDESK_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(shots / "offline_window.png"))
 
     window.tab_widget.setCurrentWidget(view)
     view.table.selectRow(2)  # the conflict: its message shows below the list
     qtbot.wait(50)
-    assert window.grab().save(str(SHOTS / "offline_drafts.png"))
+    assert window.grab().save(str(shots / "offline_drafts.png"))
 
     editor = view.edit(view.model.draft(0))
     editor.resize(620, 440)
     qtbot.waitExposed(editor)
     qtbot.wait(50)
-    assert editor.grab().save(str(SHOTS / "offline_draft_editor.png"))
+    assert editor.grab().save(str(shots / "offline_draft_editor.png"))
     editor.close()
     assert view.table.model().rowCount() == 4
     assert window.online_label.text() == "● 离线"
