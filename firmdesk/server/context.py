@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from firmdesk.server.config import Settings
 from firmdesk.server.db.session import make_engine, make_session_factory
 from firmdesk.server.face import FaceProvider, make_face_provider
+from firmdesk.server.ratelimit import PublicRateLimiter
 from firmdesk.server.security import password_hasher
 from firmdesk.server.services.auth import Authenticator
 from firmdesk.server.storage import AttachmentStore
@@ -24,6 +25,8 @@ class ServerContext:
     authenticator: Authenticator
     storage: AttachmentStore
     face: FaceProvider
+    #: Rate limits of the public verification page (`/v/{token}`), per client address.
+    public_limiter: PublicRateLimiter
 
     @classmethod
     def build(cls, settings: Settings) -> ServerContext:
@@ -37,4 +40,9 @@ class ServerContext:
             authenticator=Authenticator(password_hasher(settings), settings.token_hours),
             storage=AttachmentStore(settings.attachments_dir),
             face=make_face_provider(settings.face_provider),
+            public_limiter=PublicRateLimiter(
+                settings.public_requests_per_minute,
+                settings.public_misses_per_minute,
+                max_clients=settings.public_rate_limit_clients,
+            ),
         )

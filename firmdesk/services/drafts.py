@@ -73,7 +73,7 @@ class DraftItem:
     @classmethod
     def of(cls, row: CpaRow) -> DraftItem:
         if row.application_id is None:
-            raise ValueError("a CPA without an application cannot be returned")
+            raise Refused(f"{row.name}（{row.cert_no}）尚未提交年检申请，不能退回", 422, "invalid_input")
         return cls(row.application_id, row.cpa_id, row.cert_no, row.name, row.version, row.status)
 
 

@@ -94,6 +94,16 @@ class Database:
                 raise
             self._conn.execute("COMMIT")
 
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """Several reads that see one consistent state (no write of another thread in between)."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield self._conn
+            finally:
+                self._conn.execute("COMMIT")
+
     def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
             cursor = self._conn.execute(sql, params)
@@ -239,19 +249,17 @@ class LocalStore:
     # -- reading --
 
     def snapshot(self, year: int) -> YearSnapshot:
-        state = self._db.query("SELECT cursor, synced_at, summary FROM sync_state WHERE year = ?", (year,))
-        cpas = tuple(
-            CpaRow.from_json(json.loads(r["data"]))
-            for r in self._db.query("SELECT data FROM cpa_rows WHERE year = ? ORDER BY rowid", (year,))
-        )
-        batches = tuple(
-            BatchRow.from_json(json.loads(r["data"]))
-            for r in self._db.query("SELECT data FROM batch_rows WHERE year = ? ORDER BY id DESC", (year,))
-        )
-        if not state:
+        with self._db.reading() as conn:
+            state = conn.execute("SELECT cursor, synced_at, summary FROM sync_state WHERE year = ?", (year,)).fetchone()
+            cpa_data = conn.execute("SELECT data FROM cpa_rows WHERE year = ? ORDER BY rowid", (year,)).fetchall()
+            batch_data = conn.execute("SELECT data FROM batch_rows WHERE year = ? ORDER BY id DESC", (year,)).fetchall()
+        cpas = tuple(CpaRow.from_json(json.loads(r[0])) for r in cpa_data)
+        batches = tuple(BatchRow.from_json(json.loads(r[0])) for r in batch_data)
+        if state is None:
             return YearSnapshot(year, cpas, batches, 0, None, None)
-        summary = FirmSummary.from_json(json.loads(state[0]["summary"])) if state[0]["summary"] else None
-        return YearSnapshot(year, cpas, batches, state[0]["cursor"], _time(state[0]["synced_at"]), summary)
+        cursor, synced_at, summary = state
+        parsed = FirmSummary.from_json(json.loads(summary)) if summary else None
+        return YearSnapshot(year, cpas, batches, cursor, _time(synced_at), parsed)
 
     def cursor(self, year: int) -> int:
         rows = self._db.query("SELECT cursor FROM sync_state WHERE year = ?", (year,))

@@ -14,13 +14,15 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Generic, TypeVar
 
 from firmdesk.services.api_client import CmisClient
-from firmdesk.services.errors import ServiceError
+from firmdesk.services.errors import ServerUnreachable, ServiceError
 from firmdesk.services.local_store import LocalStore
-from firmdesk.services.models import ChangeSet, FirmSummary
+from firmdesk.services.models import ApplicationDetail, BatchDetail, ChangeSet, FirmSummary
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class SyncKind(StrEnum):
@@ -131,3 +133,37 @@ class Synchronizer:
             seconds=time.perf_counter() - started,
             at=datetime.now(UTC),
         )
+
+
+@dataclass(frozen=True)
+class Fetched(Generic[T]):
+    """A detail and whether it came from the server now (`fresh`) or from the cache (offline)."""
+
+    value: T
+    fresh: bool
+
+
+def application_detail(client: CmisClient, store: LocalStore, application_id: int) -> Fetched[ApplicationDetail]:
+    """The application's detail from the server (kept in the cache), or the cached one when offline."""
+    try:
+        detail = client.application(application_id)
+    except ServerUnreachable:
+        cached = store.application_detail(application_id)
+        if cached is None:
+            raise
+        return Fetched(cached, fresh=False)
+    store.save_application_detail(detail)
+    return Fetched(detail, fresh=True)
+
+
+def batch_detail(client: CmisClient, store: LocalStore, batch_id: int) -> Fetched[BatchDetail]:
+    """The batch's detail (its CPAs, materials and events) from the server, or the cached one when offline."""
+    try:
+        detail = client.batch(batch_id)
+    except ServerUnreachable:
+        cached = store.batch_detail(batch_id)
+        if cached is None:
+            raise
+        return Fetched(cached, fresh=False)
+    store.save_batch_detail(detail)
+    return Fetched(detail, fresh=True)

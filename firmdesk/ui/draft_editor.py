@@ -194,6 +194,8 @@ class DraftEditor(QDialog):
             )
         elif draft.state is DraftState.SENDING:
             self.banner.show_message("正在发送；如连接中断，联网后将以同一编号重发，不会重复退回。", Tone.INFO)
+        elif draft.conflict_message:  # the server refused the last send (e.g. the reason)
+            self.banner.show_message(draft.conflict_message, Tone.ERROR)
         else:
             self.banner.clear_message()
         self._update_buttons()

@@ -134,7 +134,7 @@ class LoginDialog(QDialog):
 
         card = QFrame(self)
         card.setObjectName("login_card")
-        card_layout = QVBoxLayout(card)
+        card_layout = self._card_layout = QVBoxLayout(card)
         card_layout.setContentsMargins(28, 24, 28, 24)
         card_layout.setSpacing(10)
         card_layout.addWidget(logo)
@@ -269,9 +269,10 @@ class LoginDialog(QDialog):
         self.message_label.setVisible(bool(text))
         if was_shown and not text:
             # Give back the message's room instead of stretching the form.
-            layout = self.layout()
-            if layout is not None:
-                layout.activate()
+            for layout in (self._card_layout, self.layout()):
+                if layout is not None:
+                    layout.invalidate()
+                    layout.activate()
             self.adjustSize()
 
     # remembered password

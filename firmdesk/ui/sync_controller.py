@@ -146,7 +146,10 @@ class SyncController(QObject):
             self._store_failed,
             owner=self,
         )
-        self._start_sync(full=False, generation=generation)
+        if self._syncing:
+            self._again = bool(self._again)  # the sync under way was for the old year: sync again after it
+        else:
+            self._start_sync(full=False, generation=generation)
 
     def refresh(self, full: bool = False) -> None:
         """F5 (and the timers): sync the current year; `full=True` for 完全重新同步."""

@@ -14,6 +14,7 @@ from firmdesk.services.local_store import CACHE_FILE, DRAFTS_FILE, LocalStore, s
 from firmdesk.services.sync import Synchronizer
 from tests.services.offline_fixtures import (  # noqa: F401  (fixtures)
     YEAR,
+    RestartableServer,
     counting,
     demo_server_settings,
     firm_client,
@@ -112,3 +113,26 @@ def test_a_damaged_cache_is_rebuilt_by_a_full_resync_and_drafts_are_untouched(
     reopened = DraftStore.open(offline_folder)
     assert reopened.require(draft.uuid).reason == "学时证明缺页，请补充"
     reopened.close()
+
+
+def test_details_come_from_the_cache_when_the_server_is_away(
+    restartable_server: RestartableServer, firm_client: CmisClient, offline_folder: Path
+) -> None:
+    from firmdesk.services.errors import ServerUnreachable
+    from firmdesk.services.sync import application_detail, batch_detail
+
+    store = LocalStore.open(offline_folder)
+    row = next(r for r in firm_client.cpas(YEAR).items if r.application_id is not None)
+    assert row.application_id is not None
+    batch_id = firm_client.batches(YEAR).items[0].id
+    online = application_detail(firm_client, store, row.application_id)
+    online_batch = batch_detail(firm_client, store, batch_id)
+    assert online.fresh and online_batch.fresh
+    restartable_server.stop()
+
+    offline = application_detail(firm_client, store, row.application_id)
+    assert not offline.fresh and offline.value == online.value
+    assert batch_detail(firm_client, store, batch_id).value == online_batch.value
+    with pytest.raises(ServerUnreachable):
+        application_detail(firm_client, store, row.application_id + 10_000)  # never opened: nothing cached
+    store.close()
