@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from firmdesk import __version__ as _package_version
-from firmdesk.server.api import auth, cpa, face, firm, institute
+from firmdesk.server.api import auth, cpa, face, firm, institute, public
 from firmdesk.server.api.body_limit import BodyLimit
 from firmdesk.server.api.errors import install_error_handlers
 from firmdesk.server.autoreview import AutoReviewer
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in _routers():
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(public.router)  # /v/{token}: where QR codes point, outside the API prefix
     return app
 
 

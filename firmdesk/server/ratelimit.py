@@ -35,7 +35,7 @@ class Decision:
 
 
 class _TokenBuckets:
-    """Token buckets of `capacity` refilling at `capacity` per `period` seconds, by key (not locked: the caller locks)."""
+    """Token buckets by key: `capacity` tokens, refilling at `capacity` per `period` s (the caller locks)."""
 
     def __init__(self, capacity: int, period: float) -> None:
         self.capacity = float(capacity)

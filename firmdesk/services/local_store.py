@@ -232,7 +232,9 @@ class LocalStore:
         try:
             db = Database(path, CACHE_MIGRATIONS)
             db.query("SELECT count(*) FROM cpa_rows")  # touches the pages: garbage shows here at the latest
-            return cls(db, recreated=not existed)
+            store = cls(db, recreated=not existed)
+            store._check_row_shape()
+            return store
         except sqlite3.DatabaseError as e:
             log.warning("local cache %s is unusable (%s): recreating it", path, e)
         except OSError as e:
@@ -245,6 +247,19 @@ class LocalStore:
 
     def close(self) -> None:
         self._db.close()
+
+    def _check_row_shape(self) -> None:
+        """Rows stored by a program whose records had other fields would stay incomplete (a delta brings
+        only changed rows): when the shape differs, forget the cursors so that the next sync is full."""
+        shape = _row_shape()
+        rows = self._db.query("SELECT value FROM meta WHERE key = 'row_shape'")
+        if rows and rows[0]["value"] == shape:
+            return
+        with self._db.transaction() as conn:
+            if rows:
+                log.info("local cache rows have another shape: the next sync of each year is a full one")
+                conn.execute("DELETE FROM sync_state")
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('row_shape', ?)", (shape,))
 
     # -- reading --
 
@@ -354,6 +369,10 @@ class LocalStore:
                 "INSERT OR REPLACE INTO attachments VALUES (?, ?, ?, ?)",
                 [(a.id, kind, record_id, _dumps(a)) for a in attachments],
             )
+
+
+def _row_shape() -> str:
+    return ";".join(",".join(f.name for f in dataclasses.fields(record)) for record in (CpaRow, BatchRow))
 
 
 def _now() -> str:

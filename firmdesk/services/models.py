@@ -65,6 +65,8 @@ class CpaRow:
     updated_at: datetime | None
     attachment_count: int
     version: int | None
+    #: The CPA's public verification URL, what its QR code encodes (None in data from before the field).
+    qr_url: str | None = None
 
     @classmethod
     def from_json(cls, data: JSON) -> Self:
@@ -88,6 +90,7 @@ class CpaRow:
             updated_at=parse_time(data.get("updated_at")),
             attachment_count=data.get("attachment_count") or 0,
             version=data.get("version"),
+            qr_url=data.get("qr_url"),
         )
 
 

@@ -245,7 +245,8 @@ class DraftsView(QWidget):
         self.controller.send_drafts([d.uuid for d in self.selected() if d.state is not DraftState.SENT])
 
     def send_all(self) -> None:
-        ready = [d.uuid for d in reversed(self.model.drafts()) if d.state is DraftState.DRAFT and d.reason.strip()]
+        sendable = (DraftState.DRAFT, DraftState.SENDING)  # a SENDING one is completed by its own key
+        ready = [d.uuid for d in reversed(self.model.drafts()) if d.state in sendable and d.reason.strip()]
         self.controller.send_drafts(ready)
 
     def toggle_send_on_reconnect(self) -> None:
@@ -313,7 +314,9 @@ class DraftsView(QWidget):
         offline_tip = "离线状态下不能发送，可标记“联网后发送”"
         self.send_button.setEnabled(online and bool(sendable))
         self.send_button.setToolTip("" if online else offline_tip)
-        self.send_all_button.setEnabled(online and any(d.state is DraftState.DRAFT for d in drafts))
+        self.send_all_button.setEnabled(
+            online and any(d.state in (DraftState.DRAFT, DraftState.SENDING) for d in drafts)
+        )
         self.send_all_button.setToolTip("" if online else offline_tip)
         self.edit_button.setEnabled(len(chosen) == 1)
         self.reconnect_button.setEnabled(any(d.state is DraftState.DRAFT for d in chosen))

@@ -136,3 +136,16 @@ def test_details_come_from_the_cache_when_the_server_is_away(
     with pytest.raises(ServerUnreachable):
         application_detail(firm_client, store, row.application_id + 10_000)  # never opened: nothing cached
     store.close()
+
+
+def test_rows_stored_with_another_shape_are_refetched_in_full(firm_client: CmisClient, offline_folder: Path) -> None:
+    store = LocalStore.open(offline_folder)
+    Synchronizer(firm_client, store).sync(YEAR)
+    store.close()
+    with sqlite3.connect(offline_folder / CACHE_FILE) as conn:  # as an older FirmDesk would have left it
+        conn.execute("UPDATE meta SET value = 'cpa_id,cert_no' WHERE key = 'row_shape'")
+
+    reopened = LocalStore.open(offline_folder)
+    assert reopened.cursor(YEAR) == 0 and reopened.cpa_count(YEAR) > 0  # rows still shown meanwhile
+    assert Synchronizer(firm_client, reopened).sync(YEAR).full
+    reopened.close()

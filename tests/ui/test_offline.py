@@ -103,6 +103,21 @@ def test_an_unchanged_refresh_is_one_request_and_says_when_it_synced(
     assert controller.status_text().startswith("最后同步 ")
 
 
+def test_full_resync_asks_for_everything_and_a_year_change_shows_that_years_cache(
+    qtbot: Any, controller: SyncController, counting: CountingTransport
+) -> None:
+    _loaded(qtbot, controller)
+    counting.reset()
+    with qtbot.waitSignal(controller.finished, timeout=20000) as blocker:
+        controller.full_resync()
+    assert blocker.args == [YEAR, True]
+    assert counting.counts == {"GET /firm/changes": 1, "GET /firm/summary": 1}
+    with qtbot.waitSignal(controller.finished, timeout=20000):
+        controller.load(YEAR - 1)  # another year: its own rows and cursor
+    assert controller.year == YEAR - 1 and controller.data is not None and controller.data.year == YEAR - 1
+    assert controller.store.cursor(YEAR - 1) > 0 and controller.store.cursor(YEAR) > 0
+
+
 def test_offline_by_itself_keeps_the_rows_disables_server_actions_and_retries(
     qtbot: Any, controller: SyncController, restartable_server: RestartableServer
 ) -> None:

@@ -18,6 +18,7 @@ from firmdesk.server.db.models import Application, Attachment, Batch, Cpa, Firm,
 from firmdesk.server.services import access
 from firmdesk.server.services.actors import Actor, cpa_actor, firm_actor, institute_actor
 from firmdesk.server.services.auth import Principal, resolve_token
+from firmdesk.server.services.verification import bind_public_base_url
 
 # Dependencies without I/O are `async def`: FastAPI then runs them inline instead of a thread hop each.
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -31,10 +32,19 @@ async def get_context(request: Request) -> ServerContext:
 Context = Annotated[ServerContext, Depends(get_context)]
 
 
-def get_session(request: Request, context: Context) -> Iterator[Session]:
-    """One session per request: reads use a snapshot; writes take the write lock when they begin."""
+async def public_base_url(request: Request, context: Context) -> str:
+    return (context.settings.public_base_url or str(request.base_url)).rstrip("/")
+
+
+PublicBaseUrl = Annotated[str, Depends(public_base_url)]
+
+
+def get_session(request: Request, context: Context, base_url: PublicBaseUrl) -> Iterator[Session]:
+    """One session per request: reads use a snapshot; writes take the write lock when they begin.
+    It knows the public base URL, so that the CPA rows it reads carry their `qr_url`."""
     factory = context.read_sessions if request.method in _READ_METHODS else context.write_sessions
     session = factory()
+    bind_public_base_url(session, base_url)
     try:
         yield session
     finally:
@@ -42,13 +52,6 @@ def get_session(request: Request, context: Context) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
-
-
-async def public_base_url(request: Request, context: Context) -> str:
-    return (context.settings.public_base_url or str(request.base_url)).rstrip("/")
-
-
-PublicBaseUrl = Annotated[str, Depends(public_base_url)]
 
 
 def current_principal(

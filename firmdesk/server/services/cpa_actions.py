@@ -24,6 +24,7 @@ from firmdesk.server.services.schemas import (
     QrOut,
 )
 from firmdesk.server.services.uploads import check_count, store_uploads
+from firmdesk.server.services.verification import verification_url
 from firmdesk.server.storage import AttachmentStore, ReadableUpload
 
 #: States in which the CPA may still change the application (its materials, retired or working).
@@ -241,4 +242,4 @@ def mark_read(session: Session, cpa: Cpa, message_id: int) -> None:
 
 
 def qr(cpa: Cpa, public_base_url: str) -> QrOut:
-    return QrOut(token=cpa.qr_token, url=f"{public_base_url.rstrip('/')}/v/{cpa.qr_token}")
+    return QrOut(token=cpa.qr_token, url=verification_url(public_base_url, cpa.qr_token))

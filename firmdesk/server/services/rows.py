@@ -33,6 +33,7 @@ from firmdesk.server.db.models import (
     TrainingHours,
 )
 from firmdesk.server.services.schemas import AttachmentPublic, BatchRow, CpaRow, EventPublic
+from firmdesk.server.services.verification import bound_public_base_url, verification_url
 
 _attachment_count = (
     select(func.count(Attachment.id))
@@ -52,6 +53,7 @@ def _row_columns(year: Any) -> list[Any]:
         Cpa.gender,
         Cpa.birth_date,
         Cpa.retired.label("cpa_retired"),
+        Cpa.qr_token,
         year.label("year"),
         Application.id.label("application_id"),
         Application.state,
@@ -139,7 +141,8 @@ def order_by(sort: str | None) -> list[Any]:
     return [ordered, Cpa.cert_no.desc() if descending else Cpa.cert_no.asc()]
 
 
-def to_cpa_row(row: Any) -> CpaRow:
+def to_cpa_row(row: Any, public_base_url: str | None = None) -> CpaRow:
+    """The row of a `_row_columns` result; `qr_url` needs the public base URL (None without one)."""
     status = row.state or NOT_APPLIED
     return CpaRow(
         cpa_id=row.cpa_id,
@@ -161,11 +164,14 @@ def to_cpa_row(row: Any) -> CpaRow:
         updated_at=row.updated_at,
         attachment_count=row.attachment_count or 0,
         version=row.version,
+        qr_url=verification_url(public_base_url, row.qr_token) if public_base_url else None,
     )
 
 
 def rows_of(session: Session, statement: Select[Any]) -> list[CpaRow]:
-    return [to_cpa_row(row) for row in session.execute(statement)]
+    """The CPA rows of `statement`, with `qr_url` when the session serves a request (`bind_public_base_url`)."""
+    base_url = bound_public_base_url(session)
+    return [to_cpa_row(row, base_url) for row in session.execute(statement)]
 
 
 def application_rows(session: Session, application_ids: Sequence[int]) -> list[CpaRow]:

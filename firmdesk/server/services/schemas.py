@@ -71,6 +71,11 @@ class CpaRow(BaseModel):
     updated_at: UtcTime | None
     attachment_count: int
     version: int | None
+    qr_url: str | None = Field(
+        default=None,
+        description="The CPA's public verification URL (public base URL + `/v/` + its QR token, which never "
+        "changes): what the CPA's QR code encodes. Null only outside a request (background jobs).",
+    )
 
 
 class BatchRow(BaseModel):
@@ -307,6 +312,35 @@ class MessageOut(BaseModel):
 class QrOut(BaseModel):
     token: str
     url: str
+
+
+# --- Public verification page (/v/{token}) ---
+
+
+class VerificationYear(BaseModel):
+    """One inspection year of the CPA, as the public may see it."""
+
+    year: int
+    result: Literal["approved", "deferred", "failed", "in_progress", "not_applied"] = Field(
+        description="approved 年检通过, deferred 暂缓年检, failed 年检不予通过, in_progress 审核中 "
+        "(with the firm or the institute), not_applied 未申请 (no application, or not yet sent to the firm)"
+    )
+    result_label: str = Field(examples=["年检通过"])
+    decided_at: UtcTime | None = Field(description="When the institute decided (final results only)")
+    decided_on: date | None = Field(description="`decided_at` as a calendar day in China time (UTC+8)")
+
+
+class Verification(BaseModel):
+    """What a CPA's QR code shows anyone: no ID number, birth date, phone, hukou or other private data."""
+
+    name: str
+    cert_no: str
+    firm_name: str
+    institute_name: str
+    years: list[VerificationYear] = Field(
+        description="Newest first: every year with an application, and the institute's current year"
+    )
+    generated_at: UtcTime
 
 
 # --- Institute ---
