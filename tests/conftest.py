@@ -6,12 +6,12 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Iterator  # noqa: E402
+from collections.abc import Iterator
 
-import keyring  # noqa: E402
-import pytest  # noqa: E402
+import keyring
+import pytest
 
-from tests.helpers.memory_keyring import MemoryKeyring  # noqa: E402
+from tests.helpers.memory_keyring import MemoryKeyring
 
 # Fixtures that start the real server live in tests/helpers/server.py.
 pytest_plugins = ["tests.helpers.server"]
