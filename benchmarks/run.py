@@ -24,6 +24,9 @@ from typing import TYPE_CHECKING
 
 from firmdesk.services.models import CpaRow
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sync_bench import measure_sync  # a sibling script, not a package
+
 # Heavier modules are imported inside the measurements: the QR export's worker processes ("spawn")
 # import this script again, and should pay only for what a worker needs.
 if TYPE_CHECKING:
@@ -242,6 +245,7 @@ MEASUREMENTS: dict[str, Measurement] = {
     "qr": measure_qr,
     "qr_sheet": measure_qr_sheet,
     "excel": measure_excel,
+    "sync": measure_sync,
 }
 
 

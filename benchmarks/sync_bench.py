@@ -2,7 +2,7 @@
 
 `python benchmarks/sync_bench.py --cpas 5000 --json` prints one JSON object. For benchmarks/run.py:
 `measure_sync(bench)` takes anything with `cpas`, `repeat` and `workdir` (its `Bench`) and returns
-`sync_full_s`, `sync_delta_s`, `sync_delta_requests`, `sync_open_cache_s`, `sync_rows`.
+`full_sync_s`, `delta_sync_s`, `sync_delta_requests`, `sync_open_cache_s`, `sync_rows`.
 Targets (issue 5): full sync of 5,000 CPAs < 2 s, unchanged resync < 50 ms.
 """
 
@@ -128,8 +128,8 @@ def measure_sync(bench: BenchLike) -> dict[str, float]:
         sb.close()
     return {
         "sync_rows": deltas[0][2],
-        "sync_full_s": full,
-        "sync_delta_s": min(d[0] for d in deltas),
+        "full_sync_s": full,
+        "delta_sync_s": min(d[0] for d in deltas),
         "sync_delta_requests": max(d[1] for d in deltas),
         "sync_open_cache_s": open_cache,
     }
@@ -143,11 +143,11 @@ class _Bench:
 
 
 def full_sync_s(cpas: int = 5000, repeat: int = 3) -> float:
-    return run(cpas, repeat)["sync_full_s"]
+    return run(cpas, repeat)["full_sync_s"]
 
 
 def delta_sync_s(cpas: int = 5000, repeat: int = 3) -> float:
-    return run(cpas, repeat)["sync_delta_s"]
+    return run(cpas, repeat)["delta_sync_s"]
 
 
 def run(cpas: int = 5000, repeat: int = 3) -> dict[str, float]:

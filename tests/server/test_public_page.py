@@ -173,7 +173,7 @@ def test_generated_time_is_china_time_and_the_page_is_not_cached(world: World) -
     after = datetime.now(UTC) + timedelta(seconds=1)
     generated = datetime.fromisoformat(data.json()["generated_at"].replace("Z", "+00:00"))
     assert before <= generated <= after
-    shown = re.search(r"<span>页面生成时间（北京时间 UTC\+8）</span><time datetime=\"([^\"]+)\">([^<]+)</time>", page.text)
+    shown = re.search(r'<span>页面生成时间（北京时间 UTC\+8）</span><time datetime="([^"]+)">([^<]+)</time>', page.text)
     assert shown is not None
     moment = datetime.fromisoformat(shown.group(1).replace("Z", "+00:00"))
     assert shown.group(2) == moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")

@@ -12,12 +12,15 @@ from firmdesk.ui.models.record_table import CENTER, LEFT, Column, RecordTableMod
 NUMBER = Column[BatchRow]("row_number", "序号", row_number=True, align=CENTER, width=56)
 BATCH_NUMBER = Column[BatchRow]("number", "年检批次编号", lambda b: b.number, width=160)
 FIRM_NAME = Column[BatchRow]("firm_name", "事务所名称", lambda b: b.firm_name, width=260)
-YEAR = Column[BatchRow]("year", "年检年度", lambda b: str(b.year), sort=lambda b: b.year, align=CENTER, width=80)
+YEAR = Column[BatchRow](
+    "year", "年检年度", lambda b: str(b.year), sort=lambda b: b.year, raw=lambda b: b.year, align=CENTER, width=80
+)
 SUBMITTED_AT = Column[BatchRow](
     "submitted_at",
     "申请时间",
     lambda b: datetime_text(b.submitted_at),
     sort=lambda b: iso_sort(b.submitted_at),
+    raw=lambda b: b.submitted_at,
     align=CENTER,
     width=140,
 )
@@ -25,9 +28,17 @@ STATE = Column[BatchRow](
     "state", "处理状态", lambda b: b.state_label, colour=lambda b: BATCH_COLOURS.get(b.state), align=CENTER, width=90
 )
 CPA_COUNT = Column[BatchRow](
-    "cpa_count", "人数", lambda b: str(b.cpa_count), sort=lambda b: b.cpa_count, align=CENTER, width=56
+    "cpa_count",
+    "人数",
+    lambda b: str(b.cpa_count),
+    sort=lambda b: b.cpa_count,
+    raw=lambda b: b.cpa_count,
+    align=CENTER,
+    width=56,
 )
-RETURN_REASON = Column[BatchRow]("return_reason", "退回原因", lambda b: b.return_reason or "", width=260)
+RETURN_REASON = Column[BatchRow](
+    "return_reason", "退回原因", lambda b: b.return_reason or "", raw=lambda b: b.return_reason, width=260
+)
 
 # The manual's columns (3.1.4); the last one stretches to the table's edge, so it is left-aligned.
 SUBMITTED_COLUMNS = [NUMBER, BATCH_NUMBER, FIRM_NAME, YEAR, SUBMITTED_AT, replace(STATE, align=LEFT)]

@@ -12,14 +12,17 @@ from firmdesk.ui.models.record_table import CENTER, LEFT, RIGHT, Column, RecordT
 NUMBER = Column[CpaRow]("row_number", "序号", row_number=True, align=CENTER, width=56)
 CERT_NO = Column[CpaRow]("cert_no", "证书编号", lambda r: r.cert_no, width=130)
 NAME = Column[CpaRow]("name", "姓名", lambda r: r.name, width=90)
-GENDER = Column[CpaRow]("gender", "性别", lambda r: r.gender or "", align=CENTER, width=56)
-BIRTH = Column[CpaRow]("birth_date", "出生日期", lambda r: date_text(r.birth_date), align=CENTER, width=100)
+GENDER = Column[CpaRow]("gender", "性别", lambda r: r.gender or "", raw=lambda r: r.gender, align=CENTER, width=56)
+BIRTH = Column[CpaRow](
+    "birth_date", "出生日期", lambda r: date_text(r.birth_date), raw=lambda r: r.birth_date, align=CENTER, width=100
+)
 RETIRED = Column[CpaRow]("retired", "在职状态", lambda r: retired_text(r.retired), align=CENTER, width=80)
 HOURS = Column[CpaRow](
     "training_hours",
     "培训学时",
     lambda r: hours_text(r.training_hours),
     sort=lambda r: r.training_hours or 0.0,
+    raw=lambda r: r.training_hours,
     align=RIGHT,
     width=80,
 )
@@ -28,6 +31,7 @@ ATTACHMENTS = Column[CpaRow](
     "附件",
     lambda r: str(r.attachment_count or 0),
     sort=lambda r: r.attachment_count or 0,
+    raw=lambda r: r.attachment_count or 0,
     align=CENTER,
     width=56,
 )
@@ -44,6 +48,7 @@ SUBMITTED_AT = Column[CpaRow](
     "提交时间",
     lambda r: datetime_text(r.submitted_at),
     sort=lambda r: iso_sort(r.submitted_at),
+    raw=lambda r: r.submitted_at,
     align=CENTER,
     width=130,
 )
@@ -52,6 +57,7 @@ UPDATED_AT = Column[CpaRow](
     "更新时间",
     lambda r: datetime_text(r.updated_at),
     sort=lambda r: iso_sort(r.updated_at),
+    raw=lambda r: r.updated_at,
     align=CENTER,
     width=130,
 )
@@ -60,17 +66,22 @@ DECIDED_AT = Column[CpaRow](
     "审批时间",
     lambda r: datetime_text(r.decided_at),
     sort=lambda r: iso_sort(r.decided_at),
+    raw=lambda r: r.decided_at,
     align=CENTER,
     width=130,
 )
-BATCH = Column[CpaRow]("batch_number", "年检批次编号", lambda r: r.batch_number or "", width=140)
-REASON = Column[CpaRow]("reason", "退回/审批原因", lambda r: r.reason or "", width=220)
+BATCH = Column[CpaRow](
+    "batch_number", "年检批次编号", lambda r: r.batch_number or "", raw=lambda r: r.batch_number, width=140
+)
+REASON = Column[CpaRow]("reason", "退回/审批原因", lambda r: r.reason or "", raw=lambda r: r.reason, width=220)
 
 # The last column of each list stretches to the table's edge: left-aligned, it reads naturally there.
 SUBMITTED_AT_LAST = replace(SUBMITTED_AT, align=LEFT)
 PENDING_REVIEW_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, BIRTH, RETIRED, HOURS, ATTACHMENTS, STATUS, SUBMITTED_AT_LAST]
-NOT_APPLIED_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, BIRTH, RETIRED, STATUS, UPDATED_AT, REASON]
-QUERY_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, RETIRED, HOURS, STATUS, BATCH, DECIDED_AT, REASON]
+#: 审批状态 as a link: a click opens the 审批流程 (manual 3.1.6).
+STATUS_LINK = replace(STATUS, link=True, tooltip=lambda r: f"{r.status_label}：点击查看审批流程")
+NOT_APPLIED_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, BIRTH, RETIRED, STATUS_LINK, UPDATED_AT, REASON]
+QUERY_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, RETIRED, HOURS, STATUS_LINK, BATCH, DECIDED_AT, REASON]
 
 
 def cpa_model(

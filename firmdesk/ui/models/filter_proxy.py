@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
 from firmdesk.ui.models.record_table import RecordTableModel
-from firmdesk.ui.models.roles import SORT_ROLE
+from firmdesk.ui.models.roles import RAW_ROLE, SORT_ROLE
 
 
 class RecordFilterProxy(QSortFilterProxyModel):
@@ -54,8 +54,8 @@ class RecordFilterProxy(QSortFilterProxyModel):
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # 序号 counts the rows as they are shown, whatever the sort and the filter.
-        if role == Qt.ItemDataRole.DisplayRole and index.isValid():
+        if role in (Qt.ItemDataRole.DisplayRole, RAW_ROLE) and index.isValid():
             column = self.source().column_at(index.column())
             if column is not None and column.row_number:
-                return str(index.row() + 1)
+                return str(index.row() + 1) if role == Qt.ItemDataRole.DisplayRole else index.row() + 1
         return super().data(index, role)

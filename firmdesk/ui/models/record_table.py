@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from firmdesk.ui.models.roles import RECORD_ROLE, SORT_ROLE, STATUS_ROLE
+from firmdesk.ui.models.roles import RAW_ROLE, RECORD_ROLE, SORT_ROLE, STATUS_ROLE
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
@@ -32,6 +32,13 @@ class Column(Generic[T]):
     row_number: bool = False  # 序号: the proxy shows the visible position instead
     colour: Callable[[T], str | None] | None = None  # a text colour (status columns)
     tooltip: Callable[[T], str | None] | None = None
+    #: The typed value behind the text (a date, a number), for exports; default: the text.
+    raw: Callable[[T], Any] | None = None
+    #: Drawn as a link; the tab acts on a click of it (审批状态 → 审批流程).
+    link: bool = False
+
+    def raw_value(self, record: T) -> Any:
+        return self.raw(record) if self.raw else self.text(record)
 
 
 class RecordTableModel(QAbstractTableModel, Generic[T]):
@@ -60,6 +67,8 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         self._checked: set[Hashable] = set()
         self._bold = QFont()
         self._bold.setBold(True)
+        self._link_font = QFont(self._bold)
+        self._link_font.setUnderline(True)
 
     # structure
     @property
@@ -73,6 +82,13 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
     @property
     def column_offset(self) -> int:
         return 1 if self._checkable else 0
+
+    def link_column(self) -> int | None:
+        """The section of the column drawn as a link, if any."""
+        for i, column in enumerate(self._columns):
+            if column.link:
+                return i + self.column_offset
+        return None
 
     def column_at(self, section: int) -> Column[T] | None:
         i = section - self.column_offset
@@ -129,13 +145,15 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
             if column.row_number:
                 return index.row()
             return column.sort(record) if column.sort else column.text(record)
+        if role == RAW_ROLE:
+            return index.row() + 1 if column.row_number else column.raw_value(record)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(column.align)
         if role == Qt.ItemDataRole.ForegroundRole and column.colour:
             colour = column.colour(record)
             return QBrush(QColor(colour)) if colour else None
-        if role == Qt.ItemDataRole.FontRole and column.colour:
-            return self._bold
+        if role == Qt.ItemDataRole.FontRole and (column.colour or column.link):
+            return self._link_font if column.link else self._bold
         if role == Qt.ItemDataRole.ToolTipRole:
             if column.tooltip:
                 return column.tooltip(record)

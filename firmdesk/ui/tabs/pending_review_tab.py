@@ -50,5 +50,15 @@ class PendingReviewTab(RecordTab[CpaRow]):
     def checked_records(self) -> list[CpaRow]:
         return self.model.checked_records()
 
+    def checked_application_ids(self) -> list[int]:
+        return [r.application_id for r in self.model.checked_records() if r.application_id is not None]
+
+    def set_checked_applications(self, application_ids: list[int]) -> None:
+        """Checks exactly these applications (the review queue's marks)."""
+        wanted = set(application_ids)
+        records = self.model.records()
+        self.model.set_checked([i for i, r in enumerate(records) if r.application_id not in wanted], False)
+        self.model.set_checked([i for i, r in enumerate(records) if r.application_id in wanted], True)
+
     def _checked_changed(self, count: int) -> None:
         self.checked_label.setText(f"已选 {count} 人")

@@ -1,10 +1,11 @@
-"""A tab's common body: search box, optional status filter, a sortable table, counts; rows come from YearData."""
+"""A tab's common body: search, status filter, action bar, a sortable table, counts; rows come from YearData."""
 
 from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QByteArray, QModelIndex, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -21,6 +23,7 @@ from firmdesk.domain.states import FirmTab
 from firmdesk.ui.models.filter_proxy import RecordFilterProxy
 from firmdesk.ui.models.record_table import RecordTableModel
 from firmdesk.ui.models.roles import RECORD_ROLE
+from firmdesk.ui.tabs.action_bar import ActionBar
 from firmdesk.ui.year_data import YearData
 
 T = TypeVar("T")
@@ -32,7 +35,8 @@ class RecordTab(QWidget, Generic[T]):
     """Subclasses give the tab, the model, the status choices and `rows(data)`."""
 
     count_changed = Signal(int)  # rows of the tab for the year (before the search and the filter)
-    record_activated = Signal(object)  # double-click / Enter on a row: the record
+    record_activated = Signal(object)  # double-click (or Enter, when the tab has no Enter action) on a row
+    link_clicked = Signal(object)  # a click on the link column (审批状态): the record
 
     tab: FirmTab
     part = "cpas"  # which part of YearData the tab shows: "cpas" or "batches"
@@ -101,7 +105,17 @@ class RecordTab(QWidget, Generic[T]):
         header.setSortIndicatorShown(True)
         self._apply_default_widths()
         self.table.doubleClicked.connect(self._activated)
-        self.table.activated.connect(self._activated)
+        self.table.clicked.connect(self._clicked)
+        self.table.setMouseTracking(True)
+        self.table.entered.connect(self._hovered)
+        self.table.installEventFilter(self)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self.show_context_menu)
+        #: Triggered by Enter in the table (else Enter opens the details, as a double-click does).
+        self.enter_action: QAction | None = None
+        self.last_menu: QMenu | None = None
+
+        self.action_bar = ActionBar(f"{key}_actions", self)
 
         self.empty_label = QLabel("暂无数据", self.table.viewport())
         self.empty_label.setObjectName(f"{key}_empty")
@@ -113,6 +127,7 @@ class RecordTab(QWidget, Generic[T]):
         layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(8)
         layout.addLayout(self.toolbar)
+        layout.addWidget(self.action_bar)
         layout.addWidget(self.table, 1)
 
         for signal in (
@@ -122,6 +137,10 @@ class RecordTab(QWidget, Generic[T]):
             self.proxy.layoutChanged,
         ):
             signal.connect(self._update_counts)
+            signal.connect(self.action_bar.refresh)
+        self.table.selectionModel().selectionChanged.connect(self.action_bar.refresh)
+        self.table.selectionModel().currentChanged.connect(self.action_bar.refresh)
+        self.model.checked_changed.connect(self.action_bar.refresh)
         self._update_counts()
 
     # subclass hooks
@@ -158,6 +177,47 @@ class RecordTab(QWidget, Generic[T]):
     def shown_records(self) -> list[T]:
         return [self.proxy.index(r, 0).data(RECORD_ROLE) for r in range(self.proxy.rowCount())]
 
+    def current_record(self) -> T | None:
+        """The record of the current row, if it is selected (the row the user is on)."""
+        index = self.table.currentIndex()
+        if not index.isValid() or not self.table.selectionModel().isRowSelected(index.row(), QModelIndex()):
+            return None
+        return index.data(RECORD_ROLE)
+
+    def selected_records(self) -> list[T]:
+        """The selected rows, in the order shown."""
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        return [self.proxy.index(r, 0).data(RECORD_ROLE) for r in rows]
+
+    def chosen_records(self) -> list[T]:
+        """What an action on several rows acts on: the checked rows if any, else the selected ones."""
+        if self.model.checkable and self.model.checked_count():
+            checked = {id(r) for r in self.model.checked_records()}
+            return [r for r in self.shown_records() if id(r) in checked] or self.model.checked_records()
+        return self.selected_records()
+
+    def select_record(self, predicate: Any) -> bool:
+        """Makes the first shown row whose record matches the current, selected row."""
+        for r in range(self.proxy.rowCount()):
+            index = self.proxy.index(r, self.model.column_offset)
+            if predicate(index.data(RECORD_ROLE)):
+                self.table.setCurrentIndex(index)
+                self.table.selectRow(r)
+                return True
+        return False
+
+    def show_context_menu(self, pos: QPoint) -> QMenu:
+        """Right-click: the row under the mouse becomes the selection (unless it is in it), then the actions."""
+        index = self.table.indexAt(pos)
+        if index.isValid() and not self.table.selectionModel().isRowSelected(index.row(), QModelIndex()):
+            self.table.setCurrentIndex(index)
+            self.table.selectRow(index.row())
+        menu = self.action_bar.context_menu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.last_menu = menu
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+        return menu
+
     def focus_search(self) -> None:
         self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search_box.selectAll()
@@ -188,6 +248,46 @@ class RecordTab(QWidget, Generic[T]):
     def _activated(self, index: QModelIndex) -> None:
         if index.isValid():
             self.record_activated.emit(index.data(RECORD_ROLE))
+
+    def _clicked(self, index: QModelIndex) -> None:
+        if index.isValid() and index.column() == self.model.link_column():
+            self.link_clicked.emit(index.data(RECORD_ROLE))
+
+    def _hovered(self, index: QModelIndex) -> None:
+        viewport = self.table.viewport()
+        if index.isValid() and index.column() == self.model.link_column():
+            viewport.setCursor(Qt.CursorShape.PointingHandCursor)
+        else:
+            viewport.unsetCursor()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and event.modifiers() in (
+                Qt.KeyboardModifier.NoModifier,
+                Qt.KeyboardModifier.KeypadModifier,
+            ):
+                self.enter_pressed()
+                return True
+            if event.key() == Qt.Key.Key_Space and self.model.checkable:
+                self.toggle_selected_checks()
+                return True
+        return super().eventFilter(watched, event)
+
+    def enter_pressed(self) -> None:
+        if self.enter_action is not None:
+            self.enter_action.trigger()
+        else:
+            self._activated(self.table.currentIndex())
+
+    def toggle_selected_checks(self) -> None:
+        """Space: check the selected rows, or uncheck them if all are checked already."""
+        rows = sorted({self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()})
+        if not rows:
+            return
+        checked = {id(r) for r in self.model.checked_records()}
+        all_checked = all(id(self.model.record(r)) in checked for r in rows)
+        self.model.set_checked(rows, not all_checked)
 
     def _update_counts(self, *_args: Any) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()

@@ -1,27 +1,50 @@
-"""A PDF preview with QtPdf: pages one under the other, zoom in/out, fit to width or page, page number."""
+"""A PDF preview with PDFium (pypdfium2): one page at a time, 上一页/下一页, zoom in/out, fit to width or page.
+
+Only the page on screen is rendered, on the UI thread (PDFium is not thread-safe), at the pixel size it is shown
+at: fitting a page into the window or zooming re-renders it sharp, and a window being resized re-renders once it
+settles. An A4 page at window size takes a few tens of milliseconds.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut, QWheelEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
 ZOOM_STEP = 1.25
 MIN_ZOOM = 0.1
 MAX_ZOOM = 8.0
+MARGIN = 8  # pixels around the page, as in the image preview
+MAX_PIXELS = 24_000_000  # a rendered page is capped at ~96 MB (RGBx), whatever the zoom
+RESIZE_SETTLE_MS = 60
+
+FIT_WIDTH, FIT_PAGE, CUSTOM = "fit_width", "fit_page", "custom"
 
 _ERRORS = {
-    QPdfDocument.Error.FileNotFound: "文件不存在",
-    QPdfDocument.Error.InvalidFileFormat: "文件不是有效的 PDF",
-    QPdfDocument.Error.IncorrectPassword: "PDF 有密码保护",
-    QPdfDocument.Error.UnsupportedSecurityScheme: "PDF 的加密方式不受支持",
-    QPdfDocument.Error.DataNotYetAvailable: "文件尚未下载完",
-    QPdfDocument.Error.Unknown: "无法读取该 PDF",
+    pdfium_c.FPDF_ERR_FILE: "文件不存在或无法打开",
+    pdfium_c.FPDF_ERR_FORMAT: "文件不是有效的 PDF",
+    pdfium_c.FPDF_ERR_PASSWORD: "PDF 有密码保护",
+    pdfium_c.FPDF_ERR_SECURITY: "PDF 的加密方式不受支持",
+    pdfium_c.FPDF_ERR_PAGE: "PDF 的页面已损坏",
 }
+
+
+def render_page(document: pdfium.PdfDocument, index: int, scale: float) -> QImage:
+    """Page `index` (from 0) at `scale` pixels per PDF point, as an opaque QImage (white background)."""
+    page = document[index]
+    try:
+        bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True)  # RGBx bytes: RGBX8888 anywhere
+        try:
+            image = QImage(bitmap.buffer, bitmap.width, bitmap.height, bitmap.stride, QImage.Format.Format_RGBX8888)
+            return image.copy()  # owns its pixels: the PDFium bitmap's buffer goes away below
+        finally:
+            bitmap.close()
+    finally:
+        page.close()
 
 
 class PdfView(QWidget):
@@ -32,12 +55,29 @@ class PdfView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pdfView")
-        self.document = QPdfDocument(self)
-        self.view = QPdfView(self)
+        self.document: pdfium.PdfDocument | None = None
+        self.page = 1  # from 1
+        self.mode = FIT_WIDTH
+        self.zoom = 1.0  # in CUSTOM mode: 1.0 is the page at its printed size (72 pt an inch at the screen's DPI)
+        self._rendered_key: tuple[int, int, int] | None = None  # (page, width px, height px) on screen
+
+        self.view = QScrollArea(self)
         self.view.setObjectName("pdfPageView")
-        self.view.setDocument(self.document)
-        self.view.setPageMode(QPdfView.PageMode.MultiPage)
-        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.view.setFrameShape(QFrame.Shape.NoFrame)
+        self.view.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.view.setStyleSheet("QScrollArea#pdfPageView, QLabel#pdfPageImage { background: #d3d3d3; }")
+        self.image_label = QLabel()
+        self.image_label.setObjectName("pdfPageImage")
+        self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image_label.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        self.view.setWidget(self.image_label)
+        self.view.setWidgetResizable(False)
+        self.view.viewport().installEventFilter(self)
+
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(RESIZE_SETTLE_MS)
+        self._settle.timeout.connect(self._render)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
@@ -56,28 +96,28 @@ class PdfView(QWidget):
         self.fit_width_button = button("pdfFitWidthButton", "适应宽度", "适应宽度（Ctrl+0）", self.fit_width)
         self.fit_page_button = button("pdfFitPageButton", "整页", "整页显示", self.fit_page)
         bar.addStretch(1)
-        self.prev_page_button = button("pdfPrevPageButton", "上一页", "上一页", lambda: self.go_to_page(self.page - 1))
+        self.prev_page_button = button(
+            "pdfPrevPageButton", "上一页", "上一页（PgUp）", lambda: self.go_to_page(self.page - 1)
+        )
         self.page_label = QLabel(self)
         self.page_label.setObjectName("pdfPageLabel")
         bar.addWidget(self.page_label)
-        self.next_page_button = button("pdfNextPageButton", "下一页", "下一页", lambda: self.go_to_page(self.page + 1))
-        self.page = 1
+        self.next_page_button = button(
+            "pdfNextPageButton", "下一页", "下一页（PgDn）", lambda: self.go_to_page(self.page + 1)
+        )
         self.zoom_label = QLabel(self)
         self.zoom_label.setObjectName("pdfZoomLabel")
         self.zoom_label.setMinimumWidth(48)
         self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         bar.addWidget(self.zoom_label)
 
-        nav = self.view.pageNavigator()
-        nav.currentPageChanged.connect(self._on_page_changed)
-        self.view.zoomFactorChanged.connect(self._show_zoom)
-        self.view.zoomModeChanged.connect(lambda _m: self._show_zoom(self.view.zoomFactor()))
-
         for keys, slot in (
             (QKeySequence.StandardKey.ZoomIn, self.zoom_in),
             (QKeySequence.StandardKey.ZoomOut, self.zoom_out),
             ("Ctrl+=", self.zoom_in),
             ("Ctrl+0", self.fit_width),
+            ("PgUp", lambda: self.go_to_page(self.page - 1)),
+            ("PgDown", lambda: self.go_to_page(self.page + 1)),
         ):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -87,51 +127,141 @@ class PdfView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
-        self._show_zoom(1.0)
+        self._show_zoom()
         self._show_page()
+
+    # -- the document -----------------------------------------------------------------------------
 
     def load(self, path: Path) -> str | None:
-        self.document.close()
-        error = self.document.load(str(path))
-        if error != QPdfDocument.Error.None_:
-            message = f"无法预览“{path.name}”：{_ERRORS.get(error, '无法读取该 PDF')}"
-            self.failed.emit(message)
-            return message
+        self.clear()
+        try:
+            # Bytes, not the path: no file handle stays open on Windows, and non-ASCII names need no care.
+            data = Path(path).read_bytes()
+        except OSError:
+            return self._fail(path, "文件不存在或无法打开")
+        try:
+            self.document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            return self._fail(path, _ERRORS.get(getattr(exc, "err_code", None), "无法读取该 PDF"))
         self.page = 1
+        self.mode = FIT_WIDTH
         self._show_page()
-        self.fit_width()
+        self._show_zoom()
+        try:
+            self._render()
+        except (pdfium.PdfiumError, ValueError, MemoryError):
+            self.clear()
+            return self._fail(path, "无法读取该 PDF")
         return None
 
+    def _fail(self, path: Path, reason: str) -> str:
+        message = f"无法预览“{Path(path).name}”：{reason}"
+        self.failed.emit(message)
+        return message
+
     def page_count(self) -> int:
-        return self.document.pageCount()
+        return len(self.document) if self.document is not None else 0
 
     def clear(self) -> None:
-        self.document.close()
+        self._settle.stop()
+        if self.document is not None:
+            self.document.close()
+            self.document = None
+        self._rendered_key = None
+        self.image_label.clear()
+        self.image_label.adjustSize()
+        self.page = 1
+        self._show_page()
 
-    def _show_zoom(self, factor: float) -> None:
-        mode = self.view.zoomMode()
-        if mode == QPdfView.ZoomMode.FitToWidth:
-            self.zoom_label.setText("适应宽度")
-        elif mode == QPdfView.ZoomMode.FitInView:
-            self.zoom_label.setText("整页")
+    def has_image(self) -> bool:
+        """Whether a page is on screen."""
+        pixmap = self.image_label.pixmap()
+        return pixmap is not None and not pixmap.isNull()
+
+    # -- rendering --------------------------------------------------------------------------------
+
+    def _points_to_pixels(self) -> float:
+        """Logical pixels per PDF point at 100 %."""
+        return self.logicalDpiX() / 72.0
+
+    def _page_size(self) -> tuple[float, float]:
+        assert self.document is not None
+        width, height = self.document.get_page_size(self.page - 1)
+        return max(width, 1.0), max(height, 1.0)
+
+    def _scale(self) -> float:
+        """Logical pixels per PDF point for the current page in the current mode."""
+        width, height = self._page_size()
+        viewport = self.view.viewport()
+        room_w = max(viewport.width() - 2 * MARGIN, 16)
+        room_h = max(viewport.height() - 2 * MARGIN, 16)
+        if self.mode == FIT_WIDTH:
+            scale = room_w / width
+            if height * scale > room_h:  # a vertical scroll bar will come: leave room for it
+                scale = max(room_w - self.view.verticalScrollBar().sizeHint().width(), 16) / width
+        elif self.mode == FIT_PAGE:
+            scale = min(room_w / width, room_h / height)
         else:
-            self.zoom_label.setText(f"{factor * 100:.0f}%")
+            scale = self.zoom * self._points_to_pixels()
+        return scale
 
-    def _set_custom_zoom(self, factor: float) -> None:
-        self.view.setZoomMode(QPdfView.ZoomMode.Custom)
-        self.view.setZoomFactor(max(MIN_ZOOM, min(MAX_ZOOM, factor)))
-        self._show_zoom(self.view.zoomFactor())
+    def _render(self) -> None:
+        if self.document is None:
+            return
+        self._settle.stop()
+        width, height = self._page_size()
+        dpr = self.devicePixelRatioF()
+        scale = self._scale() * dpr
+        if width * height * scale * scale > MAX_PIXELS:
+            scale = (MAX_PIXELS / (width * height)) ** 0.5
+        key = (self.page, round(width * scale), round(height * scale))
+        if key == self._rendered_key:
+            return
+        image = render_page(self.document, self.page - 1, scale)
+        image.setDevicePixelRatio(dpr)
+        self.image_label.setPixmap(QPixmap.fromImage(image))
+        self.image_label.adjustSize()
+        self._rendered_key = key
+        self._show_zoom()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view.viewport():
+            if event.type() == QEvent.Type.Resize and self.document is not None and self.mode != CUSTOM:
+                # First size (or none shown yet): at once; while the window is being dragged: once it settles.
+                if self.has_image():
+                    self._settle.start()
+                else:
+                    self._render()
+            elif event.type() == QEvent.Type.Wheel:
+                assert isinstance(event, QWheelEvent)
+                if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                    if event.angleDelta().y() > 0:
+                        self.zoom_in()
+                    elif event.angleDelta().y() < 0:
+                        self.zoom_out()
+                    return True
+        return super().eventFilter(watched, event)
+
+    # -- zoom -------------------------------------------------------------------------------------
 
     def _current_factor(self) -> float:
-        # In the fit modes QPdfView keeps its own factor; start from what the page looks like now.
-        if self.view.zoomMode() == QPdfView.ZoomMode.Custom or self.document.pageCount() == 0:
-            return self.view.zoomFactor()
-        page = self.document.pagePointSize(self.view.pageNavigator().currentPage())
-        if page.width() <= 0:
-            return 1.0
-        dpi_scale = self.logicalDpiX() / 72.0
-        width = self.view.viewport().width() - 2 * self.view.documentMargins().left()
-        return max(MIN_ZOOM, width / (page.width() * dpi_scale))
+        if self.mode == CUSTOM or self.document is None:
+            return self.zoom
+        return self._scale() / self._points_to_pixels()
+
+    def _show_zoom(self) -> None:
+        if self.mode == FIT_WIDTH:
+            self.zoom_label.setText("适应宽度")
+        elif self.mode == FIT_PAGE:
+            self.zoom_label.setText("整页")
+        else:
+            self.zoom_label.setText(f"{self.zoom * 100:.0f}%")
+
+    def _set_custom_zoom(self, factor: float) -> None:
+        self.zoom = max(MIN_ZOOM, min(MAX_ZOOM, factor))
+        self.mode = CUSTOM
+        self._show_zoom()
+        self._render()
 
     def zoom_in(self) -> None:
         self._set_custom_zoom(self._current_factor() * ZOOM_STEP)
@@ -140,26 +270,27 @@ class PdfView(QWidget):
         self._set_custom_zoom(self._current_factor() / ZOOM_STEP)
 
     def fit_width(self) -> None:
-        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
-        self._show_zoom(self.view.zoomFactor())
+        self.mode = FIT_WIDTH
+        self._show_zoom()
+        self._render()
 
     def fit_page(self) -> None:
-        self.view.setZoomMode(QPdfView.ZoomMode.FitInView)
-        self._show_zoom(self.view.zoomFactor())
+        self.mode = FIT_PAGE
+        self._show_zoom()
+        self._render()
+
+    # -- pages ------------------------------------------------------------------------------------
 
     def go_to_page(self, number: int) -> None:
-        """Page `number` (from 1) to the top of the view."""
-        if 1 <= number <= self.document.pageCount():
-            self.view.pageNavigator().jump(number - 1, QPointF(), self.view.pageNavigator().currentZoom())
+        """Shows page `number` (from 1), from its top."""
+        if 1 <= number <= self.page_count() and number != self.page:
             self.page = number
             self._show_page()
-
-    def _on_page_changed(self, page: int) -> None:
-        self.page = page + 1
-        self._show_page()
+            self._render()
+            self.view.verticalScrollBar().setValue(0)
 
     def _show_page(self) -> None:
-        count = self.document.pageCount()
+        count = self.page_count()
         self.page_label.setText(f"第 {self.page} / {count} 页" if count else "")
         self.prev_page_button.setEnabled(self.page > 1)
         self.next_page_button.setEnabled(self.page < count)
