@@ -211,14 +211,14 @@ class PdfView(QWidget):
         self._settle.stop()
         width, height = self._page_size()
         dpr = self.devicePixelRatioF()
-        scale = self._scale() * dpr
-        if width * height * scale * scale > MAX_PIXELS:
+        scale = wanted = self._scale() * dpr
+        if width * height * scale * scale > MAX_PIXELS:  # coarser pixels, the same size on screen
             scale = (MAX_PIXELS / (width * height)) ** 0.5
         key = (self.page, round(width * scale), round(height * scale))
         if key == self._rendered_key:
             return
         image = render_page(self.document, self.page - 1, scale)
-        image.setDevicePixelRatio(dpr)
+        image.setDevicePixelRatio(dpr * scale / wanted)
         self.image_label.setPixmap(QPixmap.fromImage(image))
         self.image_label.adjustSize()
         self._rendered_key = key
