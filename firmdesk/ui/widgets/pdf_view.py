@@ -13,7 +13,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut, QWheelEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QStyle, QToolButton, QVBoxLayout, QWidget
 
 ZOOM_STEP = 1.25
 MIN_ZOOM = 0.1
@@ -59,7 +59,7 @@ class PdfView(QWidget):
         self.page = 1  # from 1
         self.mode = FIT_WIDTH
         self.zoom = 1.0  # in CUSTOM mode: 1.0 is the page at its printed size (72 pt an inch at the screen's DPI)
-        self._rendered_key: tuple[int, int, int] | None = None  # (page, width px, height px) on screen
+        self._rendered_key: tuple[int, int, int] | None = None  # (page, width, height) wanted on screen
 
         self.view = QScrollArea(self)
         self.view.setObjectName("pdfPageView")
@@ -72,7 +72,8 @@ class PdfView(QWidget):
         self.image_label.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         self.view.setWidget(self.image_label)
         self.view.setWidgetResizable(False)
-        self.view.viewport().installEventFilter(self)
+        self.view.installEventFilter(self)  # resized: re-render to fit
+        self.view.viewport().installEventFilter(self)  # Ctrl+wheel: zoom
 
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
@@ -192,13 +193,14 @@ class PdfView(QWidget):
     def _scale(self) -> float:
         """Logical pixels per PDF point for the current page in the current mode."""
         width, height = self._page_size()
-        viewport = self.view.viewport()
-        room_w = max(viewport.width() - 2 * MARGIN, 16)
-        room_h = max(viewport.height() - 2 * MARGIN, 16)
+        # The whole area, scroll bars or not (the view has no frame): the fit modes decide which bar shows.
+        room_w = max(self.view.width() - 2 * MARGIN, 16)
+        room_h = max(self.view.height() - 2 * MARGIN, 16)
         if self.mode == FIT_WIDTH:
             scale = room_w / width
-            if height * scale > room_h:  # a vertical scroll bar will come: leave room for it
-                scale = max(room_w - self.view.verticalScrollBar().sizeHint().width(), 16) / width
+            if height * scale > room_h:  # taller than the window: leave room for the vertical scroll bar
+                bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self.view)
+                scale = max(room_w - bar, 16) / width
         elif self.mode == FIT_PAGE:
             scale = min(room_w / width, room_h / height)
         else:
@@ -214,7 +216,10 @@ class PdfView(QWidget):
         scale = wanted = self._scale() * dpr
         if width * height * scale * scale > MAX_PIXELS:  # coarser pixels, the same size on screen
             scale = (MAX_PIXELS / (width * height)) ** 0.5
-        key = (self.page, round(width * scale), round(height * scale))
+        off, as_needed = Qt.ScrollBarPolicy.ScrollBarAlwaysOff, Qt.ScrollBarPolicy.ScrollBarAsNeeded
+        self.view.setHorizontalScrollBarPolicy(as_needed if self.mode == CUSTOM else off)
+        self.view.setVerticalScrollBarPolicy(off if self.mode == FIT_PAGE else as_needed)
+        key = (self.page, round(width * wanted), round(height * wanted))
         if key == self._rendered_key:
             return
         image = render_page(self.document, self.page - 1, scale)
@@ -225,21 +230,21 @@ class PdfView(QWidget):
         self._show_zoom()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.view.viewport():
-            if event.type() == QEvent.Type.Resize and self.document is not None and self.mode != CUSTOM:
-                # First size (or none shown yet): at once; while the window is being dragged: once it settles.
+        if watched is self.view and event.type() == QEvent.Type.Resize:
+            if self.document is not None and self.mode != CUSTOM:
+                # No page shown yet: at once; while the window is being dragged: once it settles.
                 if self.has_image():
                     self._settle.start()
                 else:
                     self._render()
-            elif event.type() == QEvent.Type.Wheel:
-                assert isinstance(event, QWheelEvent)
-                if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-                    if event.angleDelta().y() > 0:
-                        self.zoom_in()
-                    elif event.angleDelta().y() < 0:
-                        self.zoom_out()
-                    return True
+        elif watched is self.view.viewport() and event.type() == QEvent.Type.Wheel:
+            assert isinstance(event, QWheelEvent)
+            if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                if event.angleDelta().y() > 0:
+                    self.zoom_in()
+                elif event.angleDelta().y() < 0:
+                    self.zoom_out()
+                return True
         return super().eventFilter(watched, event)
 
     # -- zoom -------------------------------------------------------------------------------------
