@@ -67,11 +67,14 @@ def _run_ui(starter: DemoServerStarter | None, smoke_dir: Path | None, args: arg
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
+    from firmdesk.services.attachment_cache import AttachmentCache
+    from firmdesk.services.common_reasons import CommonReasons
     from firmdesk.services.credentials import CredentialStore
     from firmdesk.services.session import FirmSession
     from firmdesk.ui.gc_guard import MainThreadGarbageCollector
     from firmdesk.ui.resources import apply_look
     from firmdesk.ui.shell import Shell
+    from firmdesk.ui.tabs.review_actions import DeskServices
     from firmdesk.ui.tasks import TaskRunner
     from firmdesk.ui.ui_settings import UiSettings
 
@@ -100,8 +103,12 @@ def _run_ui(starter: DemoServerStarter | None, smoke_dir: Path | None, args: arg
     def login(server: str, member_no: str, password: str, remember: bool) -> FirmSession:
         return FirmSession.login(server, member_no, password, remember, credentials=credentials)
 
+    # Built once, shared by every window of the session: the attachment cache and the common return reasons.
+    services = DeskServices(AttachmentCache.for_user(), CommonReasons.for_user())
     demo = starter is not None
-    shell = Shell(login, credentials, runner, settings, remember_server=not demo, offer_remember=not demo)
+    shell = Shell(
+        login, credentials, runner, settings, remember_server=not demo, offer_remember=not demo, services=services
+    )
     shell.quit_requested.connect(app.quit)
 
     exit_code = 0

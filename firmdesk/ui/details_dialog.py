@@ -1,4 +1,7 @@
-"""Read-only details of a CPA's application or of a batch: info, attachments, approval trail."""
+"""Read-only details of a CPA's application (double-click on a CPA row): info, attachments, approval trail.
+
+A batch's details are the BatchDialog (查看), which also withdraws and resubmits.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QGridLayout,
     QHeaderView,
     QLabel,
@@ -21,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from firmdesk.services.api_client import CmisClient
-from firmdesk.services.models import ApplicationDetail, Attachment, BatchDetail, BatchRow, CpaRow, TrailEvent
+from firmdesk.services.models import ApplicationDetail, Attachment, CpaRow, TrailEvent
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.formatting import date_text, datetime_text, hours_text, retired_text
 from firmdesk.ui.tasks import TaskRunner
@@ -178,45 +180,3 @@ class CpaDetailsDialog(_DetailsDialog):
         self.status_label.setText(f"审批状态：{detail.row.status_label}")
         self.loaded.emit()
 
-
-class BatchDetailsDialog(_DetailsDialog):
-    """查看 a batch: its CPAs, its materials and its events."""
-
-    def __init__(self, batch: BatchRow, client: CmisClient, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(f"年检批次 {batch.number}", parent)
-        self.setObjectName("batch_details_dialog")
-        self.batch = batch
-        batch_id = batch.id
-        runner.run(lambda: client.batch(batch_id), self._show, self._failed, owner=self)
-
-    def _show(self, detail: BatchDetail) -> None:
-        b = detail.batch
-        info = QWidget(self)
-        form = QFormLayout(info)
-        for label, value in [
-            ("年检批次编号", b.number),
-            ("事务所名称", b.firm_name),
-            ("年检年度", str(b.year)),
-            ("申请时间", datetime_text(b.submitted_at)),
-            ("处理状态", b.state_label),
-            ("人数", str(b.cpa_count)),
-            ("退回原因", b.return_reason or ""),
-        ]:
-            text = QLabel(value or "—", info)
-            text.setWordWrap(True)
-            form.addRow(label, text)
-        self.tabs.addTab(info, "批次信息")
-        cpa_rows = [
-            [r.cert_no, r.name, r.status_label, retired_text(r.retired), hours_text(r.training_hours), r.reason or ""]
-            for r in detail.applications
-        ]
-        self.tabs.addTab(
-            _table(
-                self, "batch_cpas_table", ["证书编号", "姓名", "审批状态", "在职状态", "培训学时", "原因"], cpa_rows
-            ),
-            f"注册会计师 ({len(detail.applications)})",
-        )
-        self.tabs.addTab(attachments_table(self, detail.attachments), f"材料 ({len(detail.attachments)})")
-        self.tabs.addTab(trail_table(self, detail.events), "审批流程")
-        self.status_label.setText(f"处理状态：{b.state_label}")
-        self.loaded.emit()

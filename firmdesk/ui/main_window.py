@@ -1,19 +1,20 @@
-"""The firm's main window: header strip (year, deadline, progress), the five tabs, menus and status bar."""
+"""The firm's main window: header strip (year, deadline, progress), the five tabs and their actions, status bar."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
-from firmdesk.domain.states import FirmTab
+from firmdesk.domain.states import BatchState, FirmTab
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.errors import ServerUnreachable, SessionExpired
 from firmdesk.services.models import BatchRow, CpaRow, FirmInfo, FirmSummary
-from firmdesk.ui.details_dialog import BatchDetailsDialog, CpaDetailsDialog
 from firmdesk.ui.error_text import error_text
+from firmdesk.ui.exports import TabExports
 from firmdesk.ui.header_strip import HeaderStrip
 from firmdesk.ui.notice_banner import NoticeBanner
 from firmdesk.ui.resources import app_icon
@@ -22,6 +23,7 @@ from firmdesk.ui.tabs.not_applied_tab import NotAppliedTab
 from firmdesk.ui.tabs.pending_review_tab import PendingReviewTab
 from firmdesk.ui.tabs.query_tab import QueryTab
 from firmdesk.ui.tabs.record_tab import RecordTab
+from firmdesk.ui.tabs.review_actions import DeskServices, ReviewActions
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
 from firmdesk.ui.year_data import YearData
@@ -41,6 +43,8 @@ class MainWindow(QMainWindow):
         runner: TaskRunner,
         settings: UiSettings,
         parent: QWidget | None = None,
+        *,
+        services: DeskServices | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("main_window")
@@ -52,6 +56,10 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self._first_painted = False
         self._online = True
+        self._action_message: str | None = None  # said again once the refresh after an action is done
+        self.services = services if services is not None else DeskServices.for_user()
+        self.actions = ReviewActions(client, runner, self.services, firm, self)
+        self.actions.changed.connect(self.action_done)
 
         self.loader = YearLoader(client, runner, self)
         self.loader.data_changed.connect(self._data_arrived)
@@ -63,6 +71,10 @@ class MainWindow(QMainWindow):
         runner.failed.connect(self.show_error)
 
         self.header = HeaderStrip(self)
+        self.exports = TabExports(
+            runner, self.services.prompts, firm.name, self.header.year, self.services.qr_images, self
+        )
+        self.exports.message.connect(self._export_message)
         self.header.year_chosen.connect(self._year_chosen)
         self.notice = NoticeBanner(self)
 
@@ -70,7 +82,12 @@ class MainWindow(QMainWindow):
         self.tab_widget.setObjectName("firm_tabs")
         self.tab_widget.setDocumentMode(True)
         self.tabs: dict[FirmTab, RecordTab[Any]] = {}
-        for tab in (PendingReviewTab(self), NotAppliedTab(self), SubmittedTab(self), ReturnedTab(self), QueryTab(self)):
+        self.pending_tab = PendingReviewTab(self)
+        self.not_applied_tab = NotAppliedTab(self)
+        self.submitted_tab = SubmittedTab(self)
+        self.returned_tab = ReturnedTab(self)
+        self.query_tab = QueryTab(self)
+        for tab in (self.pending_tab, self.not_applied_tab, self.submitted_tab, self.returned_tab, self.query_tab):
             self.tabs[tab.tab] = tab
             self.tab_widget.addTab(tab, tab.tab.label)
             tab.count_changed.connect(lambda _n, t=tab: self._update_tab_label(t))
@@ -89,6 +106,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self._build_actions()
+        self._build_tab_actions()
         self._build_status_bar()
         geometry = settings.window_geometry()
         if geometry is None or not self.restoreGeometry(geometry):
@@ -129,6 +147,146 @@ class MainWindow(QMainWindow):
         self.addAction(self.refresh_action)
         self.addAction(self.find_action)
 
+    def _build_tab_actions(self) -> None:
+        """Each tab's action bar (the same actions in its right-click menu), enabled when they apply."""
+        actions, exports = self.actions, self.exports
+        pending, not_applied, query = self.pending_tab, self.not_applied_tab, self.query_tab
+        # The closures below are kept by the tabs' action bars: they must not hold the window itself.
+        header, current_year = self.header, self.firm.current_year
+
+        def year() -> int:
+            chosen = header.year()
+            return chosen if chosen is not None else current_year
+
+        def has_application(tab: RecordTab[Any]) -> str | None:
+            row = tab.current_record()
+            if row is None:
+                return "请先选中一名注册会计师"
+            return None if row.application_id is not None else "该注师本年度尚未申请年检"
+
+        def rows_to_return() -> list[CpaRow]:
+            return pending.checked_records() or [r for r in [pending.current_record()] if r is not None]
+
+        bar = pending.action_bar
+        review = bar.add(
+            "review",
+            "逐个审核",
+            lambda: actions.review_queue(pending, year()),
+            available=lambda: None if pending.current_record() is not None else "请先选中一行",
+            tooltip="从当前行开始逐份审核（Enter）：J/K 下一份/上一份，A 附件，R 退回，空格 标记加入申请",
+        )
+        pending.enter_action = review
+        bar.add(
+            "attachments",
+            "附件",
+            lambda: with_current(pending, actions.attachments),
+            available=lambda: has_application(pending),
+            tooltip="查看当前注师上传的附件",
+        )
+        bar.add(
+            "return",
+            "退回",
+            lambda: actions.return_rows(rows_to_return()),
+            available=lambda: None if rows_to_return() else "请先勾选或选中要退回的注册会计师",
+            tooltip="退回勾选的申请（未勾选时退回当前行），须填写退回原因",
+        )
+        bar.add(
+            "submit",
+            "申请",
+            lambda: actions.submit(pending.checked_records(), year()),
+            available=lambda: None if pending.checked_records() else "请先勾选要申请的注册会计师（空格勾选当前行）",
+            tooltip="将勾选的注册会计师连同事务所批次材料提交至省注协",
+            primary=True,
+        )
+        add_excel_action(pending, exports)
+
+        for tab in (not_applied, query):
+            tab.link_clicked.connect(self._status_clicked)
+            tab.action_bar.add(
+                "trail",
+                "审批流程",
+                lambda t=tab: with_current(t, actions.trail),
+                available=lambda t=tab: has_application(t),
+                tooltip="查看审批流程（也可点击“审批状态”）",
+            )
+            tab.action_bar.add(
+                "attachments",
+                "附件",
+                lambda t=tab: with_current(t, actions.attachments),
+                available=lambda t=tab: has_application(t),
+                tooltip="查看当前注师上传的附件",
+            )
+        query.action_bar.add(
+            "qr",
+            "二维码",
+            lambda: with_current(query, actions.qr),
+            available=lambda: None if query.current_record() is not None else "请先选中一名注册会计师",
+            tooltip="查看、复制、保存当前注师的年检二维码",
+        )
+        query.action_bar.addSeparator()
+        query.action_bar.add(
+            "bulk_qr",
+            "批量下载二维码",
+            lambda: exports.bulk_qr(query),
+            available=lambda: None if query.shown_count() else "列表为空",
+            tooltip="所选或当前列表全部注师的二维码，保存到文件夹或 .zip",
+        )
+        query.action_bar.add(
+            "labels",
+            "打印标签",
+            lambda: exports.print_labels(query),
+            available=lambda: None if query.shown_count() else "列表为空",
+            tooltip="所选或当前列表全部注师的二维码标签，排成 A4 PDF 以便打印裁切",
+        )
+        add_excel_action(not_applied, exports)
+
+        for tab in (self.submitted_tab, self.returned_tab):
+            tab.action_bar.add(
+                "view",
+                "查看",
+                lambda t=tab: with_current(t, actions.open_batch),
+                available=lambda t=tab: None if t.current_record() is not None else "请先选中一个批次",
+                tooltip="查看该批次的注册会计师、批次材料和审批流程",
+            )
+        submitted = self.submitted_tab
+        submitted.action_bar.add(
+            "withdraw",
+            "撤回",
+            lambda: with_current(submitted, lambda b: actions.open_batch(b, withdraw=True)),
+            available=lambda: withdraw_blocked(submitted.current_record()),
+            tooltip="撤回该批次：其中的申请回到“注师待审核”，可重新提交",
+        )
+        returned = self.returned_tab
+        returned.action_bar.add(
+            "resubmit",
+            "再次申请-修改附件",
+            lambda: with_current(returned, lambda b: actions.open_batch(b, resubmit=True)),
+            available=lambda: None if returned.current_record() is not None else "请先选中一个批次",
+            tooltip="查看退回原因，修改批次材料后再次提交省注协",
+            primary=True,
+        )
+        for tab in (submitted, returned):
+            tab.action_bar.add(
+                "attachments",
+                "附件",
+                lambda t=tab: with_current(t, actions.batch_attachments),
+                available=lambda t=tab: None if t.current_record() is not None else "请先选中一个批次",
+                tooltip="查看该批次的批次材料（如社保证明材料）",
+            )
+            add_excel_action(tab, exports)
+        add_excel_action(query, exports)
+
+    def _status_clicked(self, row: CpaRow) -> None:
+        if row.application_id is None:
+            self.statusBar().showMessage(f"{row.name} 本年度尚未申请年检，没有审批流程", 6000)
+        else:
+            self.actions.trail(row)
+
+    def _export_message(self, text: str, ok: bool) -> None:
+        self.statusBar().showMessage(text, 15000)
+        if not ok:
+            self.notice.show_message(text, "error")
+
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         bar.setObjectName("status_bar")
@@ -160,8 +318,16 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         year = self.header.year()
         if year is not None:
-            self.statusBar().showMessage("正在刷新…")
+            if self._action_message is None:
+                self.statusBar().showMessage("正在刷新…")
             self.loader.load(year)
+
+    def action_done(self, message: str) -> None:
+        """An action changed the server: say so, and refresh every tab (a CPA moves between tabs)."""
+        self._action_message = message
+        self.statusBar().showMessage(message, 15000)
+        self.notice.show_message(message, "info", 15000)
+        self.refresh()
 
     def current_tab(self) -> RecordTab[Any]:
         widget = self.tab_widget.currentWidget()
@@ -186,14 +352,11 @@ class MainWindow(QMainWindow):
         self.notice.show_message(message, "error")
 
     def show_details(self, record: object) -> None:
+        """Double-click: a CPA's details (info, attachments, trail); a batch's 查看 (which also withdraws…)."""
         if isinstance(record, CpaRow):
-            dialog: CpaDetailsDialog | BatchDetailsDialog = CpaDetailsDialog(record, self.client, self.runner, self)
+            self.actions.details(record)
         elif isinstance(record, BatchRow):
-            dialog = BatchDetailsDialog(record, self.client, self.runner, self)
-        else:
-            return
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
+            self.actions.open_batch(record)
 
     def save_state(self) -> None:
         self.settings.save_window_geometry(self.saveGeometry())
@@ -236,7 +399,10 @@ class MainWindow(QMainWindow):
         self.show_error(exc)
 
     def _load_finished(self, year: int, ok: bool) -> None:
-        if ok:
+        message, self._action_message = self._action_message, None
+        if ok and message is not None:
+            self.statusBar().showMessage(message, 15000)
+        elif ok:
             self.notice.hide()
             self.statusBar().showMessage(f"{year} 年度数据已更新", 4000)
         elif self.loader.last_sync is not None:
@@ -263,3 +429,35 @@ class MainWindow(QMainWindow):
         index = self.tab_widget.indexOf(tab)
         label = tab.tab.label
         self.tab_widget.setTabText(index, f"{label} ({tab.total_count()})" if tab.loaded else label)
+
+
+def withdraw_blocked(batch: BatchRow | None) -> str | None:
+    """Why 撤回 does not apply to `batch` (None: it does): the institute started, or it is final."""
+    if batch is None:
+        return "请先选中一个批次"
+    if batch.can_withdraw:
+        return None
+    if batch.state == BatchState.REVIEWING:
+        return "省注协已开始审核，不能撤回"
+    if batch.state == BatchState.REVIEWED:
+        return "省注协已审核完毕，不能撤回"
+    if batch.state == BatchState.WITHDRAWN:
+        return "该批次已撤回"
+    return f"批次状态为“{batch.state_label}”，不能撤回"
+
+
+def with_current(tab: RecordTab[Any], act: Callable[[Any], object]) -> None:
+    record = tab.current_record()
+    if record is not None:
+        act(record)
+
+
+def add_excel_action(tab: RecordTab[Any], exports: TabExports) -> None:
+    tab.action_bar.addSeparator()
+    tab.action_bar.add(
+        "excel",
+        "导出 Excel",
+        lambda: exports.export_excel(tab),
+        available=lambda: None if tab.shown_count() else "列表为空",
+        tooltip="按当前筛选和排序导出表格中显示的列和行",
+    )

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from firmdesk.services.credentials import CredentialStore
 from firmdesk.ui.login_dialog import LoginDialog, LoginFunction, LoginResult
 from firmdesk.ui.main_window import MainWindow
+from firmdesk.ui.tabs.review_actions import DeskServices
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
 
@@ -32,6 +33,7 @@ class Shell(QObject):
         *,
         remember_server: bool = True,
         offer_remember: bool = True,
+        services: DeskServices | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -41,6 +43,7 @@ class Shell(QObject):
         self._settings = settings
         self._remember_server = remember_server
         self._offer_remember = offer_remember
+        self._services = services
         self.session: Any = None
         self.window: MainWindow | None = None
         self.dialog: LoginDialog | None = None
@@ -93,7 +96,9 @@ class Shell(QObject):
         if dialog is not None:
             dialog.deleteLater()
         self.session = result.session
-        window = MainWindow(result.session.client, result.session.firm, self._runner, self._settings)
+        window = MainWindow(
+            result.session.client, result.session.firm, self._runner, self._settings, services=self._services
+        )
         window.logout_requested.connect(self.logout)
         window.session_expired.connect(lambda: self.logout("登录已过期，请重新登录"))
         self.window = window

@@ -14,7 +14,7 @@ from firmdesk.domain.states import FirmTab
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.credentials import CredentialStore
 from firmdesk.services.session import FirmSession
-from firmdesk.ui.details_dialog import BatchDetailsDialog, CpaDetailsDialog
+from firmdesk.ui.details_dialog import CpaDetailsDialog
 from firmdesk.ui.main_window import MainWindow
 from firmdesk.ui.models.roles import RECORD_ROLE
 from firmdesk.ui.tasks import TaskRunner
@@ -186,18 +186,6 @@ def test_double_click_opens_the_cpas_details(qtbot: Any, window: MainWindow, ses
     assert dialog.findChild(type(dialog.tabs.widget(2)), "attachments_table").rowCount() == len(detail.attachments)
     trail = session.client.trail(row.application_id)
     assert dialog.findChild(type(dialog.tabs.widget(3)), "trail_table").rowCount() == len(trail)
-    dialog.close()
-
-
-def test_batch_details_list_its_cpas(qtbot: Any, window: MainWindow, session: FirmSession) -> None:
-    tab = window.tabs[FirmTab.SUBMITTED]
-    batch = tab.shown_records()[0]
-    window.show_details(batch)
-    dialog = window.findChild(BatchDetailsDialog, "batch_details_dialog")
-    assert dialog is not None
-    qtbot.waitUntil(lambda: dialog.tabs.count() == 4, timeout=10000)
-    detail = session.client.batch(batch.id)
-    assert dialog.tabs.tabText(1) == f"注册会计师 ({len(detail.applications)})"
     dialog.close()
 
 

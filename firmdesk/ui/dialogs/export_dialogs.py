@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QGroupBox,
-    QLabel,
     QMessageBox,
     QProgressDialog,
     QRadioButton,

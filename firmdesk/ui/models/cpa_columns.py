@@ -24,7 +24,7 @@ HOURS = Column[CpaRow](
     sort=lambda r: r.training_hours or 0.0,
     raw=lambda r: r.training_hours,
     align=RIGHT,
-    width=80,
+    width=92,  # room for the sort arrow
 )
 ATTACHMENTS = Column[CpaRow](
     "attachment_count",

@@ -177,6 +177,14 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
     def record(self, row: int) -> T:
         return self._records[row]
 
+    def key_of(self, record: T) -> Hashable:
+        return self._key(record)
+
+    def rows_of(self, keys: Iterable[Hashable]) -> list[int]:
+        """The rows (in the model) of the records with these keys that are still there."""
+        wanted = set(keys)
+        return [i for i, r in enumerate(self._records) if self._key(r) in wanted]
+
     def search_text(self, row: int) -> str:
         return self._search[row]
 

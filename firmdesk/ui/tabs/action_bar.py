@@ -20,6 +20,20 @@ class TabAction:
     tooltip: str  # what the action does (shown while it is enabled)
 
 
+#: Buttons that look like buttons, a disabled one visibly so, the main action (申请…) in the primary blue.
+_STYLE = """
+QToolBar { border: none; background: transparent; spacing: 6px; padding: 0; }
+QToolBar::separator { width: 1px; background: #dde3ea; margin: 4px 6px; }
+QToolButton { padding: 4px 14px; border: 1px solid #cfd6e0; border-radius: 4px; background: #ffffff; color: #1f2937; }
+QToolButton:hover { border-color: #1f6feb; color: #1553b6; }
+QToolButton:pressed { background: #e8f0fe; }
+QToolButton:disabled { color: #a6adb9; border-color: #e6e9ef; background: #f6f7f9; }
+QToolButton[primary="true"] { background: #1f6feb; border-color: #1f6feb; color: #ffffff; }
+QToolButton[primary="true"]:hover { background: #1a5fd0; }
+QToolButton[primary="true"]:disabled { background: #b7cdf5; border-color: #b7cdf5; color: #ffffff; }
+"""
+
+
 class ActionBar(QToolBar):
     """The tab's buttons; `refresh()` re-checks which apply (after a selection, a check, new data)."""
 
@@ -29,6 +43,7 @@ class ActionBar(QToolBar):
         self.setMovable(False)
         self.setFloatable(False)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.setStyleSheet(_STYLE)
         self._actions: dict[str, TabAction] = {}
 
     def add(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QPoint, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -113,7 +113,6 @@ class RecordTab(QWidget, Generic[T]):
         self.table.customContextMenuRequested.connect(self.show_context_menu)
         #: Triggered by Enter in the table (else Enter opens the details, as a double-click does).
         self.enter_action: QAction | None = None
-        self.last_menu: QMenu | None = None
 
         self.action_bar = ActionBar(f"{key}_actions", self)
 
@@ -156,7 +155,11 @@ class RecordTab(QWidget, Generic[T]):
         return self._loaded
 
     def show_data(self, data: YearData) -> None:
+        # A refresh (after an action, F5) keeps the user's place: the same rows stay selected if still there.
+        current = self.current_record()
+        selected = [self.model.key_of(r) for r in self.selected_records()]
         self.model.set_records(self.rows(data))
+        self._restore_selection(selected, None if current is None else self.model.key_of(current))
         self._loaded = True
         self._update_counts()
         self.count_changed.emit(self.model.rowCount())
@@ -196,6 +199,23 @@ class RecordTab(QWidget, Generic[T]):
             return [r for r in self.shown_records() if id(r) in checked] or self.model.checked_records()
         return self.selected_records()
 
+    def _restore_selection(self, keys: list[Any], current: Any) -> None:
+        rows = self.model.rows_of(keys)
+        if not rows:
+            return
+        selection = self.table.selectionModel()
+        column = self.model.column_offset
+        current_rows = self.model.rows_of([current]) if current is not None else []
+        focus = self.proxy.mapFromSource(self.model.index((current_rows or rows)[0], column))
+        if focus.isValid():
+            selection.setCurrentIndex(focus, QItemSelectionModel.SelectionFlag.NoUpdate)
+        for row in rows:
+            index = self.proxy.mapFromSource(self.model.index(row, column))
+            if index.isValid():
+                selection.select(
+                    index, QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+                )
+
     def select_record(self, predicate: Any) -> bool:
         """Makes the first shown row whose record matches the current, selected row."""
         for r in range(self.proxy.rowCount()):
@@ -206,17 +226,19 @@ class RecordTab(QWidget, Generic[T]):
                 return True
         return False
 
-    def show_context_menu(self, pos: QPoint) -> QMenu:
-        """Right-click: the row under the mouse becomes the selection (unless it is in it), then the actions."""
+    def context_menu_at(self, pos: QPoint) -> QMenu:
+        """The right-click menu at `pos` (viewport coordinates): the row there becomes the selection (unless
+        it is in it already), and the menu holds the tab's actions, enabled for that selection."""
         index = self.table.indexAt(pos)
         if index.isValid() and not self.table.selectionModel().isRowSelected(index.row(), QModelIndex()):
             self.table.setCurrentIndex(index)
             self.table.selectRow(index.row())
         menu = self.action_bar.context_menu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.last_menu = menu
-        menu.popup(self.table.viewport().mapToGlobal(pos))
         return menu
+
+    def show_context_menu(self, pos: QPoint) -> None:
+        self.context_menu_at(pos).popup(self.table.viewport().mapToGlobal(pos))
 
     def focus_search(self) -> None:
         self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)

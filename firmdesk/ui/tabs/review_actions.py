@@ -1,0 +1,215 @@
+"""Opens the firm's review dialogs (附件, 退回, 申请, 逐个审核, 查看/撤回, 再次申请, 审批流程, 二维码) for the tabs.
+
+Each dialog opens non-blocking, parented to the main window; what it changed on the server comes back
+as `changed(message)`, so the window refreshes its tabs and says it in the status bar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QDialog, QWidget
+
+from firmdesk.services.api_client import CmisClient
+from firmdesk.services.attachment_cache import AttachmentCache
+from firmdesk.services.common_reasons import CommonReasons
+from firmdesk.services.models import BatchDetail, BatchRow, CpaRow, FirmInfo
+from firmdesk.services.qr_images import QrImageCache
+from firmdesk.ui.details_dialog import CpaDetailsDialog
+from firmdesk.ui.dialogs.attachments_dialog import AttachmentsDialog
+from firmdesk.ui.dialogs.batch_dialog import BatchDialog
+from firmdesk.ui.dialogs.export_dialogs import UserPrompts
+from firmdesk.ui.dialogs.qr_dialog import QrDialog
+from firmdesk.ui.dialogs.return_dialog import ReturnDialog
+from firmdesk.ui.dialogs.review_queue import ReviewQueueDialog
+from firmdesk.ui.dialogs.submit_dialog import SubmitDialog
+from firmdesk.ui.dialogs.trail_dialog import TrailDialog
+from firmdesk.ui.tabs.pending_review_tab import PendingReviewTab
+from firmdesk.ui.tasks import TaskRunner
+
+
+@dataclass(frozen=True)
+class DeskServices:
+    """The client-side services the review actions use, built once by `firmdesk.app` and passed down."""
+
+    attachments: AttachmentCache
+    reasons: CommonReasons
+    qr_images: QrImageCache | None = None  # None: the user's cache folder, opened at the first QR export
+    prompts: UserPrompts = field(default_factory=UserPrompts)
+
+    @classmethod
+    def for_user(cls) -> DeskServices:
+        return cls(AttachmentCache.for_user(), CommonReasons.for_user())
+
+
+def names_text(rows: list[CpaRow], most: int = 3) -> str:
+    names = "、".join(r.name for r in rows[:most])
+    return f"{names}等 {len(rows)} 人" if len(rows) > most else names
+
+
+class ReviewActions(QObject):
+    changed = Signal(str)  # the server changed (a return, a batch…): the status-bar message
+    opened = Signal(object)  # every dialog, as it opens (tests and screenshots find it here)
+
+    def __init__(
+        self,
+        client: CmisClient,
+        runner: TaskRunner,
+        services: DeskServices,
+        firm: FirmInfo,
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self._client = client
+        self._runner = runner
+        self._services = services
+        self._firm = firm
+
+    @property
+    def _window(self) -> QWidget:
+        # Not kept in an attribute: a Python reference to the window would keep its wrapper alive in a cycle.
+        parent = self.parent()
+        assert isinstance(parent, QWidget)
+        return parent
+
+    def _open(self, dialog: QDialog) -> QDialog:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.opened.emit(dialog)
+        return dialog
+
+    # -- CPA rows ---------------------------------------------------------------------------------
+
+    def details(self, row: CpaRow) -> None:
+        self._open(CpaDetailsDialog(row, self._client, self._runner, self._window))
+
+    def attachments(self, row: CpaRow) -> None:
+        if row.application_id is None:
+            return
+        prompts = self._services.prompts
+        self._open(
+            AttachmentsDialog(
+                self._client,
+                self._runner,
+                self._services.attachments,
+                application_id=row.application_id,
+                title=f"{row.name}（{row.cert_no}）",
+                open_external=prompts.open_external,
+                choose_folder=prompts.choose_folder,
+                parent=self._window,
+            )
+        )
+
+    def trail(self, row: CpaRow) -> None:
+        self._open(TrailDialog(self._client, self._runner, row, parent=self._window))
+
+    def qr(self, row: CpaRow) -> None:
+        self._open(QrDialog(self._runner, row, save_file=self._services.prompts.save_file, parent=self._window))
+
+    def return_rows(self, rows: list[CpaRow]) -> None:
+        if not rows:
+            return
+        dialog = ReturnDialog(self._client, self._runner, self._services.reasons, rows, parent=self._window)
+        dialog.returned.connect(self._returned)
+        self._open(dialog)
+
+    def submit(self, rows: list[CpaRow], year: int) -> None:
+        if not rows:
+            return
+        dialog = SubmitDialog(
+            self._client,
+            self._runner,
+            year,
+            rows,
+            institute_name=self._firm.institute_name,
+            pick_files=self._services.prompts.pick_files,
+            parent=self._window,
+        )
+        dialog.submitted.connect(self._submitted)
+        self._open(dialog)
+
+    def review_queue(self, tab: PendingReviewTab, year: int) -> None:
+        rows = tab.shown_records()
+        if not rows:
+            return
+        current = tab.current_record()
+        start = rows.index(current) if current in rows else 0
+        prompts = self._services.prompts
+        dialog = ReviewQueueDialog(
+            self._client,
+            self._runner,
+            self._services.attachments,
+            self._services.reasons,
+            rows,
+            start_index=start,
+            marked=tab.checked_application_ids(),
+            open_external=prompts.open_external,
+            choose_folder=prompts.choose_folder,
+            parent=self._window,
+        )
+        dialog.returned.connect(self._returned)
+        dialog.marked_changed.connect(tab.set_checked_applications)
+        dialog.submit_requested.connect(lambda marked: self.submit(list(marked), year))
+        self._open(dialog)
+
+    # -- batches ----------------------------------------------------------------------------------
+
+    def open_batch(self, batch: BatchRow, *, resubmit: bool = False, withdraw: bool = False) -> BatchDialog:
+        """查看 (and 再次申请-修改附件 / 撤回 at once: the user sees the batch behind the question)."""
+        prompts = self._services.prompts
+        dialog = BatchDialog(
+            self._client,
+            self._runner,
+            self._services.attachments,
+            batch.id,
+            start_resubmit=resubmit,
+            confirm=prompts.confirm,
+            pick_files=prompts.pick_files,
+            open_external=prompts.open_external,
+            choose_folder=prompts.choose_folder,
+            parent=self._window,
+        )
+        dialog.withdrawn.connect(self._withdrawn)
+        dialog.resubmitted.connect(self._resubmitted)
+        if withdraw:
+
+            def ask_once(_detail: BatchDetail) -> None:
+                dialog.loaded.disconnect(ask_once)
+                if dialog.detail is not None and dialog.detail.batch.can_withdraw:
+                    dialog.withdraw()
+
+            dialog.loaded.connect(ask_once)
+        self._open(dialog)
+        return dialog
+
+    def batch_attachments(self, batch: BatchRow) -> None:
+        prompts = self._services.prompts
+        self._open(
+            AttachmentsDialog(
+                self._client,
+                self._runner,
+                self._services.attachments,
+                batch_id=batch.id,
+                title=f"年检批次 {batch.number}",
+                open_external=prompts.open_external,
+                choose_folder=prompts.choose_folder,
+                parent=self._window,
+            )
+        )
+
+    # -- results ----------------------------------------------------------------------------------
+
+    def _returned(self, rows: list[CpaRow]) -> None:
+        self.changed.emit(f"已退回 {names_text(rows)} 的年检申请，已移至“注师待申请”")
+
+    def _submitted(self, detail: BatchDetail) -> None:
+        self.changed.emit(f"已提交省注协，批次编号 {detail.batch.number}（{len(detail.applications)} 名注册会计师）")
+
+    def _withdrawn(self, detail: BatchDetail) -> None:
+        self.changed.emit(
+            f"已撤回年检批次 {detail.batch.number}，{len(detail.applications)} 名注册会计师回到“注师待审核”"
+        )
+
+    def _resubmitted(self, detail: BatchDetail) -> None:
+        self.changed.emit(f"已再次申请，年检批次 {detail.batch.number} 已重新提交至省注协")
