@@ -106,8 +106,18 @@ def _run_ui(starter: DemoServerStarter | None, smoke_dir: Path | None, args: arg
     # Built once, shared by every window of the session: the attachment cache and the common return reasons.
     services = DeskServices(AttachmentCache.for_user(), CommonReasons.for_user())
     demo = starter is not None
+    # The smoke run's fresh demo server gets a fresh offline store too (nothing of the user's is touched).
+    offline_root = Path(tempfile.mkdtemp(prefix="firmdesk-smoke-data-")) if smoke_dir is not None else None
     shell = Shell(
-        login, credentials, runner, settings, remember_server=not demo, offer_remember=not demo, services=services
+        login,
+        credentials,
+        runner,
+        settings,
+        remember_server=not demo,
+        offer_remember=not demo,
+        services=services,
+        offline_root=offline_root,
+        offline_server="demo" if demo else None,  # one cache and drafts folder for the demo, whatever its port
     )
     shell.quit_requested.connect(app.quit)
 

@@ -52,6 +52,8 @@ class DraftEditor(QDialog):
         self.draft = draft
         self.controller = controller
         self._dirty = False
+        #: A draft made by `new` and closed with no reason typed is removed (a stray 退回 click leaves nothing).
+        self.discard_if_empty = False
 
         who = QLabel(self)
         who.setObjectName("draft_cpas")
@@ -129,7 +131,9 @@ class DraftEditor(QDialog):
         """A new draft for the applications of `rows` (退回 pressed, typically while offline)."""
         offline = controller is not None and not controller.online
         draft = drafts.create(year, rows, send_on_reconnect=offline)
-        return cls(drafts, draft, controller, parent)
+        editor = cls(drafts, draft, controller, parent)
+        editor.discard_if_empty = True
+        return editor
 
     # -- saving --
 
@@ -154,11 +158,22 @@ class DraftEditor(QDialog):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_now()
+        self._discard_empty()
         super().closeEvent(event)
 
     def done(self, result: int) -> None:
         self.save_now()
+        self._discard_empty()
         super().done(result)
+
+    def _discard_empty(self) -> None:
+        if not self.discard_if_empty or self.reason_edit.toPlainText().strip():
+            return
+        self.discard_if_empty = False
+        current = self.drafts.get(self.draft.uuid)
+        if current is not None and current.state is DraftState.DRAFT and not current.reason.strip():
+            self.drafts.delete(self.draft.uuid)
+            self.saved.emit(self.draft.uuid)
 
     # -- sending --
 

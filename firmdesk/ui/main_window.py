@@ -1,4 +1,9 @@
-"""The firm's main window: header strip (year, deadline, progress), the five tabs and their actions, status bar."""
+"""The firm's main window: header strip (year, deadline, progress), the five tabs and their actions, status bar.
+
+With a `SyncController` (the offline-first mode the shell opens) the tabs show the local cache first and
+sync in the background, the window follows online/offline, and a sixth page, 草稿, lists the drafted
+return reasons. Without one (no usable local store) it loads from the server only, as a `YearLoader`.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +18,14 @@ from firmdesk.domain.states import BatchState, FirmTab
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.errors import ServerUnreachable, SessionExpired
 from firmdesk.services.models import BatchRow, CpaRow, FirmInfo, FirmSummary
+from firmdesk.ui.draft_editor import DraftEditor
+from firmdesk.ui.drafts_view import DraftsView
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.exports import TabExports
 from firmdesk.ui.header_strip import HeaderStrip
 from firmdesk.ui.notice_banner import NoticeBanner
 from firmdesk.ui.resources import app_icon
+from firmdesk.ui.sync_controller import OFFLINE_ACTION_TOOLTIP, SyncController
 from firmdesk.ui.tabs.batch_tabs import ReturnedTab, SubmittedTab
 from firmdesk.ui.tabs.not_applied_tab import NotAppliedTab
 from firmdesk.ui.tabs.pending_review_tab import PendingReviewTab
@@ -28,6 +36,9 @@ from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
 from firmdesk.ui.year_data import YearData
 from firmdesk.ui.year_loader import YearLoader
+
+REFRESHING = "正在刷新…"
+FULL_RESYNCING = "正在完全重新同步…"
 
 
 class MainWindow(QMainWindow):
@@ -45,6 +56,7 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
         *,
         services: DeskServices | None = None,
+        sync: SyncController | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("main_window")
@@ -58,10 +70,17 @@ class MainWindow(QMainWindow):
         self._online = True
         self._action_message: str | None = None  # said again once the refresh after an action is done
         self.services = services if services is not None else DeskServices.for_user()
-        self.actions = ReviewActions(client, runner, self.services, firm, self)
+        self.sync = sync
+        self.actions = ReviewActions(client, runner, self.services, firm, self, sync=sync)
         self.actions.changed.connect(self.action_done)
+        self.actions.refused.connect(self._action_refused)
 
-        self.loader = YearLoader(client, runner, self)
+        self.loader: YearLoader | SyncController
+        if sync is not None:
+            sync.setParent(self)  # stopped and deleted with the window; the shell closes its stores
+            self.loader = sync
+        else:
+            self.loader = YearLoader(client, runner, self)
         self.loader.data_changed.connect(self._data_arrived)
         self.loader.summary_loaded.connect(self._summary_arrived)
         self.loader.part_failed.connect(self._part_failed)
@@ -77,6 +96,9 @@ class MainWindow(QMainWindow):
         self.exports.message.connect(self._export_message)
         self.header.year_chosen.connect(self._year_chosen)
         self.notice = NoticeBanner(self)
+        if sync is not None:
+            sync.state_changed.connect(self._connection_changed)
+            sync.notice.connect(self._sync_notice)
 
         self.tab_widget = QTabWidget(self)
         self.tab_widget.setObjectName("firm_tabs")
@@ -94,6 +116,13 @@ class MainWindow(QMainWindow):
             tab.record_activated.connect(self.show_details)
             tab.restore_header_state(settings.header_state(tab.tab.value))
             self._update_tab_label(tab)
+        self.drafts_view: DraftsView | None = None
+        if sync is not None:
+            self.drafts_view = DraftsView(sync.drafts, sync, self)
+            self.tab_widget.addTab(self.drafts_view, "草稿")
+            self.drafts_view.count_changed.connect(self._update_drafts_label)
+            self.actions.drafts_edited.connect(self.drafts_view.reload)
+            self._update_drafts_label(self.drafts_view.unsent_count())
         self.tab_widget.setCurrentIndex(min(max(settings.current_tab(), 0), len(self.tabs) - 1))
 
         central = QWidget(self)
@@ -124,6 +153,10 @@ class MainWindow(QMainWindow):
         self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
         self.refresh_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.refresh_action.triggered.connect(self.refresh)
+        self.full_resync_action = QAction("完全重新同步", self)
+        self.full_resync_action.setObjectName("full_resync_action")
+        self.full_resync_action.setToolTip("重新下载本年度的全部记录（本机缓存与服务器不一致时使用）")
+        self.full_resync_action.triggered.connect(self.full_resync)
         self.find_action = QAction("查找", self)
         self.find_action.setObjectName("find_action")
         self.find_action.setShortcut(QKeySequence.StandardKey.Find)
@@ -140,6 +173,7 @@ class MainWindow(QMainWindow):
         file_menu = menu_bar.addMenu("文件(&F)")
         file_menu.setObjectName("file_menu")
         file_menu.addAction(self.refresh_action)
+        file_menu.addAction(self.full_resync_action)
         file_menu.addAction(self.find_action)
         file_menu.addSeparator()
         file_menu.addAction(self.logout_action)
@@ -167,6 +201,16 @@ class MainWindow(QMainWindow):
         def rows_to_return() -> list[CpaRow]:
             return pending.checked_records() or [r for r in [pending.current_record()] if r is not None]
 
+        sync = self.sync
+        if sync is not None:
+            # 申请/撤回/再次申请 need the server: the action bars disable them offline (their one enable rule).
+            def offline_gate() -> str | None:
+                return None if sync.server_actions_enabled else OFFLINE_ACTION_TOOLTIP
+
+            for tab in self.tabs.values():
+                tab.action_bar.set_server_gate(offline_gate)
+                sync.state_changed.connect(tab.action_bar.refresh)
+
         bar = pending.action_bar
         review = bar.add(
             "review",
@@ -188,8 +232,16 @@ class MainWindow(QMainWindow):
             "退回",
             lambda: actions.return_rows(rows_to_return()),
             available=lambda: None if rows_to_return() else "请先勾选或选中要退回的注册会计师",
-            tooltip="退回勾选的申请（未勾选时退回当前行），须填写退回原因",
+            tooltip="退回勾选的申请（未勾选时退回当前行），须填写退回原因；离线时保存为草稿，联网后发送",
         )
+        if sync is not None:
+            bar.add(
+                "draft",
+                "存为草稿",
+                lambda: actions.draft(rows_to_return()),
+                available=lambda: None if rows_to_return() else "请先勾选或选中要退回的注册会计师",
+                tooltip="为勾选的申请（未勾选时为当前行）起草退回原因，保存在本机“草稿”中，稍后再发送",
+            )
         bar.add(
             "submit",
             "申请",
@@ -197,6 +249,7 @@ class MainWindow(QMainWindow):
             available=lambda: None if pending.checked_records() else "请先勾选要申请的注册会计师（空格勾选当前行）",
             tooltip="将勾选的注册会计师连同事务所批次材料提交至省注协",
             primary=True,
+            needs_server=True,
         )
         add_excel_action(pending, exports)
 
@@ -255,6 +308,7 @@ class MainWindow(QMainWindow):
             lambda: with_current(submitted, lambda b: actions.open_batch(b, withdraw=True)),
             available=lambda: withdraw_blocked(submitted.current_record()),
             tooltip="撤回该批次：其中的申请回到“注师待审核”，可重新提交",
+            needs_server=True,
         )
         returned = self.returned_tab
         returned.action_bar.add(
@@ -264,6 +318,7 @@ class MainWindow(QMainWindow):
             available=lambda: None if returned.current_record() is not None else "请先选中一个批次",
             tooltip="查看退回原因，修改批次材料后再次提交省注协",
             primary=True,
+            needs_server=True,
         )
         for tab in (submitted, returned):
             tab.action_bar.add(
@@ -282,6 +337,9 @@ class MainWindow(QMainWindow):
         else:
             self.actions.trail(row)
 
+    def _action_refused(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
     def _export_message(self, text: str, ok: bool) -> None:
         self.statusBar().showMessage(text, 15000)
         if not ok:
@@ -297,12 +355,14 @@ class MainWindow(QMainWindow):
         self.sync_label = QLabel("尚未同步", self)
         self.sync_label.setObjectName("status_sync")
         # Wide enough for the longest text, so the status bar does not jump at each sync.
-        widest = self.sync_label.fontMetrics().horizontalAdvance("同步失败 · 最后同步 00:00:00")
+        metrics = self.sync_label.fontMetrics()
+        longest = ("同步失败 · 最后同步 00:00:00", "最后同步 00:00:00（离线，自动重试中）")
+        widest = max(metrics.horizontalAdvance(text) for text in longest)
         self.sync_label.setMinimumWidth(widest + 24)
         bar.addPermanentWidget(self.firm_label)
         bar.addPermanentWidget(self.online_label)
         bar.addPermanentWidget(self.sync_label)
-        self._set_online(True)
+        self._set_online(True if self.sync is None else self.sync.online)
 
     # public
     def start(self) -> None:
@@ -316,11 +376,23 @@ class MainWindow(QMainWindow):
         return self.header.year()
 
     def refresh(self) -> None:
+        """F5: with the local store, a sync of what changed (one small request when nothing did)."""
         year = self.header.year()
         if year is not None:
             if self._action_message is None:
-                self.statusBar().showMessage("正在刷新…")
-            self.loader.load(year)
+                self.statusBar().showMessage(REFRESHING)
+            if self.sync is not None and self.sync.year == year:
+                self.sync.refresh()
+            else:
+                self.loader.load(year)
+
+    def full_resync(self) -> None:
+        """文件 → 完全重新同步: download the whole year again (without the local store: a plain reload)."""
+        if self.sync is None:
+            self.refresh()
+            return
+        self.statusBar().showMessage(FULL_RESYNCING)
+        self.sync.full_resync()
 
     def action_done(self, message: str) -> None:
         """An action changed the server: say so, and refresh every tab (a CPA moves between tabs)."""
@@ -330,12 +402,13 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def current_tab(self) -> RecordTab[Any]:
+        """The record tab shown; 注师待审核 while the 草稿 page shows (it is not a record tab)."""
         widget = self.tab_widget.currentWidget()
-        assert isinstance(widget, RecordTab)
-        return widget
+        return widget if isinstance(widget, RecordTab) else self.pending_tab
 
     def focus_search(self) -> None:
-        self.current_tab().focus_search()
+        if isinstance(self.tab_widget.currentWidget(), RecordTab):
+            self.current_tab().focus_search()
 
     def tab_label(self, tab: FirmTab) -> str:
         return self.tab_widget.tabText(self.tab_widget.indexOf(self.tabs[tab]))
@@ -346,6 +419,9 @@ class MainWindow(QMainWindow):
             self.session_expired.emit()
             return
         if isinstance(exc, ServerUnreachable):
+            if self.sync is not None:
+                self.sync.report_unreachable(exc)  # goes offline (if not yet), says so once, retries
+                return
             self._set_online(False)
         message = error_text(exc)
         self.statusBar().showMessage(message, 10000)
@@ -369,6 +445,10 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.sync is not None:
+            self.sync.stop()
+            for editor in self.findChildren(DraftEditor):
+                editor.close()  # saves what was typed in the last 300 ms, before the shell closes the store
         self.save_state()
         super().closeEvent(event)
 
@@ -386,7 +466,8 @@ class MainWindow(QMainWindow):
         for tab in self.tabs.values():
             if tab.part == part:
                 tab.show_data(data)
-        self._set_online(True)
+        if self.sync is None:
+            self._set_online(True)  # (with the store, cached rows arrive offline too: sync says when)
         if not self._first_painted and self.current_tab().part == part:
             self._first_painted = True
             self.current_tab().table.viewport().repaint()
@@ -400,6 +481,19 @@ class MainWindow(QMainWindow):
 
     def _load_finished(self, year: int, ok: bool) -> None:
         message, self._action_message = self._action_message, None
+        if self.sync is not None:
+            status = self.sync.status_text()
+            self.sync_label.setText(status if ok or not self.sync.online else f"同步失败 · {status}")
+            if ok and message is not None:
+                self.statusBar().showMessage(message, 15000)
+            elif ok:
+                if self.notice.property("level") == "error":
+                    self.notice.hide()  # an earlier failure; the sync's own notices (reconnected…) stay
+                self.statusBar().showMessage(f"{year} 年度数据已更新", 4000)
+            elif self.statusBar().currentMessage() in (REFRESHING, FULL_RESYNCING):
+                self.statusBar().clearMessage()  # the notice strip and the sync label say what happened
+            self.data_shown.emit(year)
+            return
         if ok and message is not None:
             self.statusBar().showMessage(message, 15000)
         elif ok:
@@ -412,7 +506,20 @@ class MainWindow(QMainWindow):
         self.data_shown.emit(year)
 
     def _synced(self, when: Any) -> None:
-        self.sync_label.setText(f"最后同步 {when:%H:%M:%S}")
+        self.sync_label.setText(self.sync.status_text() if self.sync is not None else f"最后同步 {when:%H:%M:%S}")
+
+    def _connection_changed(self, online: bool) -> None:
+        self._set_online(online)
+        if self.sync is not None:
+            self.sync_label.setText(self.sync.status_text())
+
+    def _sync_notice(self, text: str, level: str) -> None:
+        self.notice.show_message(text, level, 15000 if level == "info" else 0)
+
+    def _update_drafts_label(self, unsent: int) -> None:
+        if self.drafts_view is not None:
+            index = self.tab_widget.indexOf(self.drafts_view)
+            self.tab_widget.setTabText(index, f"草稿 ({unsent})" if unsent else "草稿")
 
     def _set_online(self, online: bool) -> None:
         self._online = online

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from shiboken6 import Shiboken
 
 from firmdesk.services.credentials import CredentialStore
+from firmdesk.services.drafts import DraftStore, DraftStoreUnavailable
+from firmdesk.services.local_store import LocalStore, StoreUnavailable, store_folder
 from firmdesk.ui.login_dialog import LoginDialog, LoginFunction, LoginResult
 from firmdesk.ui.main_window import MainWindow
+from firmdesk.ui.sync_controller import SyncController
 from firmdesk.ui.tabs.review_actions import DeskServices
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
@@ -34,6 +39,8 @@ class Shell(QObject):
         remember_server: bool = True,
         offer_remember: bool = True,
         services: DeskServices | None = None,
+        offline_root: Path | None = None,
+        offline_server: str | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -44,6 +51,11 @@ class Shell(QObject):
         self._remember_server = remember_server
         self._offer_remember = offer_remember
         self._services = services
+        self._offline_root = offline_root  # None: the user data folder (`FIRMDESK_DATA_DIR` overrides it)
+        # Names the server's folder instead of its address: the demo server takes a new port at each start.
+        self._offline_server = offline_server
+        self._stores: tuple[LocalStore, DraftStore] | None = None  # the logged-in firm's offline store
+        self.sync: SyncController | None = None
         self.session: Any = None
         self.window: MainWindow | None = None
         self.dialog: LoginDialog | None = None
@@ -78,6 +90,7 @@ class Shell(QObject):
         if window is not None:
             window.close()
             window.deleteLater()
+        self._close_stores()
         if session is not None:
             # Revoking the token is network work: off the UI thread; a failure is only logged.
             self._runner.run(session.logout, None, lambda exc: log.warning("logout failed: %r", exc))
@@ -89,6 +102,42 @@ class Shell(QObject):
         if session is not None:
             self._runner.run(session.logout, None, lambda exc: None)
         self._runner.wait_for_done(3000)
+        self._close_stores()
+
+    def _open_stores(self, session: Any) -> tuple[SyncController | None, str | None]:
+        """The firm's local cache and drafts (a few ms: SQLite files on local disk); None and why if unusable."""
+        server = self._offline_server or session.server
+        folder = store_folder(server, session.firm.number, self._offline_root)
+        store: LocalStore | None = None
+        try:
+            store = LocalStore.open(folder)
+            drafts = DraftStore.open(folder)
+        except (StoreUnavailable, DraftStoreUnavailable) as e:
+            log.error("offline store unavailable: %s", e)
+            if store is not None:
+                store.close()
+            return None, f"{e.message}（本次仅在线使用：离线浏览和退回草稿不可用）"
+        try:
+            store.save_firm(session.firm)
+        except Exception as e:  # the cache is a convenience: never a reason not to open the window
+            log.warning("saving the firm to the local cache failed: %r", e)
+        self._stores = (store, drafts)
+        return SyncController(session.client, store, drafts, self._runner), None
+
+    def _close_stores(self) -> None:
+        """After the window: stop the sync, let running work finish, then close the SQLite files."""
+        sync, stores = self.sync, self._stores
+        self.sync, self._stores = None, None
+        if sync is not None and Shiboken.isValid(sync):  # deleted with its window if that went first
+            sync.stop()
+        if stores is None:
+            return
+        self._runner.wait_for_done(5000)
+        for db in stores:
+            try:
+                db.close()
+            except Exception as e:  # closing what a late worker still holds: logged, never raised at logout
+                log.warning("closing %s failed: %r", db, e)
 
     def _logged_in(self, result: LoginResult) -> None:
         dialog = self.dialog
@@ -96,8 +145,15 @@ class Shell(QObject):
         if dialog is not None:
             dialog.deleteLater()
         self.session = result.session
+        sync, store_warning = self._open_stores(result.session)
+        self.sync = sync
         window = MainWindow(
-            result.session.client, result.session.firm, self._runner, self._settings, services=self._services
+            result.session.client,
+            result.session.firm,
+            self._runner,
+            self._settings,
+            services=self._services,
+            sync=sync,
         )
         window.logout_requested.connect(self.logout)
         window.session_expired.connect(lambda: self.logout("登录已过期，请重新登录"))
@@ -106,6 +162,8 @@ class Shell(QObject):
         window.start()
         if result.warning:
             window.notice.show_message(result.warning, "warning", 15000)
+        if store_warning:
+            window.notice.show_message(store_warning, "warning")
         self.window_opened.emit(window)
 
     def _login_cancelled(self) -> None:

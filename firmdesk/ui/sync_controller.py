@@ -140,6 +140,13 @@ class SyncController(QObject):
             self.summary = None
         self._year = year
         self.started.emit(year)
+        if self.data is not None:
+            # Already shown for this year (another window, a reload): give it again at once, a newer
+            # cache read is then skipped, and the sync below brings what changed.
+            self.data_changed.emit(self.data, "cpas")
+            self.data_changed.emit(self.data, "batches")
+            if self.summary is not None:
+                self.summary_loaded.emit(self.summary)
         self._runner.run(
             lambda: self.store.snapshot(year),
             lambda snap: self._show_snapshot(generation, snap, cached=True),

@@ -384,32 +384,30 @@ def test_screenshots_of_the_drafts_view_and_the_offline_window(
     drafts.create(YEAR, pending[1:2], "社保证明材料缺少近三个月记录。")
     drafts.create(YEAR, pending[0:1], "继续教育学时证明模糊，请重新上传清晰的扫描件。", send_on_reconnect=True)
 
-    # The main window as the lead will wire it (docs/offline.md, "Integration").
+    # The main window as the shell wires it: the controller is its loader, the 草稿 page its sixth tab.
     firm: FirmInfo = ui_client.firm()
-    window = MainWindow(ui_client, firm, runner, ui_settings)
+    window = MainWindow(ui_client, firm, runner, ui_settings, sync=controller)
     qtbot.addWidget(window)
     window.resize(1366, 740)
-    view = DraftsView(drafts, controller, window)
-    window.tab_widget.addTab(view, f"草稿 ({view.unsent_count()})")
-    controller.state_changed.connect(window._set_online)
-    controller.notice.connect(lambda text, level: window.notice.show_message(text, level))
-    for data in [controller.data]:
-        for tab in window.tabs.values():
-            tab.show_data(data)
-    if controller.summary is not None:
-        window.header.show_summary(controller.summary)
     window.show()
     qtbot.waitExposed(window)
-    runner.wait_for_done(5000)
+    with qtbot.waitSignal(window.data_shown, timeout=20000):
+        window.start()
+    view = window.drafts_view
+    assert view is not None
 
-    _go_offline(qtbot, controller, restartable_server)
-    window.sync_label.setText(controller.status_text())
-    window.tab_widget.setCurrentWidget(window.tabs[next(iter(window.tabs))])
+    restartable_server.stop()
+    with qtbot.waitSignal(controller.state_changed, timeout=10000):
+        window.refresh_action.trigger()  # F5
+    pending_tab = window.pending_tab
+    pending_tab.model.set_checked([0, 1], True)  # 申请 stays disabled offline; 退回 writes a draft
+    pending_tab.table.selectRow(0)
     qtbot.wait(50)
     shots = Path(os.environ.get("FIRMDESK_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(shots / "offline_window.png"))
 
+    assert not pending_tab.action_bar.action("submit").isEnabled()
     window.tab_widget.setCurrentWidget(view)
     view.table.selectRow(2)  # the conflict: its message shows below the list
     qtbot.wait(50)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,14 +18,14 @@ from tests.ui.conftest import DEMO_FIRM, DEMO_PASSWORD
 
 
 def test_login_opens_the_window_and_logout_returns_to_the_dialog(
-    qtbot: Any, runner: TaskRunner, ui_settings: UiSettings, demo_server: Any
+    qtbot: Any, runner: TaskRunner, ui_settings: UiSettings, demo_server: Any, tmp_path: Path
 ) -> None:
     credentials = CredentialStore()
 
     def login(server: str, member_no: str, password: str, remember: bool) -> FirmSession:
         return FirmSession.login(server, member_no, password, remember, credentials=credentials)
 
-    shell = Shell(login, credentials, runner, ui_settings)
+    shell = Shell(login, credentials, runner, ui_settings, offline_root=tmp_path)
     dialog = shell.show_login()
     qtbot.addWidget(dialog)
     dialog.fill(DEMO_FIRM, DEMO_PASSWORD, demo_server.base_url)
@@ -53,14 +54,14 @@ def test_login_opens_the_window_and_logout_returns_to_the_dialog(
 
 
 def test_an_expired_session_goes_back_to_login_and_says_why(
-    qtbot: Any, runner: TaskRunner, ui_settings: UiSettings, demo_server: Any
+    qtbot: Any, runner: TaskRunner, ui_settings: UiSettings, demo_server: Any, tmp_path: Path
 ) -> None:
     credentials = CredentialStore()
 
     def login(server: str, member_no: str, password: str, remember: bool) -> FirmSession:
         return FirmSession.login(server, member_no, password, remember, credentials=credentials)
 
-    shell = Shell(login, credentials, runner, ui_settings)
+    shell = Shell(login, credentials, runner, ui_settings, offline_root=tmp_path)
     dialog = shell.show_login()
     qtbot.addWidget(dialog)
     dialog.fill(DEMO_FIRM, DEMO_PASSWORD, demo_server.base_url)

@@ -18,6 +18,7 @@ class TabAction:
     action: QAction
     available: Availability
     tooltip: str  # what the action does (shown while it is enabled)
+    needs_server: bool = False  # 申请, 撤回 …: also disabled while the server gate says no (offline)
 
 
 #: Buttons that look like buttons, a disabled one visibly so, the main action (申请…) in the primary blue.
@@ -35,7 +36,12 @@ QToolButton[primary="true"]:disabled { background: #b7cdf5; border-color: #b7cdf
 
 
 class ActionBar(QToolBar):
-    """The tab's buttons; `refresh()` re-checks which apply (after a selection, a check, new data)."""
+    """The tab's buttons; `refresh()` re-checks which apply (after a selection, a check, new data).
+
+    The one place that decides whether an action is enabled: an action added with `needs_server=True`
+    is disabled while the server gate (`set_server_gate`, e.g. offline) gives a reason, whatever the
+    selection; otherwise its own `available()` decides. Call `refresh()` when the gate's answer changes.
+    """
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,6 +51,12 @@ class ActionBar(QToolBar):
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.setStyleSheet(_STYLE)
         self._actions: dict[str, TabAction] = {}
+        self._server_gate: Availability = lambda: None
+
+    def set_server_gate(self, gate: Availability) -> None:
+        """Why the server actions cannot run now (the whole reason is their tooltip), or None; re-checks at once."""
+        self._server_gate = gate
+        self.refresh()
 
     def add(
         self,
@@ -55,6 +67,7 @@ class ActionBar(QToolBar):
         available: Availability = lambda: None,
         tooltip: str = "",
         primary: bool = False,
+        needs_server: bool = False,
     ) -> QAction:
         action = QAction(text, self)
         action.setObjectName(f"{self.objectName()}_{key}")
@@ -65,7 +78,7 @@ class ActionBar(QToolBar):
             button.setObjectName(f"{action.objectName()}_button")
             if primary:
                 button.setProperty("primary", True)
-        self._actions[key] = TabAction(action, available, tooltip or text)
+        self._actions[key] = TabAction(action, available, tooltip or text, needs_server)
         self._update(self._actions[key])
         return action
 
@@ -99,8 +112,16 @@ class ActionBar(QToolBar):
         if entry.action.isEnabled():
             run()
 
-    @staticmethod
-    def _update(entry: TabAction) -> None:
+    def server_blocked(self, key: str) -> bool:
+        """True when `key` needs the server and the gate says no (offline)."""
+        return self._actions[key].needs_server and self._server_gate() is not None
+
+    def _update(self, entry: TabAction) -> None:
+        gate = self._server_gate() if entry.needs_server else None
+        if gate is not None:  # offline wins over the selection
+            entry.action.setEnabled(False)
+            entry.action.setToolTip(gate)
+            return
         why_not = entry.available()
         entry.action.setEnabled(why_not is None)
         entry.action.setToolTip(entry.tooltip if why_not is None else f"{entry.tooltip}（{why_not}）")

@@ -25,6 +25,8 @@ from firmdesk.ui.dialogs.return_dialog import ReturnDialog
 from firmdesk.ui.dialogs.review_queue import ReviewQueueDialog
 from firmdesk.ui.dialogs.submit_dialog import SubmitDialog
 from firmdesk.ui.dialogs.trail_dialog import TrailDialog
+from firmdesk.ui.draft_editor import DraftEditor
+from firmdesk.ui.sync_controller import OFFLINE_ACTION_TOOLTIP, SyncController
 from firmdesk.ui.tabs.pending_review_tab import PendingReviewTab
 from firmdesk.ui.tasks import TaskRunner
 
@@ -51,6 +53,8 @@ def names_text(rows: list[CpaRow], most: int = 3) -> str:
 class ReviewActions(QObject):
     changed = Signal(str)  # the server changed (a return, a batch…): the status-bar message
     opened = Signal(object)  # every dialog, as it opens (tests and screenshots find it here)
+    drafts_edited = Signal()  # a draft was created, saved or discarded (the 草稿 tab reloads)
+    refused = Signal(str)  # an action that needs the server was asked for while offline: why not
 
     def __init__(
         self,
@@ -59,12 +63,19 @@ class ReviewActions(QObject):
         services: DeskServices,
         firm: FirmInfo,
         parent: QWidget,
+        *,
+        sync: SyncController | None = None,
     ) -> None:
         super().__init__(parent)
         self._client = client
         self._runner = runner
         self._services = services
         self._firm = firm
+        self._sync = sync  # None: online-only (no local store); else 退回 offline writes a draft
+
+    @property
+    def offline(self) -> bool:
+        return self._sync is not None and not self._sync.online
 
     @property
     def _window(self) -> QWidget:
@@ -108,14 +119,34 @@ class ReviewActions(QObject):
         self._open(QrDialog(self._runner, row, save_file=self._services.prompts.save_file, parent=self._window))
 
     def return_rows(self, rows: list[CpaRow]) -> None:
+        """退回: the return dialog online; offline, a draft of the reason, sent once the connection is back."""
         if not rows:
+            return
+        if self.offline:
+            self.draft(rows)
             return
         dialog = ReturnDialog(self._client, self._runner, self._services.reasons, rows, parent=self._window)
         dialog.returned.connect(self._returned)
         self._open(dialog)
 
+    def draft(self, rows: list[CpaRow]) -> DraftEditor | None:
+        """写草稿 / 退回 offline: a new draft of a return reason for `rows`, in a non-modal editor (autosaved)."""
+        rows = [r for r in rows if r.application_id is not None]
+        if self._sync is None or not rows:
+            return None
+        editor = DraftEditor.new(self._sync.drafts, rows[0].year, rows, self._sync, self._window)
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        editor.saved.connect(lambda _uuid: self.drafts_edited.emit())
+        editor.show()
+        self.drafts_edited.emit()  # the new draft is in the store already
+        self.opened.emit(editor)
+        return editor
+
     def submit(self, rows: list[CpaRow], year: int) -> None:
         if not rows:
+            return
+        if self.offline:
+            self.refused.emit(OFFLINE_ACTION_TOOLTIP)
             return
         dialog = SubmitDialog(
             self._client,
