@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
 
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.models import ApplicationDetail, Attachment, CpaRow, TrailEvent
-from firmdesk.ui.error_text import error_text
+from firmdesk.services.sync import application_detail
 from firmdesk.ui.formatting import date_text, datetime_text, hours_text, retired_text
+from firmdesk.ui.sync_controller import CACHED_DETAIL_NOTE, SyncController, detail_error_text
 from firmdesk.ui.tasks import TaskRunner
 
 
@@ -81,8 +82,9 @@ class _DetailsDialog(QDialog):
     loaded = Signal()
     load_failed = Signal(str)
 
-    def __init__(self, title: str, parent: QWidget | None) -> None:
+    def __init__(self, title: str, parent: QWidget | None, sync: SyncController | None = None) -> None:
         super().__init__(parent)
+        self._sync = sync
         self.setWindowTitle(title)
         self.resize(760, 560)
         self.title_label = QLabel(title, self)
@@ -102,7 +104,7 @@ class _DetailsDialog(QDialog):
         layout.addWidget(buttons)
 
     def _failed(self, exc: BaseException) -> None:
-        message = error_text(exc)
+        message = detail_error_text(exc, self._sync)
         self.status_label.setText(f"加载失败：{message}")
         self.status_label.setProperty("role", "error")
         self.status_label.style().polish(self.status_label)
@@ -129,8 +131,17 @@ def _form(parent: QWidget, pairs: Sequence[tuple[str, str]], columns: int = 2) -
 class CpaDetailsDialog(_DetailsDialog):
     """The CPA's application for the year: personal info, inspection info, attachments, approval trail."""
 
-    def __init__(self, row: CpaRow, client: CmisClient, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(f"{row.name}（{row.cert_no}）{row.year} 年度年检", parent)
+    def __init__(
+        self,
+        row: CpaRow,
+        client: CmisClient,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        sync: SyncController | None = None,
+    ) -> None:
+        """`sync`: with the window's local store, offline shows the cached detail (the trail needs the server)."""
+        super().__init__(f"{row.name}（{row.cert_no}）{row.year} 年度年检", parent, sync)
         self.setObjectName("cpa_details_dialog")
         self.row = row
         if row.application_id is None:
@@ -139,8 +150,14 @@ class CpaDetailsDialog(_DetailsDialog):
             return
         application_id = row.application_id
 
-        def fetch() -> tuple[ApplicationDetail, list[TrailEvent]]:
-            return client.application(application_id), client.trail(application_id)
+        store = sync.store if sync is not None else None
+        self.cached = False  # shown from the local store (offline)
+
+        def fetch() -> tuple[ApplicationDetail, list[TrailEvent] | None]:
+            if store is None:
+                return client.application(application_id), client.trail(application_id)
+            fetched = application_detail(client, store, application_id)
+            return fetched.value, (client.trail(application_id) if fetched.fresh else None)
 
         runner.run(fetch, self._show, self._failed, owner=self)
 
@@ -158,8 +175,9 @@ class CpaDetailsDialog(_DetailsDialog):
             ("原因", row.reason or ""),
         ]
 
-    def _show(self, result: tuple[ApplicationDetail, list[TrailEvent]]) -> None:
+    def _show(self, result: tuple[ApplicationDetail, list[TrailEvent] | None]) -> None:
         detail, events = result
+        self.cached = events is None
         p = detail.profile
         personal = [
             ("姓名", p.name),
@@ -176,7 +194,9 @@ class CpaDetailsDialog(_DetailsDialog):
         self.tabs.addTab(_form(self, personal), "个人信息")
         self.tabs.addTab(_form(self, self._row_pairs(detail.row)), "年检信息")
         self.tabs.addTab(attachments_table(self, detail.attachments), f"附件 ({len(detail.attachments)})")
-        self.tabs.addTab(trail_table(self, events), "审批流程")
-        self.status_label.setText(f"审批状态：{detail.row.status_label}")
+        if events is not None:  # the trail is not cached
+            self.tabs.addTab(trail_table(self, events), "审批流程")
+        status = f"审批状态：{detail.row.status_label}"
+        self.status_label.setText(f"{status}　（{CACHED_DETAIL_NOTE}，审批流程需联网查看）" if self.cached else status)
         self.loaded.emit()
 

@@ -25,7 +25,7 @@ from firmdesk.ui.exports import TabExports
 from firmdesk.ui.header_strip import HeaderStrip
 from firmdesk.ui.notice_banner import NoticeBanner
 from firmdesk.ui.resources import app_icon
-from firmdesk.ui.sync_controller import OFFLINE_ACTION_TOOLTIP, SyncController
+from firmdesk.ui.sync_controller import SyncController, offline_reason
 from firmdesk.ui.tabs.batch_tabs import ReturnedTab, SubmittedTab
 from firmdesk.ui.tabs.not_applied_tab import NotAppliedTab
 from firmdesk.ui.tabs.pending_review_tab import PendingReviewTab
@@ -204,11 +204,8 @@ class MainWindow(QMainWindow):
         sync = self.sync
         if sync is not None:
             # 申请/撤回/再次申请 need the server: the action bars disable them offline (their one enable rule).
-            def offline_gate() -> str | None:
-                return None if sync.server_actions_enabled else OFFLINE_ACTION_TOOLTIP
-
             for tab in self.tabs.values():
-                tab.action_bar.set_server_gate(offline_gate)
+                tab.action_bar.set_server_gate(lambda: offline_reason(sync))
                 sync.state_changed.connect(tab.action_bar.refresh)
 
         bar = pending.action_bar

@@ -25,6 +25,7 @@ from firmdesk.services.errors import ServerUnreachable
 from firmdesk.services.local_store import LocalStore, YearSnapshot
 from firmdesk.services.models import FirmSummary
 from firmdesk.services.sync import Synchronizer, SyncResult
+from firmdesk.ui.error_text import error_text
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.year_data import YearData
 
@@ -32,7 +33,28 @@ log = logging.getLogger(__name__)
 
 #: The tooltip of every action that needs the server (申请, 撤回, 再次申请 …) while offline.
 OFFLINE_ACTION_TOOLTIP = "离线状态下不能提交/撤回，请联网后再试"
+#: A details dialog opened offline for a record the local store has not cached (never opened online).
+NO_CACHED_DETAIL_TEXT = "离线状态下没有该记录的缓存，请联网后再查看"
+#: Said by a details dialog that shows the cached copy (`sync.application_detail` / `batch_detail` not fresh).
+CACHED_DETAIL_NOTE = "离线：显示上次联网查看时缓存的内容"
 DEFAULT_INTERVAL_MS = 3 * 60 * 1000
+
+
+def offline_reason(sync: SyncController | None) -> str | None:
+    """Why an action that needs the server cannot run now (`OFFLINE_ACTION_TOOLTIP`), or None.
+
+    The one rule for every server action, in the action bars and in the dialogs; without a controller
+    (no local store, or a dialog built on its own) the window is online-only and nothing is gated.
+    Follow `sync.state_changed` to re-check.
+    """
+    return None if sync is None or sync.server_actions_enabled else OFFLINE_ACTION_TOOLTIP
+
+
+def detail_error_text(exc: BaseException, sync: SyncController | None) -> str:
+    """A details dialog's load error: with the local store, unreachable means nothing was cached."""
+    if sync is not None and isinstance(exc, ServerUnreachable):
+        return NO_CACHED_DETAIL_TEXT
+    return error_text(exc)
 
 
 class SyncController(QObject):

@@ -28,6 +28,7 @@ from firmdesk.services.api_client import CmisClient, new_idempotency_key
 from firmdesk.services.attachment_cache import AttachmentCache
 from firmdesk.services.errors import Refused, UploadCancelled
 from firmdesk.services.models import BatchDetail
+from firmdesk.services.sync import batch_detail
 from firmdesk.ui.dialogs.base import Runner, ServiceDialog, mark_primary
 from firmdesk.ui.dialogs.prompts import (
     ChooseFolder,
@@ -42,6 +43,7 @@ from firmdesk.ui.dialogs.prompts import (
 from firmdesk.ui.dialogs.submit_dialog import ProgressRelay
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.formatting import BATCH_COLOURS, STATUS_COLOURS, datetime_text
+from firmdesk.ui.sync_controller import CACHED_DETAIL_NOTE, SyncController, detail_error_text, offline_reason
 from firmdesk.ui.widgets.attachments_panel import AttachmentsPanel
 from firmdesk.ui.widgets.badge import colour_badge
 from firmdesk.ui.widgets.materials_editor import MaterialsEditor
@@ -83,8 +85,11 @@ class BatchDialog(ServiceDialog):
         pick_files: PickFiles = pick_attachment_files,
         open_external: OpenExternal = open_in_default_program,
         choose_folder: ChooseFolder = choose_folder,
+        sync: SyncController | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """`sync`: the window's controller; offline, 撤回 and 再次申请 are disabled and the batch comes from
+        the local store when it was cached (None: always online, from the server)."""
         super().__init__(runner, parent)
         self.setObjectName("batchDialog")
         self.setWindowTitle("年检批次")
@@ -94,7 +99,9 @@ class BatchDialog(ServiceDialog):
         self._confirm = confirm
         self._pick_files = pick_files
         self._start_resubmit = start_resubmit
+        self._sync = sync
         self.detail: BatchDetail | None = None
+        self.cached = False  # shown from the local store (offline)
         self._uploading = False
         self._cancel = threading.Event()
         self._request_key: tuple[object, ...] | None = None
@@ -203,28 +210,44 @@ class BatchDialog(ServiceDialog):
         layout.addWidget(self.pages, 1)
         layout.addWidget(self.banner)
         layout.addWidget(self.buttons)
+        if sync is not None:
+            sync.state_changed.connect(self._server_state_changed)
         self._update_buttons()
         self.reload()
+
+    def _server_state_changed(self, _online: bool) -> None:
+        self._update_buttons()
 
     # -- loading ----------------------------------------------------------------------------------
 
     def reload(self, message: str | None = None, tone: Tone = Tone.INFO) -> None:
         client, batch_id = self._client, self._batch_id
+        store = self._sync.store if self._sync is not None else None
         if message is None:
             self.banner.show_message("正在加载批次…", Tone.INFO)
 
-        def ok(detail: BatchDetail) -> None:
-            if message is None:
-                self.banner.clear_message()
-            else:
+        def fetch() -> tuple[BatchDetail, bool]:
+            if store is None:
+                return client.batch(batch_id), True
+            fetched = batch_detail(client, store, batch_id)
+            return fetched.value, fetched.fresh
+
+        def ok(result: tuple[BatchDetail, bool]) -> None:
+            detail, fresh = result
+            self.cached = not fresh
+            if message is not None:
                 self.banner.show_message(message, tone)
+            elif self.cached:
+                self.banner.show_message(CACHED_DETAIL_NOTE, Tone.WARNING)
+            else:
+                self.banner.clear_message()
             self._show(detail)
 
         def failed(exc: BaseException) -> None:
-            self.banner.show_message(error_text(exc), Tone.ERROR)
+            self.banner.show_message(detail_error_text(exc, self._sync), Tone.ERROR)
             self._update_buttons()
 
-        self.start_task(lambda: client.batch(batch_id), ok, failed)
+        self.start_task(fetch, ok, failed)
         self._update_buttons()
 
     def _show(self, detail: BatchDetail) -> None:
@@ -271,12 +294,17 @@ class BatchDialog(ServiceDialog):
         b = self.detail.batch if self.detail is not None else None
         editing = self.pages.currentIndex() == PAGE_RESUBMIT
         busy = self.tasks.busy  # a preview downloading does not block the actions
+        offline = offline_reason(self._sync)  # offline wins: the buttons say why
         self.withdraw_button.setVisible(not editing and b is not None and b.can_withdraw)
-        self.withdraw_button.setEnabled(not busy)
+        self.withdraw_button.setEnabled(not busy and offline is None)
+        self.withdraw_button.setToolTip(offline or "")
         self.resubmit_button.setVisible(not editing and b is not None and b.state == BatchState.RETURNED)
-        self.resubmit_button.setEnabled(not busy)
+        self.resubmit_button.setEnabled(not busy and offline is None)
+        self.resubmit_button.setToolTip(offline or "")
         self.confirm_resubmit_button.setVisible(editing)
         problem = self.materials.problem() if self.materials is not None else "未加载"
+        if not self._uploading:  # an upload under way finishes or fails by itself
+            problem = offline or problem
         self.confirm_resubmit_button.setEnabled(editing and not self._uploading and problem is None)
         self.confirm_resubmit_button.setToolTip(problem or "")
         self.back_button.setVisible(editing)
@@ -285,7 +313,7 @@ class BatchDialog(ServiceDialog):
     # -- 撤回 ---------------------------------------------------------------------------------------
 
     def withdraw(self) -> None:
-        if self.detail is None or self.tasks.busy:
+        if self.detail is None or self.tasks.busy or offline_reason(self._sync) is not None:
             return
         b = self.detail.batch
         if not self._confirm(
@@ -317,6 +345,8 @@ class BatchDialog(ServiceDialog):
     def start_resubmit(self) -> None:
         if self.detail is None or self.detail.batch.state != BatchState.RETURNED:
             return
+        if offline_reason(self._sync) is not None:
+            return
         if self.materials is None:
             self.materials = MaterialsEditor(
                 self._editor_group,
@@ -344,7 +374,7 @@ class BatchDialog(ServiceDialog):
     def resubmit(self) -> None:
         if self.materials is None or self.detail is None or self._uploading:
             return
-        problem = self.materials.problem()
+        problem = offline_reason(self._sync) or self.materials.problem()
         if problem is not None:
             self.banner.show_message(problem, Tone.ERROR)
             return

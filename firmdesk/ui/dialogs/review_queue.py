@@ -6,11 +6,12 @@ the marked ones. The main window opens it from the pending-review tab with the r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -33,9 +34,13 @@ from firmdesk.ui.dialogs.prompts import ChooseFolder, OpenExternal, choose_folde
 from firmdesk.ui.dialogs.return_dialog import ReturnDialog
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.formatting import STATUS_COLOURS, date_text, datetime_text, hours_text, retired_text
+from firmdesk.ui.sync_controller import SyncController, offline_reason
 from firmdesk.ui.widgets.attachments_panel import AttachmentsPanel
 from firmdesk.ui.widgets.badge import Badge, colour_badge, flag_note
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
+
+#: Opens the draft editor of a return reason for the rows, parented to the given widget (`ReviewActions.draft`).
+WriteDraft = Callable[[list[CpaRow], QWidget], QDialog | None]
 
 KEY_HELP = "J / PgDn 下一份　K / PgUp 上一份　A 附件　R 退回　空格 标记加入申请　Ctrl+Enter 申请已标记"
 
@@ -62,8 +67,11 @@ class ReviewQueueDialog(ServiceDialog):
         marked: Iterable[int] = (),
         open_external: OpenExternal = open_in_default_program,
         choose_folder: ChooseFolder = choose_folder,
+        sync: SyncController | None = None,
+        write_draft: WriteDraft | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """`sync` + `write_draft`: offline, R (退回) drafts the reason instead (sent once back online)."""
         super().__init__(runner, parent)
         self.setObjectName("reviewQueueDialog")
         self.setWindowTitle("逐份审核 - 注师待审核")
@@ -80,8 +88,11 @@ class ReviewQueueDialog(ServiceDialog):
         self._request = 0
         self.detail: ApplicationDetail | None = None
         self.flags: list[ReadinessFlag] | None = None
+        self._sync = sync
+        self._write_draft = write_draft
         self.return_dialog: ReturnDialog | None = None
         self.attachments_dialog: AttachmentsDialog | None = None
+        self.draft_editor: QDialog | None = None
 
         # Top line: position, name, mark.
         self.position_label = QLabel(self)
@@ -245,7 +256,8 @@ class ReviewQueueDialog(ServiceDialog):
         self._show_current()
 
     def _child_open(self) -> bool:
-        return any(d is not None and d.isVisible() for d in (self.return_dialog, self.attachments_dialog))
+        children = (self.return_dialog, self.attachments_dialog, self.draft_editor)
+        return any(d is not None and d.isVisible() for d in children)
 
     def _show_current(self) -> None:
         row = self.current()
@@ -398,6 +410,9 @@ class ReviewQueueDialog(ServiceDialog):
         if not self._reviewable(row):
             self.banner.show_message(f"{row.name} 的申请当前为“{row.status_label}”，不能退回", Tone.WARNING)
             return
+        if self._write_draft is not None and offline_reason(self._sync) is not None:
+            self._draft_return(row, self._write_draft)
+            return
         dialog = ReturnDialog(self._client, self._runner_for_children, self._reasons, [row], parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.returned.connect(self._on_returned)
@@ -405,11 +420,26 @@ class ReviewQueueDialog(ServiceDialog):
         self.return_dialog = dialog
         dialog.open()
 
+    def _draft_return(self, row: CpaRow, write_draft: WriteDraft) -> None:
+        """Offline 退回: the reason becomes a draft (autosaved, 联网后发送), the application stays pending."""
+        editor = write_draft([row], self)
+        if editor is None:
+            return
+        editor.finished.connect(self._child_finished)
+        self.draft_editor = editor
+        self.banner.show_message(f"离线：{row.name} 的退回原因存为草稿，联网后自动发送", Tone.INFO)
+
+    def done(self, result: int) -> None:
+        if self.draft_editor is not None:
+            self.draft_editor.close()  # saves what was typed before the queue (its parent) goes
+        super().done(result)
+
     def _child_finished(self, _result: int = 0) -> None:
         # Forget it now (it deletes itself later), and take the keyboard back: J/K must work at once
         # after a child dialog closes, whatever the window manager does.
         self.return_dialog = None
         self.attachments_dialog = None
+        self.draft_editor = None
         self.activateWindow()
         self.setFocus()
 

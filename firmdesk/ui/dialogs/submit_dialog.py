@@ -36,6 +36,7 @@ from firmdesk.ui.dialogs.base import Runner, ServiceDialog, mark_primary
 from firmdesk.ui.dialogs.prompts import PickFiles, pick_attachment_files
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.formatting import hours_text, retired_text
+from firmdesk.ui.sync_controller import SyncController, offline_reason
 from firmdesk.ui.widgets.badge import Badge, link_button
 from firmdesk.ui.widgets.materials_editor import MaterialsEditor
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
@@ -89,8 +90,10 @@ class SubmitDialog(ServiceDialog):
         *,
         institute_name: str = "省注协",
         pick_files: PickFiles = pick_attachment_files,
+        sync: SyncController | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """`sync`: the window's controller; offline, 提交申请 is disabled (None: always online)."""
         super().__init__(runner, parent)
         self.setObjectName("submitDialog")
         self.setWindowTitle(f"申请 - 提交{year}年度年检至{institute_name}")
@@ -98,6 +101,7 @@ class SubmitDialog(ServiceDialog):
         self._client = client
         self._year = year
         self._rows = [r for r in rows if r.application_id is not None]
+        self._sync = sync
         self._flags: dict[int, list[ReadinessFlag]] | None = None
         # Rows the server said are no longer pending (found after a 409): a red flag of their own.
         self._stale: dict[int, ReadinessFlag] = {}
@@ -183,6 +187,8 @@ class SubmitDialog(ServiceDialog):
         bottom.addWidget(self.buttons)
         layout.addLayout(bottom)
 
+        if sync is not None:
+            sync.state_changed.connect(self._server_state_changed)
         self._fill_rows()
         self._load_readiness()
 
@@ -247,7 +253,14 @@ class SubmitDialog(ServiceDialog):
 
     # -- state of the buttons ---------------------------------------------------------------------
 
+    def _server_state_changed(self, _online: bool) -> None:
+        self._update()
+
     def problem(self) -> str | None:
+        """Why 提交申请 cannot run now (offline first), or None."""
+        offline = offline_reason(self._sync)
+        if offline is not None:
+            return offline
         if not self._rows:
             return "请至少保留一名注册会计师"
         red = self.red_rows()

@@ -93,7 +93,7 @@ class ReviewActions(QObject):
     # -- CPA rows ---------------------------------------------------------------------------------
 
     def details(self, row: CpaRow) -> None:
-        self._open(CpaDetailsDialog(row, self._client, self._runner, self._window))
+        self._open(CpaDetailsDialog(row, self._client, self._runner, self._window, sync=self._sync))
 
     def attachments(self, row: CpaRow) -> None:
         if row.application_id is None:
@@ -129,12 +129,15 @@ class ReviewActions(QObject):
         dialog.returned.connect(self._returned)
         self._open(dialog)
 
-    def draft(self, rows: list[CpaRow]) -> DraftEditor | None:
-        """写草稿 / 退回 offline: a new draft of a return reason for `rows`, in a non-modal editor (autosaved)."""
+    def draft(self, rows: list[CpaRow], parent: QWidget | None = None) -> DraftEditor | None:
+        """写草稿 / 退回 offline: a new draft of a return reason for `rows`, in a non-modal editor (autosaved).
+
+        `parent`: the window by default; a modal dialog (逐份审核) passes itself so the editor takes input.
+        """
         rows = [r for r in rows if r.application_id is not None]
         if self._sync is None or not rows:
             return None
-        editor = DraftEditor.new(self._sync.drafts, rows[0].year, rows, self._sync, self._window)
+        editor = DraftEditor.new(self._sync.drafts, rows[0].year, rows, self._sync, parent or self._window)
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         editor.saved.connect(lambda _uuid: self.drafts_edited.emit())
         editor.show()
@@ -155,6 +158,7 @@ class ReviewActions(QObject):
             rows,
             institute_name=self._firm.institute_name,
             pick_files=self._services.prompts.pick_files,
+            sync=self._sync,
             parent=self._window,
         )
         dialog.submitted.connect(self._submitted)
@@ -177,6 +181,8 @@ class ReviewActions(QObject):
             marked=tab.checked_application_ids(),
             open_external=prompts.open_external,
             choose_folder=prompts.choose_folder,
+            sync=self._sync,
+            write_draft=self.draft,
             parent=self._window,
         )
         dialog.returned.connect(self._returned)
@@ -199,6 +205,7 @@ class ReviewActions(QObject):
             pick_files=prompts.pick_files,
             open_external=prompts.open_external,
             choose_folder=prompts.choose_folder,
+            sync=self._sync,
             parent=self._window,
         )
         dialog.withdrawn.connect(self._withdrawn)
