@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -13,8 +11,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QProgressBar,
-    QPushButton,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -40,7 +36,6 @@ from firmdesk.ui.dialogs.prompts import (
     open_in_default_program,
     pick_attachment_files,
 )
-from firmdesk.ui.dialogs.submit_dialog import ProgressRelay
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.formatting import BATCH_COLOURS, STATUS_COLOURS, datetime_text
 from firmdesk.ui.sync_controller import CACHED_DETAIL_NOTE, SyncController, detail_error_text, offline_reason
@@ -49,6 +44,7 @@ from firmdesk.ui.widgets.badge import colour_badge
 from firmdesk.ui.widgets.materials_editor import MaterialsEditor
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
 from firmdesk.ui.widgets.timeline import TimelineView
+from firmdesk.ui.widgets.upload_progress import CANCELLING_TEXT, UploadProgress
 
 PAGE_VIEW, PAGE_RESUBMIT = 0, 1
 
@@ -102,12 +98,8 @@ class BatchDialog(ServiceDialog):
         self._sync = sync
         self.detail: BatchDetail | None = None
         self.cached = False  # shown from the local store (offline)
-        self._uploading = False
-        self._cancel = threading.Event()
         self._request_key: tuple[object, ...] | None = None
         self._idempotency_key = ""
-        self._relay = ProgressRelay(self)
-        self._relay.progress.connect(self._on_progress)
         self._editor_group = self.task_group()
         self.materials: MaterialsEditor | None = None
         self.tasks.busy_changed.connect(lambda _b: self._update_buttons())
@@ -167,18 +159,11 @@ class BatchDialog(ServiceDialog):
         self.materials_box = QGroupBox("修改批次材料（可移除已上传的文件、添加新文件）", self.resubmit_page)
         self.materials_layout = QVBoxLayout(self.materials_box)
         rp.addWidget(self.materials_box, 1)
-        progress_row = QHBoxLayout()
-        self.progress = QProgressBar(self.resubmit_page)
-        self.progress.setObjectName("resubmitProgress")
-        self.progress.setFormat("上传中 %p%")
-        self.cancel_upload_button = QPushButton("取消上传", self.resubmit_page)
-        self.cancel_upload_button.setObjectName("cancelResubmitUploadButton")
+        self.upload = UploadProgress("resubmitProgress", "cancelResubmitUploadButton", self.resubmit_page)
+        self.progress, self.cancel_upload_button = self.upload.bar, self.upload.cancel_button
+        self._relay = self.upload.relay
         self.cancel_upload_button.clicked.connect(self.cancel_upload)
-        progress_row.addWidget(self.progress, 1)
-        progress_row.addWidget(self.cancel_upload_button)
-        self.progress.hide()
-        self.cancel_upload_button.hide()
-        rp.addLayout(progress_row)
+        rp.addWidget(self.upload)
 
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.tabs)
@@ -303,12 +288,12 @@ class BatchDialog(ServiceDialog):
         self.resubmit_button.setToolTip(offline or "")
         self.confirm_resubmit_button.setVisible(editing)
         problem = self.materials.problem() if self.materials is not None else "未加载"
-        if not self._uploading:  # an upload under way finishes or fails by itself
+        if not self.upload.active:  # an upload under way finishes or fails by itself
             problem = offline or problem
-        self.confirm_resubmit_button.setEnabled(editing and not self._uploading and problem is None)
+        self.confirm_resubmit_button.setEnabled(editing and not self.upload.active and problem is None)
         self.confirm_resubmit_button.setToolTip(problem or "")
         self.back_button.setVisible(editing)
-        self.back_button.setEnabled(not self._uploading)
+        self.back_button.setEnabled(not self.upload.active)
 
     # -- 撤回 ---------------------------------------------------------------------------------------
 
@@ -363,7 +348,7 @@ class BatchDialog(ServiceDialog):
         self._update_buttons()
 
     def leave_resubmit(self) -> None:
-        if self._uploading:
+        if self.upload.active:
             return
         self.pages.setCurrentIndex(PAGE_VIEW)
         if self.detail is not None:
@@ -372,7 +357,7 @@ class BatchDialog(ServiceDialog):
         self._update_buttons()
 
     def resubmit(self) -> None:
-        if self.materials is None or self.detail is None or self._uploading:
+        if self.materials is None or self.detail is None or self.upload.active:
             return
         problem = offline_reason(self._sync) or self.materials.problem()
         if problem is not None:
@@ -384,45 +369,25 @@ class BatchDialog(ServiceDialog):
             self._request_key = key
             self._idempotency_key = new_idempotency_key()
         idem = self._idempotency_key
-        self._cancel = threading.Event()
-        cancel, relay = self._cancel, self._relay
+        self._set_uploading(True)
+        cancel, report = self.upload.cancelled, self.upload.report
         client, batch_id = self._client, self._batch_id
 
         def work() -> BatchDetail:
-            return client.resubmit(
-                batch_id,
-                keep,
-                files,
-                lambda sent, total: relay.progress.emit(sent, total),
-                cancelled=cancel,
-                idempotency_key=idem,
-            )
+            return client.resubmit(batch_id, keep, files, report, cancelled=cancel, idempotency_key=idem)
 
-        self._set_uploading(True)
         self.banner.show_message("正在上传附件并再次申请…", Tone.INFO)
         self.start_task(work, self._resubmitted, self._resubmit_failed)
 
     def _set_uploading(self, uploading: bool) -> None:
-        self._uploading = uploading
+        self.upload.set_active(uploading)
         if self.materials is not None:
             self.materials.set_editable(not uploading)
-        self.progress.setVisible(uploading)
-        self.cancel_upload_button.setVisible(uploading)
-        self.cancel_upload_button.setEnabled(uploading)
-        if uploading:
-            self.progress.setRange(0, 0)
         self._update_buttons()
 
-    def _on_progress(self, sent: int, total: int) -> None:
-        if self._uploading and total > 0:
-            self.progress.setRange(0, 1000)
-            self.progress.setValue(int(sent * 1000 / total))
-
     def cancel_upload(self) -> None:
-        if self._uploading:
-            self._cancel.set()
-            self.cancel_upload_button.setEnabled(False)
-            self.banner.show_message("正在取消上传…", Tone.WARNING)
+        if self.upload.cancel():
+            self.banner.show_message(CANCELLING_TEXT, Tone.WARNING)
 
     def _resubmitted(self, detail: BatchDetail) -> None:
         self._set_uploading(False)
@@ -445,7 +410,7 @@ class BatchDialog(ServiceDialog):
         self.refused.emit(message)
 
     def reject(self) -> None:
-        if self._uploading:
+        if self.upload.active:
             self.cancel_upload()
             return
         super().reject()

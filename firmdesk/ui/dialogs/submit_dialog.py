@@ -7,10 +7,9 @@ upload shows its progress and can be cancelled; on success the dialog shows the 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -19,8 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QProgressBar,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -40,14 +37,9 @@ from firmdesk.ui.sync_controller import SyncController, offline_reason
 from firmdesk.ui.widgets.badge import Badge, link_button
 from firmdesk.ui.widgets.materials_editor import MaterialsEditor
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
+from firmdesk.ui.widgets.upload_progress import CANCELLING_TEXT, UploadProgress
 
 COL_NAME, COL_CERT, COL_INFO, COL_FLAGS, COL_REMOVE = range(5)
-
-
-class ProgressRelay(QObject):
-    """Carries `progress(sent, total)` from the uploading worker to the UI thread (a queued signal)."""
-
-    progress = Signal(int, int)
 
 
 def flags_widget(flags: Sequence[ReadinessFlag] | None, parent: QWidget) -> QWidget:
@@ -105,13 +97,9 @@ class SubmitDialog(ServiceDialog):
         self._flags: dict[int, list[ReadinessFlag]] | None = None
         # Rows the server said are no longer pending (found after a 409): a red flag of their own.
         self._stale: dict[int, ReadinessFlag] = {}
-        self._cancel = threading.Event()
-        self._uploading = False
         self._request_key: tuple[object, ...] | None = None
         self._idempotency_key = ""
         self.result_batch: BatchDetail | None = None
-        self._relay = ProgressRelay(self)
-        self._relay.progress.connect(self._on_progress)
 
         self.cpa_box = QGroupBox(self)
         self.cpa_box.setObjectName("submitCpaBox")
@@ -141,17 +129,10 @@ class SubmitDialog(ServiceDialog):
         self.materials.checking_changed.connect(lambda _c: self._update())
         materials_layout.addWidget(self.materials)
 
-        progress_row = QHBoxLayout()
-        self.progress = QProgressBar(self)
-        self.progress.setObjectName("uploadProgress")
-        self.progress.setFormat("上传中 %p%")
-        self.cancel_upload_button = QPushButton("取消上传", self)
-        self.cancel_upload_button.setObjectName("cancelUploadButton")
+        self.upload = UploadProgress("uploadProgress", "cancelUploadButton", self)
+        self.progress, self.cancel_upload_button = self.upload.bar, self.upload.cancel_button
+        self._relay = self.upload.relay
         self.cancel_upload_button.clicked.connect(self.cancel_upload)
-        progress_row.addWidget(self.progress, 1)
-        progress_row.addWidget(self.cancel_upload_button)
-        self.progress.hide()
-        self.cancel_upload_button.hide()
 
         self.success_label = QLabel(self)
         self.success_label.setObjectName("batchNumberLabel")
@@ -179,7 +160,7 @@ class SubmitDialog(ServiceDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.cpa_box, 1)
         layout.addWidget(materials_box, 1)
-        layout.addLayout(progress_row)
+        layout.addWidget(self.upload)
         layout.addWidget(self.success_label)
         layout.addWidget(self.banner)
         bottom = QHBoxLayout()
@@ -245,7 +226,7 @@ class SubmitDialog(ServiceDialog):
         self._update()
 
     def remove_application(self, application_id: int | None) -> None:
-        if self._uploading:
+        if self.upload.active:
             return
         self._rows = [r for r in self._rows if r.application_id != application_id]
         self._stale.pop(application_id or 0, None)
@@ -284,9 +265,9 @@ class SubmitDialog(ServiceDialog):
                 parts.append(f"<span style='color:#8a5300'>{yellow} 人可提交，但注协将重点审核（黄色）</span>")
             self.readiness_label.setText("；".join(parts) if parts else "全部通过申请前检查")
         done = self.result_batch is not None
-        self.submit_button.setEnabled(not done and not self._uploading and self.problem() is None)
+        self.submit_button.setEnabled(not done and not self.upload.active and self.problem() is None)
         self.submit_button.setVisible(not done)
-        problem = None if done or self._uploading else self.problem()
+        problem = None if done or self.upload.active else self.problem()
         self.submit_button.setToolTip(problem or "")
         # While the readiness is still loading the rows are not yet judged: say nothing yet.
         self.hint_label.setText(problem if problem and flags_known and not self.materials.checking else "")
@@ -295,7 +276,7 @@ class SubmitDialog(ServiceDialog):
     # -- submitting -------------------------------------------------------------------------------
 
     def submit(self) -> None:
-        if self._uploading or self.result_batch is not None:
+        if self.upload.active or self.result_batch is not None:
             return
         problem = self.problem()
         if problem is not None:
@@ -308,42 +289,25 @@ class SubmitDialog(ServiceDialog):
             self._request_key = key
             self._idempotency_key = new_idempotency_key()
         idem = self._idempotency_key
-        self._cancel = threading.Event()
-        cancel = self._cancel
-        relay = self._relay
+        self._set_uploading(True)
+        cancel, report = self.upload.cancelled, self.upload.report
         client, year = self._client, self._year
 
         def work() -> BatchDetail:
-            return client.submit_batch(
-                year, ids, files, idem, lambda sent, total: relay.progress.emit(sent, total), cancelled=cancel
-            )
+            return client.submit_batch(year, ids, files, idem, report, cancelled=cancel)
 
-        self._set_uploading(True)
         self.banner.show_message("正在上传附件并提交…", Tone.INFO)
         self.start_task(work, self._done, self._failed)
 
     def _set_uploading(self, uploading: bool) -> None:
-        self._uploading = uploading
+        self.upload.set_active(uploading)
         self.materials.set_editable(not uploading)
         self.table.setEnabled(not uploading)
-        self.progress.setVisible(uploading)
-        self.cancel_upload_button.setVisible(uploading)
-        self.cancel_upload_button.setEnabled(uploading)
-        if uploading:
-            self.progress.setRange(0, 0)  # busy until the first progress report
         self._update()
 
-    def _on_progress(self, sent: int, total: int) -> None:
-        if not self._uploading or total <= 0:
-            return
-        self.progress.setRange(0, 1000)
-        self.progress.setValue(int(sent * 1000 / total))
-
     def cancel_upload(self) -> None:
-        if self._uploading:
-            self._cancel.set()
-            self.cancel_upload_button.setEnabled(False)
-            self.banner.show_message("正在取消上传…", Tone.WARNING)
+        if self.upload.cancel():
+            self.banner.show_message(CANCELLING_TEXT, Tone.WARNING)
 
     def _done(self, detail: BatchDetail) -> None:
         self._set_uploading(False)
@@ -398,7 +362,7 @@ class SubmitDialog(ServiceDialog):
 
     def reject(self) -> None:
         # Esc or 关闭 during an upload cancels the upload first; a second press closes.
-        if self._uploading:
+        if self.upload.active:
             self.cancel_upload()
             return
         if self.result_batch is not None:

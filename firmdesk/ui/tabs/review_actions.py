@@ -96,21 +96,8 @@ class ReviewActions(QObject):
         self._open(CpaDetailsDialog(row, self._client, self._runner, self._window, sync=self._sync))
 
     def attachments(self, row: CpaRow) -> None:
-        if row.application_id is None:
-            return
-        prompts = self._services.prompts
-        self._open(
-            AttachmentsDialog(
-                self._client,
-                self._runner,
-                self._services.attachments,
-                application_id=row.application_id,
-                title=f"{row.name}（{row.cert_no}）",
-                open_external=prompts.open_external,
-                choose_folder=prompts.choose_folder,
-                parent=self._window,
-            )
-        )
+        if row.application_id is not None:
+            self._open_attachments(f"{row.name}（{row.cert_no}）", application_id=row.application_id)
 
     def trail(self, row: CpaRow) -> None:
         self._open(TrailDialog(self._client, self._runner, row, parent=self._window))
@@ -222,14 +209,19 @@ class ReviewActions(QObject):
         return dialog
 
     def batch_attachments(self, batch: BatchRow) -> None:
+        self._open_attachments(f"年检批次 {batch.number}", batch_id=batch.id)
+
+    def _open_attachments(self, title: str, *, application_id: int | None = None, batch_id: int | None = None) -> None:
+        """附件 of one application or of one batch (the batch's materials)."""
         prompts = self._services.prompts
         self._open(
             AttachmentsDialog(
                 self._client,
                 self._runner,
                 self._services.attachments,
-                batch_id=batch.id,
-                title=f"年检批次 {batch.number}",
+                application_id=application_id,
+                batch_id=batch_id,
+                title=title,
                 open_external=prompts.open_external,
                 choose_folder=prompts.choose_folder,
                 parent=self._window,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -133,6 +134,17 @@ class ImageCanvas(QGraphicsView):
             self.fit()
 
 
+def toolbar_button(parent: QWidget, bar: QHBoxLayout, name: str, text: str, tip: str, slot: object) -> QToolButton:
+    """A viewer toolbar's button, added to `bar` (image and PDF viewers)."""
+    b = QToolButton(parent)
+    b.setObjectName(name)
+    b.setText(text)
+    b.setToolTip(tip)
+    b.clicked.connect(slot)
+    bar.addWidget(b)
+    return b
+
+
 class ImageView(QWidget):
     """The canvas with its toolbar: 放大, 缩小, 适应窗口, 原始大小, 向左/向右旋转 and the zoom percentage."""
 
@@ -143,14 +155,7 @@ class ImageView(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
 
-        def button(name: str, text: str, tip: str, slot: object) -> QToolButton:
-            b = QToolButton(self)
-            b.setObjectName(name)
-            b.setText(text)
-            b.setToolTip(tip)
-            b.clicked.connect(slot)
-            bar.addWidget(b)
-            return b
+        button = partial(toolbar_button, self, bar)
 
         self.zoom_out_button = button("zoomOutButton", "缩小", "缩小（Ctrl+-）", self.canvas.zoom_out)
         self.zoom_in_button = button("zoomInButton", "放大", "放大（Ctrl++）", self.canvas.zoom_in)

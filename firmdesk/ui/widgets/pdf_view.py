@@ -7,13 +7,16 @@ settles. An A4 page at window size takes a few tens of milliseconds.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut, QWheelEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QStyle, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QStyle, QVBoxLayout, QWidget
+
+from firmdesk.ui.widgets.image_view import toolbar_button
 
 ZOOM_STEP = 1.25
 MIN_ZOOM = 0.1
@@ -83,14 +86,7 @@ class PdfView(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
 
-        def button(name: str, text: str, tip: str, slot: object) -> QToolButton:
-            b = QToolButton(self)
-            b.setObjectName(name)
-            b.setText(text)
-            b.setToolTip(tip)
-            b.clicked.connect(slot)
-            bar.addWidget(b)
-            return b
+        button = partial(toolbar_button, self, bar)
 
         self.zoom_out_button = button("pdfZoomOutButton", "缩小", "缩小（Ctrl+-）", self.zoom_out)
         self.zoom_in_button = button("pdfZoomInButton", "放大", "放大（Ctrl++）", self.zoom_in)
