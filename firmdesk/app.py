@@ -118,6 +118,7 @@ def _run_ui(starter: DemoServerStarter | None, smoke_dir: Path | None, args: arg
         services=services,
         offline_root=offline_root,
         offline_server="demo" if demo else None,  # one cache and drafts folder for the demo, whatever its port
+        offer_offline=not demo,  # the demo's server runs in the process: never unreachable at login
     )
     shell.quit_requested.connect(app.quit)
 

@@ -7,9 +7,11 @@ even 5xx, is never retried. Error answers `{"detail", "code"}` become the except
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
@@ -107,6 +109,16 @@ def new_idempotency_key() -> str:
     return str(uuid.uuid4())
 
 
+@dataclass(frozen=True)
+class DeferredLogin:
+    """A login to make before the next call (a session opened offline); the password stays in memory only."""
+
+    user_type: str
+    member_no: str
+    password: str = field(repr=False)
+    on_login: Callable[[LoginResult], None] | None = field(default=None, repr=False)
+
+
 class CmisClient:
     def __init__(
         self,
@@ -120,6 +132,8 @@ class CmisClient:
     ) -> None:
         self.base_url = checked_server_url(base_url)
         self.token = token
+        self._deferred: DeferredLogin | None = None
+        self._login_lock = threading.Lock()
         self.retries = retries
         self.backoff = backoff
         self._http = httpx.Client(
@@ -157,8 +171,11 @@ class CmisClient:
         body: MultipartBody | None = None,
         progress: Progress | None = None,
         cancelled: Cancelled | None = None,
+        authenticated: bool = True,
     ) -> httpx.Response:
         """Send a request, repeating it only while the connection cannot be made."""
+        if authenticated and self._deferred is not None:
+            self._login_if_deferred()
         all_headers = dict(headers or {})
         if self.token:
             all_headers["Authorization"] = f"Bearer {self.token}"
@@ -201,7 +218,7 @@ class CmisClient:
 
     def health(self) -> dict[str, Any]:
         """The server's `/healthz`; `NotCmisServer` when what answers is not a CMIS server."""
-        response = self._send("GET", self.base_url + HEALTH_PATH)
+        response = self._send("GET", self.base_url + HEALTH_PATH, authenticated=False)
         try:
             data = response.json()
         except ValueError:
@@ -213,7 +230,10 @@ class CmisClient:
     def login(self, user_type: str, member_no: str, password: str) -> LoginResult:
         """Log in; on success the client keeps the token for the following calls."""
         response = self._send(
-            "POST", "/auth/login", json={"user_type": user_type, "member_no": member_no, "password": password}
+            "POST",
+            "/auth/login",
+            json={"user_type": user_type, "member_no": member_no, "password": password},
+            authenticated=False,
         )
         if response.status_code == 401:
             raise BadCredentials()
@@ -223,8 +243,39 @@ class CmisClient:
         log.info("logged in to %s as %s %s", self.base_url, user_type, member_no)
         return result
 
+    def defer_login(self, login: DeferredLogin) -> None:
+        """Log in just before the next call that needs a token (a session opened offline at start).
+
+        Until then the password stays in this object's memory only. A login the server refuses (the
+        password was changed, the account is locked) raises `SessionExpired` with the reason, so the
+        window goes back to the login dialog; an unreachable server raises `ServerUnreachable` as any call.
+        """
+        self._deferred = login
+
+    @property
+    def login_pending(self) -> bool:
+        return self._deferred is not None
+
+    def _login_if_deferred(self) -> None:
+        with self._login_lock:  # several workers may call at once: one login
+            deferred = self._deferred
+            if deferred is None:
+                return
+            try:
+                result = self.login(deferred.user_type, deferred.member_no, deferred.password)
+            except BadCredentials:
+                self._deferred = None
+                raise SessionExpired("服务器上的密码已更改，请用新密码重新登录") from None
+            except AccountLocked as e:
+                self._deferred = None
+                raise SessionExpired(e.message) from None
+            self._deferred = None
+        if deferred.on_login is not None:
+            deferred.on_login(result)
+
     def logout(self) -> None:
         """Revoke the token on the server (an already expired token is fine) and drop it."""
+        self._deferred = None
         try:
             if self.token:
                 self._call("POST", "/auth/logout")

@@ -53,10 +53,14 @@ class AccountLocked(ServiceError):
 
 
 class SessionExpired(ServiceError):
-    """The token is missing, expired or revoked (HTTP 401 outside login)."""
+    """The token is missing, expired or revoked (HTTP 401 outside login), or a deferred login was refused."""
 
-    def __init__(self) -> None:
-        super().__init__("登录已过期，请重新登录")
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or "登录已过期，请重新登录")
+
+
+class OfflineOpenRefused(ServiceError):
+    """The firm's cached data cannot be opened offline: no cache on this computer, or another password."""
 
 
 class Refused(ServiceError):

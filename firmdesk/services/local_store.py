@@ -349,6 +349,20 @@ class LocalStore:
         with self._db.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('firm', ?)", (_dumps(firm),))
 
+    def password_verifier(self) -> str | None:
+        """The Argon2id hash of the password of the last online login (see `offline_access.py`), or None."""
+        rows = self._db.query("SELECT value FROM meta WHERE key = 'password_verifier'")
+        return rows[0]["value"] if rows else None
+
+    def save_password_verifier(self, verifier: str) -> None:
+        with self._db.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('password_verifier', ?)", (verifier,))
+
+    def last_synced_any(self) -> datetime | None:
+        """When any year was last synced (None: never)."""
+        rows = self._db.query("SELECT max(synced_at) AS at FROM sync_state")
+        return _time(rows[0]["at"]) if rows else None
+
     def save_application_detail(self, detail: ApplicationDetail) -> None:
         app_id = detail.row.application_id
         if app_id is None:

@@ -37,6 +37,8 @@ class FirmSession:
         self.credentials = credentials or CredentialStore()
         #: Set when 记住密码 was asked but this system cannot keep secrets: the login itself succeeded.
         self.remember_error: KeyringUnavailable | None = None
+        #: True for a session opened offline on the cached data (`offline_access.py`): it logs in later.
+        self.opened_offline = False
 
     def __repr__(self) -> str:
         return f"FirmSession({self.server!r}, member_no={self.member_no!r})"
@@ -84,7 +86,7 @@ class FirmSession:
             expires_at=result.expires_at,
             credentials=credentials,
         )
-        session._remember(password, result.token, remember)
+        session.remember_login(password, result.token, remember)
         return session
 
     @classmethod
@@ -119,7 +121,8 @@ class FirmSession:
             return None
         return cls(client, firm, member_no=member_no, name=me.get("name") or firm.name, credentials=store)
 
-    def _remember(self, password: str, token: str, remember: bool) -> None:
+    def remember_login(self, password: str, token: str, remember: bool) -> None:
+        """After a login: keep the password and token in the keyring with `remember`, else forget them."""
         try:
             if remember:
                 self.credentials.save(self.server, self.member_no, password, token)

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from firmdesk.services.credentials import CredentialStore, StoredCredentials
-from firmdesk.services.errors import KeyringUnavailable
+from firmdesk.services.errors import KeyringUnavailable, ServerUnreachable
+from firmdesk.services.offline_access import OfflineCache
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.resources import app_icon
 from firmdesk.ui.tasks import TaskRunner
@@ -31,6 +32,15 @@ from firmdesk.ui.ui_settings import UiSettings
 #: `(server, member_no, password, remember) -> FirmSession`; raises a ServiceError. The session remembers
 #: (or forgets) the password itself and sets `remember_error` when the system has no keyring.
 LoginFunction = Callable[[str, str, str, bool], Any]
+
+
+@dataclass(frozen=True)
+class OfflineLogin:
+    """离线打开 for a login that finds no server: what is cached, and opening it (both off the UI thread)."""
+
+    cached: Callable[[str, str], OfflineCache | None]  # (server, member_no)
+    open: Callable[[str, str, str, bool], Any]  # (server, member_no, password, remember) -> session
+
 
 FIRM_NUMBER = re.compile(r"^\d{8}$")
 KEYRING_MISSING = "本系统没有可用的密码保管服务（系统密钥环），无法记住密码"
@@ -59,6 +69,7 @@ class LoginDialog(QDialog):
         *,
         remember_server: bool = True,
         offer_remember: bool = True,
+        offline: OfflineLogin | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("login_dialog")
@@ -72,6 +83,8 @@ class LoginDialog(QDialog):
         self._busy = False
         self._keyring_ok = True
         self._login_running = False
+        self._offline = offline
+        self._offline_for: tuple[str, str] | None = None  # (server, member_no) 离线打开 is offered for
         self.result_value: LoginResult | None = None
 
         logo = QLabel(self)
@@ -123,6 +136,14 @@ class LoginDialog(QDialog):
         self.login_button.setDefault(True)
         self.login_button.clicked.connect(self.submit)
 
+        self.offline_button = QPushButton("离线打开", self)
+        self.offline_button.setObjectName("login_offline_button")
+        self.offline_button.setToolTip("服务器暂时无法连接：用本机缓存的数据离线工作，联网后自动登录并同步")
+        self.offline_button.clicked.connect(self.open_offline)
+        self.offline_button.hide()
+        self.member_no_edit.textEdited.connect(self._withdraw_offline_offer)
+        self.server_combo.editTextChanged.connect(self._withdraw_offline_offer)
+
         form = self._form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.setHorizontalSpacing(12)
@@ -145,6 +166,7 @@ class LoginDialog(QDialog):
         card_layout.addWidget(self.message_label)
         card_layout.addSpacing(4)
         card_layout.addWidget(self.login_button)
+        card_layout.addWidget(self.offline_button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -209,6 +231,7 @@ class LoginDialog(QDialog):
             self._show_message(problem)
             self.login_failed.emit(problem)
             return
+        self._withdraw_offline_offer()
         self._set_busy(True)
         self._login_running = True
         self._show_message("")
@@ -250,7 +273,62 @@ class LoginDialog(QDialog):
         self._show_message(message)
         self.password_edit.setFocus()
         self.password_edit.selectAll()
+        if isinstance(exc, ServerUnreachable) and self._offline is not None:
+            self._look_for_offline_cache(message)
         self.login_failed.emit(message)
+
+    # 离线打开
+    def offline_offered(self) -> bool:
+        return not self.offline_button.isHidden()
+
+    def open_offline(self) -> None:
+        """离线打开: check the password against the last online login's, then open the cached data."""
+        offline, offered = self._offline, self._offline_for
+        if self._login_running or offline is None or offered is None:
+            return
+        password, remember = self.password_edit.text(), self.remember_check.isChecked()
+        if not password:
+            self._show_message("请输入密码（与上次联网登录时的密码相同）")
+            return
+        self._set_busy(True)
+        self._login_running = True
+        self.offline_button.setText("正在打开…")
+        server, member_no = offered
+
+        def work() -> LoginResult:
+            return LoginResult(offline.open(server, member_no, password, remember), server, member_no, None)
+
+        def failed(exc: BaseException) -> None:
+            self._login_running = False
+            self._set_busy(False)
+            self.offline_button.setText("离线打开")
+            message = error_text(exc)
+            self._show_message(message)
+            self.password_edit.setFocus()
+            self.password_edit.selectAll()
+            self.login_failed.emit(message)
+
+        self._runner.run(work, self._succeeded, failed, owner=self)
+
+    def _look_for_offline_cache(self, message: str) -> None:
+        offline = self._offline
+        assert offline is not None
+        key = (self.server(), self.member_no_edit.text().strip())
+
+        def offer(cache: OfflineCache | None) -> None:
+            if cache is None or key != (self.server(), self.member_no_edit.text().strip()):
+                return
+            when = f"最后同步 {cache.last_sync.astimezone():%m-%d %H:%M}" if cache.last_sync else "尚未同步"
+            self._offline_for = key
+            self.offline_button.show()
+            self._show_message(f"{message}。\n可离线打开本机缓存的数据（{when}），联网后自动登录并同步。", "warning")
+
+        self._runner.run(lambda: offline.cached(*key), offer, lambda exc: None, owner=self)
+
+    def _withdraw_offline_offer(self, *_args: object) -> None:
+        if self._offline_for is not None and not self._login_running:
+            self._offline_for = None
+            self.offline_button.hide()
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -258,7 +336,8 @@ class LoginDialog(QDialog):
             widget.setEnabled(not busy)
         self.remember_check.setEnabled(not busy and self._keyring_ok)
         self.login_button.setEnabled(not busy)
-        self.login_button.setText("正在登录…" if busy else "登录")
+        self.offline_button.setEnabled(not busy)
+        self.login_button.setText("正在登录…" if busy and not self.offline_offered() else "登录")
 
     def _show_message(self, text: str, role: str = "error") -> None:
         self.message_label.setText(text)

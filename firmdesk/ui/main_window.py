@@ -43,7 +43,7 @@ FULL_RESYNCING = "正在完全重新同步…"
 
 class MainWindow(QMainWindow):
     logout_requested = Signal()
-    session_expired = Signal()
+    session_expired = Signal(str)  # why (shown in the login dialog)
     data_shown = Signal(int)  # year: every part of a load arrived (some may have failed)
     first_data_painted = Signal()  # once: a tab showed rows for the first time
 
@@ -413,7 +413,7 @@ class MainWindow(QMainWindow):
     def show_error(self, exc: BaseException) -> None:
         """A failed call: say it in the status bar and the notice strip; what is on screen stays."""
         if isinstance(exc, SessionExpired):
-            self.session_expired.emit()
+            self.session_expired.emit(exc.message)
             return
         if isinstance(exc, ServerUnreachable):
             if self.sync is not None:

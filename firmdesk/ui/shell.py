@@ -11,8 +11,9 @@ from shiboken6 import Shiboken
 
 from firmdesk.services.credentials import CredentialStore
 from firmdesk.services.drafts import DraftStore, DraftStoreUnavailable
-from firmdesk.services.local_store import LocalStore, StoreUnavailable, store_folder
-from firmdesk.ui.login_dialog import LoginDialog, LoginFunction, LoginResult
+from firmdesk.services.local_store import LocalStore, StoreUnavailable
+from firmdesk.services.offline_access import OfflineAccess
+from firmdesk.ui.login_dialog import LoginDialog, LoginFunction, LoginResult, OfflineLogin
 from firmdesk.ui.main_window import MainWindow
 from firmdesk.ui.sync_controller import SyncController
 from firmdesk.ui.tabs.review_actions import DeskServices
@@ -41,6 +42,7 @@ class Shell(QObject):
         services: DeskServices | None = None,
         offline_root: Path | None = None,
         offline_server: str | None = None,
+        offer_offline: bool = True,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -51,9 +53,10 @@ class Shell(QObject):
         self._remember_server = remember_server
         self._offer_remember = offer_remember
         self._services = services
-        self._offline_root = offline_root  # None: the user data folder (`FIRMDESK_DATA_DIR` overrides it)
-        # Names the server's folder instead of its address: the demo server takes a new port at each start.
-        self._offline_server = offline_server
+        # The firms' caches and drafts: under `offline_root` (None: the user data folder, `FIRMDESK_DATA_DIR`
+        # overrides it); `offline_server` names the folder instead of the address (the demo's port changes).
+        self._offline = OfflineAccess(offline_root, offline_server)
+        self._offer_offline = offer_offline  # 离线打开 at a login that finds no server (not for the demo)
         self._stores: tuple[LocalStore, DraftStore] | None = None  # the logged-in firm's offline store
         self.sync: SyncController | None = None
         self.session: Any = None
@@ -62,12 +65,13 @@ class Shell(QObject):
 
     def show_login(self) -> LoginDialog:
         dialog = LoginDialog(
-            self._login,
+            self._log_in_online,
             self._credentials,
             self._runner,
             self._settings,
             remember_server=self._remember_server,
             offer_remember=self._offer_remember,
+            offline=OfflineLogin(self._offline.cached, self._open_offline) if self._offer_offline else None,
         )
         dialog.logged_in.connect(self._logged_in)
         dialog.rejected.connect(self._login_cancelled)
@@ -75,6 +79,16 @@ class Shell(QObject):
         dialog.show()
         self.login_opened.emit(dialog)
         return dialog
+
+    def _log_in_online(self, server: str, member_no: str, password: str, remember: bool) -> Any:
+        """The login (in a worker), then what a later 离线打开 checks the password against."""
+        session = self._login(server, member_no, password, remember)
+        if self._offer_offline:
+            self._offline.remember(session, password)  # ~0.1 s of hashing, on purpose
+        return session
+
+    def _open_offline(self, server: str, member_no: str, password: str, remember: bool) -> Any:
+        return self._offline.open(server, member_no, password, remember=remember, credentials=self._credentials)
 
     def logout(self, reason: str | None = None) -> None:
         """Back to the login dialog; `reason` (e.g. the session expired) is shown in it."""
@@ -106,8 +120,7 @@ class Shell(QObject):
 
     def _open_stores(self, session: Any) -> tuple[SyncController | None, str | None]:
         """The firm's local cache and drafts (a few ms: SQLite files on local disk); None and why if unusable."""
-        server = self._offline_server or session.server
-        folder = store_folder(server, session.firm.number, self._offline_root)
+        folder = self._offline.folder(session.server, session.firm.number)
         store: LocalStore | None = None
         try:
             store = LocalStore.open(folder)
@@ -156,7 +169,7 @@ class Shell(QObject):
             sync=sync,
         )
         window.logout_requested.connect(self.logout)
-        window.session_expired.connect(lambda: self.logout("登录已过期，请重新登录"))
+        window.session_expired.connect(self.logout)
         self.window = window
         window.show()
         window.start()

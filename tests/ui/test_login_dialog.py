@@ -92,6 +92,46 @@ def test_unreachable_server_says_so(qtbot: Any, runner: TaskRunner, ui_settings:
     dialog = make_dialog(qtbot, runner, ui_settings)
     message = attempt(qtbot, dialog, DEMO_FIRM, DEMO_PASSWORD, f"http://127.0.0.1:{_free_port()}")
     assert "无法连接服务器" in message
+    assert not dialog.offline_offered()  # a dialog without 离线打开 (the demo's)
+
+
+def test_offline_open_is_offered_only_for_a_cached_firm_and_only_while_the_fields_stay(
+    qtbot: Any, runner: TaskRunner, ui_settings: UiSettings
+) -> None:
+    from firmdesk.services.models import FirmInfo
+    from firmdesk.services.offline_access import OfflineCache
+    from firmdesk.ui.login_dialog import OfflineLogin
+
+    url = f"http://127.0.0.1:{_free_port()}"
+    firm = FirmInfo(DEMO_FIRM, "演示会计师事务所", "", "", 2025, None, None, (2025,))
+    cached = {(url, DEMO_FIRM): OfflineCache(firm, None)}
+    opened: list[tuple[str, str, str, bool]] = []
+    offline = OfflineLogin(lambda s, m: cached.get((s, m)), lambda *args: opened.append(args))
+    dialog = LoginDialog(login, CredentialStore(), runner, ui_settings, offline=offline)
+    qtbot.addWidget(dialog)
+    dialog.show()
+
+    attempt(qtbot, dialog, "50010031", DEMO_PASSWORD, url)  # another firm: nothing cached
+    qtbot.waitUntil(lambda: not runner.pending_count, timeout=5000)
+    assert not dialog.offline_offered() and not opened
+
+    attempt(qtbot, dialog, DEMO_FIRM, DEMO_PASSWORD, url)
+    qtbot.waitUntil(dialog.offline_offered, timeout=5000)
+    assert dialog.message().endswith("可离线打开本机缓存的数据（尚未同步），联网后自动登录并同步。")
+    dialog.member_no_edit.setText("5001002")
+    dialog.member_no_edit.textEdited.emit("5001002")  # as typing does
+    assert not dialog.offline_offered()
+
+    attempt(qtbot, dialog, DEMO_FIRM, DEMO_PASSWORD, url)
+    qtbot.waitUntil(dialog.offline_offered, timeout=5000)
+    dialog.password_edit.clear()
+    dialog.offline_button.click()
+    assert dialog.message() == "请输入密码（与上次联网登录时的密码相同）" and not opened
+    dialog.password_edit.setText(DEMO_PASSWORD)
+    with qtbot.waitSignal(dialog.logged_in, timeout=5000) as blocker:
+        dialog.offline_button.click()
+    assert opened == [(url, DEMO_FIRM, DEMO_PASSWORD, False)]
+    assert blocker.args[0].member_no == DEMO_FIRM and not dialog.isVisible()
 
 
 class _NotCmis(BaseHTTPRequestHandler):
