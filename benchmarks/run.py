@@ -31,7 +31,7 @@ from sync_bench import measure_sync  # a sibling script, not a package
 # import this script again, and should pay only for what a worker needs.
 if TYPE_CHECKING:
     from firmdesk.services.excel_export import ExcelTable
-    from firmdesk.services.qr_codes import QrLabel
+    from firmdesk.services.qr_labels import QrLabel
 
 FIRM_NAME = "重庆示例会计师事务所"
 YEAR = 2025
@@ -100,7 +100,7 @@ def synthetic_cpa_rows(n: int, seed: int = 1) -> list[CpaRow]:
 
 def qr_labels(rows: list[CpaRow], seed: int = 2) -> list[QrLabel]:
     """Labels with verification URLs shaped like the server's (`/v/` + token_urlsafe(16))."""
-    from firmdesk.services.qr_codes import QrLabel
+    from firmdesk.services.qr_labels import QrLabel
 
     rnd = random.Random(seed)
     tokens = [base64.urlsafe_b64encode(rnd.randbytes(16)).rstrip(b"=").decode() for _ in rows]

@@ -15,17 +15,15 @@ import os
 import struct
 import sys
 import zlib
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from firmdesk.domain.files import safe_file_name
 from firmdesk.services.errors import ServiceError
+from firmdesk.services.qr_labels import QrLabel
 from firmdesk.services.qr_matrix import qr_matrix
 
 #: Bump when the look of a label changes: cached images made before are then rendered anew.
@@ -58,37 +56,6 @@ class FontMissing(ServiceError):
             "找不到可显示中文的字体（如 微软雅黑、文泉驿微米黑），无法在二维码下方打印姓名；"
             f"请安装中文字体，或用环境变量 {FONT_ENV} 指定字体文件"
         )
-
-
-@dataclass(frozen=True)
-class QrLabel:
-    """What one label shows: the code of `url`, and under it the CPA's name and certificate number."""
-
-    url: str
-    name: str
-    cert_no: str
-
-    @property
-    def file_name(self) -> str:
-        """`{certificate number}_{name}.png`, safe on Windows."""
-        # safe_file_name keeps only the last part of a path; a slash in a name is not a folder here.
-        stem = f"{self.cert_no}_{self.name}".replace("/", "_").replace("\\", "_")
-        return safe_file_name(f"{stem}.png", fallback="二维码")
-
-
-class CpaIdentity(Protocol):
-    """What a label needs of a CPA (a `models.CpaRow` has it)."""
-
-    @property
-    def cert_no(self) -> str: ...
-
-    @property
-    def name(self) -> str: ...
-
-
-def labels_for(cpas: Iterable[CpaIdentity], url_of: Callable[[CpaIdentity], str]) -> list[QrLabel]:
-    """One label per CPA, in the given order; `url_of` gives the CPA's public verification URL."""
-    return [QrLabel(url_of(cpa), cpa.name, cpa.cert_no) for cpa in cpas]
 
 
 @dataclass(frozen=True)

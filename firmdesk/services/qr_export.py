@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from firmdesk.services.progress import ProgressState, TaskCancelled, check_cancelled, write_failed
-from firmdesk.services.qr_codes import LabelRenderer, QrLabel
+from firmdesk.services.qr_codes import LabelRenderer
 from firmdesk.services.qr_images import QrImageCache, render_many
+from firmdesk.services.qr_labels import QrLabel
 
 #: Images between two progress reports.
 PROGRESS_EVERY = 50

@@ -24,7 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from firmdesk.services.progress import ProgressState, check_cancelled
-from firmdesk.services.qr_codes import LabelRenderer, LabelStyle, QrLabel
+from firmdesk.services.qr_codes import LabelRenderer, LabelStyle
+from firmdesk.services.qr_labels import QrLabel
 from firmdesk.services.settings import data_dir
 
 #: Below this many images to render, starting worker processes costs more than it saves.

@@ -21,9 +21,10 @@ from typing import IO
 import numpy as np
 
 from firmdesk.services.progress import ProgressState, check_cancelled
-from firmdesk.services.qr_codes import GlyphSet, LabelRenderer, QrLabel, label_font, read_png_1bit
+from firmdesk.services.qr_codes import GlyphSet, LabelRenderer, label_font, read_png_1bit
 from firmdesk.services.qr_export import PROGRESS_EVERY, QrExportResult, temporary_beside, writing
 from firmdesk.services.qr_images import QrImageCache, render_many
+from firmdesk.services.qr_labels import QrLabel
 
 
 @dataclass(frozen=True)

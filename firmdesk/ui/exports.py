@@ -6,23 +6,26 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from firmdesk.services.excel_export import ExcelTable, export_excel
 from firmdesk.services.models import CpaRow
 from firmdesk.services.progress import ProgressState, TaskCancelled
-from firmdesk.services.qr_codes import QrLabel, labels_for
-from firmdesk.services.qr_export import QrExportResult, export_qr_folder, export_qr_zip
-from firmdesk.services.qr_images import QrImageCache
-from firmdesk.services.qr_sheet import export_qr_sheet
+from firmdesk.services.qr_labels import QrLabel, labels_for
 from firmdesk.ui.dialogs.export_dialogs import ExportProgress, UserPrompts, default_folder
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.models.roles import RECORD_ROLE
 from firmdesk.ui.tabs.record_tab import RecordTab
 from firmdesk.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from firmdesk.services.qr_export import QrExportResult
+    from firmdesk.services.qr_images import QrImageCache
+
+# The imaging and spreadsheet modules (numpy, Pillow, openpyxl with lxml: ~0.4 s of imports) are imported by the
+# export work itself, on the worker, at the first export: not at start-up, where they would delay the window.
 
 QR_TARGETS = ["文件夹（每人一个 PNG）", "压缩包 .zip"]
 
@@ -149,12 +152,18 @@ class TabExports(QObject):
             return
         if path.suffix.lower() != ".xlsx":
             path = path.with_name(f"{path.name}.xlsx")
-        excel = ExcelTable(table.headers, table.rows, self._firm_name, year, sheet_title=label, note=filter_note(tab))
-        count = len(table.rows)
+        firm_name, note, count = self._firm_name, filter_note(tab), len(table.rows)
+
+        def work(state: ProgressState) -> Path:
+            from firmdesk.services.excel_export import ExcelTable, export_excel
+
+            excel = ExcelTable(table.headers, table.rows, firm_name, year, sheet_title=label, note=note)
+            return export_excel(excel, path, state)
+
         self.exports.start(
             "导出 Excel",
             f"正在导出 {count} 条记录",
-            lambda state: export_excel(excel, path, state),
+            work,
             lambda written: self._done("导出 Excel", f"已导出 {count} 条记录到 {written}", Path(written)),
             self._failed,
         )
@@ -176,6 +185,8 @@ class TabExports(QObject):
                 return
 
             def work(state: ProgressState) -> QrExportResult:
+                from firmdesk.services.qr_export import export_qr_folder
+
                 return export_qr_folder(labels, folder, state, cache=cache)
         else:
             default = default_folder() / f"年检二维码_{self._firm_name}_{year}.zip"
@@ -185,6 +196,8 @@ class TabExports(QObject):
             zip_path = path if path.suffix.lower() == ".zip" else path.with_name(f"{path.name}.zip")
 
             def work(state: ProgressState) -> QrExportResult:
+                from firmdesk.services.qr_export import export_qr_zip
+
                 return export_qr_zip(labels, zip_path, state, cache=cache)
 
         self.exports.start(
@@ -210,10 +223,16 @@ class TabExports(QObject):
         pdf = path if path.suffix.lower() == ".pdf" else path.with_name(f"{path.name}.pdf")
         cache = self._qr_cache
         title = f"{self._firm_name} {year} 年度年检二维码"
+
+        def work(state: ProgressState) -> QrExportResult:
+            from firmdesk.services.qr_sheet import export_qr_sheet
+
+            return export_qr_sheet(labels, pdf, state, title=title, cache=cache)
+
         self.exports.start(
             "打印标签",
             f"正在排版 {len(labels)} 个标签",
-            lambda state: export_qr_sheet(labels, pdf, state, title=title, cache=cache),
+            work,
             lambda result: self._qr_done("打印标签", result, skipped),
             self._failed,
         )

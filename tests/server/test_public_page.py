@@ -29,6 +29,7 @@ from firmdesk.server.services.clock import CHINA
 from firmdesk.services import qr_codes
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.models import CpaRow
+from firmdesk.services.qr_labels import labels_for
 from tests.helpers.server import CPA_PASSWORD, FIRM_PASSWORD, ServerBuilder, api_login
 from tests.server.conftest import World, submit_batch
 
@@ -67,7 +68,7 @@ def decode(png: bytes) -> str:
 
 def qr_images(rows: list[CpaRow]) -> list[bytes]:
     """The rows' QR codes as the client makes them: labels when a Chinese font is there, else the bare code."""
-    labels = qr_codes.labels_for(rows, lambda row: row.qr_url or "")  # type: ignore[attr-defined]
+    labels = labels_for(rows, lambda row: row.qr_url or "")
     if qr_codes.find_cjk_font() is not None:
         renderer = qr_codes.LabelRenderer()
         return [renderer.render_png(label) for label in labels]

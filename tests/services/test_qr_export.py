@@ -15,9 +15,10 @@ from PIL import Image, PdfParser
 
 from firmdesk.services import qr_codes
 from firmdesk.services.progress import ExportWriteFailed, TaskCancelled, TaskState
-from firmdesk.services.qr_codes import LabelRenderer, QrLabel
+from firmdesk.services.qr_codes import LabelRenderer
 from firmdesk.services.qr_export import export_qr_folder, export_qr_zip
 from firmdesk.services.qr_images import QrImageCache
+from firmdesk.services.qr_labels import QrLabel
 from firmdesk.services.qr_sheet import export_qr_sheet
 
 

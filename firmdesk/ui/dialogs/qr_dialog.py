@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -9,8 +10,7 @@ from PySide6.QtGui import QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from firmdesk.services.models import CpaRow
-from firmdesk.services.qr_codes import LabelRenderer, QrLabel
-from firmdesk.services.qr_images import write_atomic
+from firmdesk.services.qr_labels import QrLabel
 from firmdesk.ui.dialogs.base import Runner, ServiceDialog
 from firmdesk.ui.dialogs.export_dialogs import SaveFile, ask_save_path, default_folder
 from firmdesk.ui.error_text import error_text
@@ -86,8 +86,7 @@ class QrDialog(ServiceDialog):
 
         if row.qr_url:
             self.url_label.setText(f"验证地址：<a href='{row.qr_url}'>{row.qr_url}</a>")
-            label = self._label
-            self.start_task(lambda: LabelRenderer().render_png(label), self._show, self._failed)
+            self.start_task(partial(_render, self._label), self._show, self._failed)
         else:
             self.image_label.setText("暂无二维码")
             self.banner.show_message("服务器未提供该注师的二维码地址，请刷新列表后重试（或升级服务器）", Tone.ERROR)
@@ -125,6 +124,8 @@ class QrDialog(ServiceDialog):
             path = path.with_name(f"{path.name}.png")
 
         def write() -> Path:
+            from firmdesk.services.qr_images import write_atomic
+
             write_atomic(path, png)
             return path
 
@@ -137,3 +138,10 @@ class QrDialog(ServiceDialog):
             self.banner.show_message(message, Tone.ERROR)
 
         self.start_task(write, ok, failed)
+
+
+def _render(label: QrLabel) -> bytes:
+    """On the worker: the imaging modules (numpy, Pillow) load at the first QR shown, not at start-up."""
+    from firmdesk.services.qr_codes import LabelRenderer
+
+    return LabelRenderer().render_png(label)

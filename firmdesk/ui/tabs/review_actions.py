@@ -7,6 +7,7 @@ as `changed(message)`, so the window refreshes its tabs and says it in the statu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QWidget
@@ -15,7 +16,6 @@ from firmdesk.services.api_client import CmisClient
 from firmdesk.services.attachment_cache import AttachmentCache
 from firmdesk.services.common_reasons import CommonReasons
 from firmdesk.services.models import BatchDetail, BatchRow, CpaRow, FirmInfo
-from firmdesk.services.qr_images import QrImageCache
 from firmdesk.ui.details_dialog import CpaDetailsDialog
 from firmdesk.ui.dialogs.attachments_dialog import AttachmentsDialog
 from firmdesk.ui.dialogs.batch_dialog import BatchDialog
@@ -29,6 +29,9 @@ from firmdesk.ui.draft_editor import DraftEditor
 from firmdesk.ui.sync_controller import OFFLINE_ACTION_TOOLTIP, SyncController
 from firmdesk.ui.tabs.pending_review_tab import PendingReviewTab
 from firmdesk.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from firmdesk.services.qr_images import QrImageCache  # numpy and Pillow: imported at the first QR export
 
 
 @dataclass(frozen=True)
