@@ -152,6 +152,7 @@ class CpaDetailsDialog(_DetailsDialog):
 
         store = sync.store if sync is not None else None
         self.cached = False  # shown from the local store (offline)
+        self._stale = True  # nothing from the server shown yet: reloaded when the connection comes back
 
         def fetch() -> tuple[ApplicationDetail, list[TrailEvent] | None]:
             if store is None:
@@ -159,7 +160,21 @@ class CpaDetailsDialog(_DetailsDialog):
             fetched = application_detail(client, store, application_id)
             return fetched.value, (client.trail(application_id) if fetched.fresh else None)
 
-        runner.run(fetch, self._show, self._failed, owner=self)
+        self._fetch, self._runner = fetch, runner
+        if sync is not None:
+            sync.state_changed.connect(self._server_state_changed)
+        self._load()
+
+    def _load(self) -> None:
+        self._runner.run(self._fetch, self._show, self._failed, owner=self)
+
+    def _server_state_changed(self, online: bool) -> None:
+        """Back online while showing the cached copy (or nothing): load the server's, with the trail."""
+        if online and self._stale:
+            self.status_label.setText("已重新联网，正在加载…")
+            self.status_label.setProperty("role", "muted")
+            self.status_label.style().polish(self.status_label)
+            self._load()
 
     @staticmethod
     def _row_pairs(row: CpaRow) -> list[tuple[str, str]]:
@@ -178,6 +193,11 @@ class CpaDetailsDialog(_DetailsDialog):
     def _show(self, result: tuple[ApplicationDetail, list[TrailEvent] | None]) -> None:
         detail, events = result
         self.cached = events is None
+        self._stale = self.cached
+        while self.tabs.count():  # a reload replaces the pages
+            page = self.tabs.widget(0)
+            self.tabs.removeTab(0)
+            page.deleteLater()
         p = detail.profile
         personal = [
             ("姓名", p.name),
@@ -199,4 +219,3 @@ class CpaDetailsDialog(_DetailsDialog):
         status = f"审批状态：{detail.row.status_label}"
         self.status_label.setText(f"{status}　（{CACHED_DETAIL_NOTE}，审批流程需联网查看）" if self.cached else status)
         self.loaded.emit()
-

@@ -195,3 +195,26 @@ def test_details_offline_show_the_cache_or_say_nothing_is_cached(
     uncached_batch = batch(batches[1])
     assert uncached_batch.detail is None and uncached_batch.banner.text() == NO_CACHED_DETAIL_TEXT
     uncached_batch.reject()
+
+    # Left open when the connection comes back: each loads the server's copy by itself (the trail too).
+    cached_cpa = details(opened_online)
+    with qtbot.waitSignal(cached_cpa.loaded, timeout=10000):
+        pass
+    nothing_cpa = details(never_opened)
+    with qtbot.waitSignal(nothing_cpa.load_failed, timeout=10000):
+        pass
+    cached_batch, uncached_batch = batch(batches[0]), batch(batches[1])
+    assert cached_cpa.cached and cached_batch.cached and uncached_batch.detail is None
+    sync = window.sync
+    assert sync is not None
+    _back_online(qtbot, sync, restartable_server)
+    for cpa_dialog in (cached_cpa, nothing_cpa):
+        qtbot.waitUntil(lambda d=cpa_dialog: not d.cached and d.tabs.count() == 4, timeout=10000)
+        assert CACHED_DETAIL_NOTE not in cpa_dialog.status_label.text()
+        assert [cpa_dialog.tabs.tabText(i) for i in (0, 3)] == ["个人信息", "审批流程"]
+    for batch_dialog, row in ((cached_batch, batches[0]), (uncached_batch, batches[1])):
+        qtbot.waitUntil(lambda d=batch_dialog: d.detail is not None and not d.cached, timeout=10000)
+        assert batch_dialog.detail is not None and batch_dialog.detail.batch.id == row.id
+        assert batch_dialog.banner.text() == "已重新联网，已加载服务器上的最新内容"
+    for open_dialog in (cached_cpa, nothing_cpa, cached_batch, uncached_batch):
+        open_dialog.reject()

@@ -200,8 +200,11 @@ class BatchDialog(ServiceDialog):
         self._update_buttons()
         self.reload()
 
-    def _server_state_changed(self, _online: bool) -> None:
+    def _server_state_changed(self, online: bool) -> None:
         self._update_buttons()
+        editing = self.pages.currentIndex() == PAGE_RESUBMIT
+        if online and (self.cached or self.detail is None) and not editing and not self.tasks.busy:
+            self.reload("已重新联网，已加载服务器上的最新内容")  # the cached copy (or nothing) gives way
 
     # -- loading ----------------------------------------------------------------------------------
 
