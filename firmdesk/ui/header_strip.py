@@ -102,16 +102,19 @@ class HeaderStrip(QFrame):
             self.days_left_label.setProperty("urgency", urgency)
             self.days_left_label.style().unpolish(self.days_left_label)
             self.days_left_label.style().polish(self.days_left_label)
-        self.counts_label.setText(
-            f"年检通过 {summary.approved}　·　已提交 {summary.submitted}　·　"
-            f"待审核 {summary.pending}　·　未申请 {summary.not_applied}　/　共 {summary.total} 人"
-        )
+        # The parts add up to the total: the institute's other outcomes show when there are any.
+        shown = [
+            ("年检通过", "年检通过", summary.approved),
+            ("已提交", "已提交省注协", summary.submitted),
+            ("待审核", "待事务所审核", summary.pending),
+            ("未申请", "未申请", summary.not_applied),
+        ]
+        others = (("暂缓年检", summary.deferred), ("年检不予通过", summary.failed))
+        shown += [(label, label, n) for label, n in others if n]
+        self.counts_label.setText("　·　".join(f"{short} {n}" for short, _, n in shown) + f"　/　共 {summary.total} 人")
         self.progress_bar.setRange(0, max(summary.total, 1))
         self.progress_bar.setValue(summary.approved)
-        self.progress_bar.setToolTip(
-            f"年检通过 {summary.approved} 人，已提交省注协 {summary.submitted} 人，"
-            f"待事务所审核 {summary.pending} 人，未申请 {summary.not_applied} 人"
-        )
+        self.progress_bar.setToolTip("，".join(f"{long} {n} 人" for _, long, n in shown))
 
     def _year_changed(self, index: int) -> None:
         if not self._blocking and index >= 0:

@@ -88,8 +88,16 @@ def test_header_strip_shows_deadline_and_progress(window: MainWindow, session: F
     assert summary.deadline.isoformat() in window.header.deadline_label.text()
     assert f"剩余 {summary.days_left} 天" == window.header.days_left_label.text()
     counts = window.header.counts_label.text()
-    for number in (summary.approved, summary.submitted, summary.pending, summary.not_applied):
-        assert str(number) in counts
+    parts = dict(part.rsplit(" ", 1) for part in counts.split("　/　")[0].split("　·　"))
+    assert parts == {
+        "年检通过": str(summary.approved),
+        "已提交": str(summary.submitted),
+        "待审核": str(summary.pending),
+        "未申请": str(summary.not_applied),
+        "暂缓年检": str(summary.deferred),  # the demo firm has both of the institute's other outcomes
+        "年检不予通过": str(summary.failed),
+    }
+    assert sum(int(n) for n in parts.values()) == summary.total and counts.endswith(f"共 {summary.total} 人")
     assert window.header.progress_bar.value() == summary.approved
     assert window.header.progress_bar.maximum() == summary.total
 
