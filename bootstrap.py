@@ -48,8 +48,9 @@ def main(argv: list[str]) -> int:
     if command == "test":
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
         lint = subprocess.run([py, "-m", "ruff", "check", str(ROOT)], env=env, cwd=ROOT)
+        layout = subprocess.run([py, "-m", "ruff", "format", "--check", str(ROOT)], env=env, cwd=ROOT)
         tests = subprocess.run([py, "-m", "pytest", *rest], env=env, cwd=ROOT)
-        return tests.returncode or lint.returncode
+        return tests.returncode or lint.returncode or layout.returncode
     if command == "demo":
         return subprocess.run([py, "-m", "firmdesk.app", "demo", *rest], env=env, cwd=ROOT).returncode
     return subprocess.run([py, "-m", "firmdesk.app", *rest], env=env, cwd=ROOT).returncode

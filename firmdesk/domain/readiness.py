@@ -44,12 +44,12 @@ def readiness_flags(facts: ApplicationFacts) -> list[ReadinessFlag]:
     for material in facts.required_materials:
         if material not in facts.uploaded_materials:
             flags.append(ReadinessFlag(FlagLevel.RED, "missing_material", f"缺少必需材料：{material}"))
-    if facts.retired and RETIREMENT_PROOF_MATERIAL not in facts.uploaded_materials and (
-        RETIREMENT_PROOF_MATERIAL not in facts.required_materials
+    if (
+        facts.retired
+        and RETIREMENT_PROOF_MATERIAL not in facts.uploaded_materials
+        and (RETIREMENT_PROOF_MATERIAL not in facts.required_materials)
     ):
-        flags.append(
-            ReadinessFlag(FlagLevel.RED, "retired_without_proof", "已申报离退休，但未上传离退休证明")
-        )
+        flags.append(ReadinessFlag(FlagLevel.RED, "retired_without_proof", "已申报离退休，但未上传离退休证明"))
     if facts.training_hours < facts.min_training_hours:
         flags.append(
             ReadinessFlag(
@@ -67,7 +67,5 @@ def readiness_flags(facts: ApplicationFacts) -> list[ReadinessFlag]:
             )
         )
     if facts.moved_in_year:
-        flags.append(
-            ReadinessFlag(FlagLevel.YELLOW, "moved", "本年度内有转所或跨省转入记录，注协将重点审核")
-        )
+        flags.append(ReadinessFlag(FlagLevel.YELLOW, "moved", "本年度内有转所或跨省转入记录，注协将重点审核"))
     return flags

@@ -54,9 +54,7 @@ APPLICATION_STATE_LABELS = {
     ApplicationState.FAILED: "年检不予通过",
 }
 
-FINAL_APPLICATION_STATES = frozenset(
-    {ApplicationState.APPROVED, ApplicationState.DEFERRED, ApplicationState.FAILED}
-)
+FINAL_APPLICATION_STATES = frozenset({ApplicationState.APPROVED, ApplicationState.DEFERRED, ApplicationState.FAILED})
 
 #: Status of a CPA who has no application for the year (shown in 注师待申请).
 NOT_APPLIED = "none"

@@ -93,9 +93,7 @@ def next_batch_state(state: BatchState, action: Action) -> BatchState:
         ) from None
 
 
-def batch_state_after_decision(
-    state: BatchState, member_states: Iterable[ApplicationState]
-) -> BatchState:
+def batch_state_after_decision(state: BatchState, member_states: Iterable[ApplicationState]) -> BatchState:
     """The batch's state once the institute decided one of its CPAs.
 
     `member_states` are the states of the batch's applications after the decision.
@@ -103,9 +101,7 @@ def batch_state_after_decision(
     the batch is reviewed.
     """
     if state not in DECIDING_BATCH_STATES:
-        raise TransitionRefused(
-            f"该批次当前不能审核（当前状态：{state.label}）", state=state.value
-        )
+        raise TransitionRefused(f"该批次当前不能审核（当前状态：{state.label}）", state=state.value)
     if all(s is not A.SUBMITTED for s in member_states):
         return B.REVIEWED
     return B.REVIEWING
