@@ -18,6 +18,8 @@ from firmdesk.domain.states import BatchState, FirmTab
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.errors import ServerUnreachable, SessionExpired
 from firmdesk.services.models import BatchRow, CpaRow, FirmInfo, FirmSummary
+from firmdesk.services.settings import data_dir
+from firmdesk.ui.dialogs.help_dialogs import AboutDialog, AboutFacts, ShortcutsDialog
 from firmdesk.ui.draft_editor import DraftEditor
 from firmdesk.ui.drafts_view import DraftsView
 from firmdesk.ui.error_text import error_text
@@ -180,6 +182,13 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         self.addAction(self.refresh_action)
         self.addAction(self.find_action)
+
+        help_menu = menu_bar.addMenu("帮助(&H)")
+        help_menu.setObjectName("help_menu")
+        self.shortcuts_action = help_menu.addAction("快捷键", self.show_shortcuts)
+        self.shortcuts_action.setObjectName("shortcuts_action")
+        self.about_action = help_menu.addAction("关于 FirmDesk", self.show_about)
+        self.about_action.setObjectName("about_action")
 
     def _build_tab_actions(self) -> None:
         """Each tab's action bar (the same actions in its right-click menu), enabled when they apply."""
@@ -423,6 +432,20 @@ class MainWindow(QMainWindow):
         message = error_text(exc)
         self.statusBar().showMessage(message, 10000)
         self.notice.show_message(message, "error")
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def show_about(self) -> AboutDialog:
+        folder = self.sync.store.path.parent if self.sync is not None else data_dir(create=False)
+        facts = AboutFacts(self.client.base_url, f"{self.firm.name}（{self.firm.number}）", folder)
+        dialog = AboutDialog(facts, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def show_details(self, record: object) -> None:
         """Double-click: a CPA's details (info, attachments, trail); a batch's 查看 (which also withdraws…)."""

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMenu, QWidget
 
 from firmdesk.domain.states import FirmTab
 from firmdesk.services.api_client import CmisClient
@@ -283,3 +283,46 @@ class TestSlowServer:
         # Each /firm request sleeps 0.6 s on the server: at 20 ms a tick, a free UI thread ticks > 15 times.
         assert len(ticks) > 15
         assert window.tabs[FirmTab.QUERY].total_count() > 0
+
+
+def test_help_menu_lists_the_shortcuts_and_says_where_the_data_is(qtbot: Any, window: MainWindow) -> None:
+    from PySide6.QtCore import QObject, QUrl, Slot
+    from PySide6.QtGui import QDesktopServices
+
+    from firmdesk import __version__
+    from firmdesk.ui.dialogs.help_dialogs import SHORTCUTS
+
+    menu = window.findChild(QMenu, "help_menu")
+    assert menu is not None and [a.text() for a in menu.actions()] == ["快捷键", "关于 FirmDesk"]
+
+    shortcuts = window.show_shortcuts()
+    qtbot.addWidget(shortcuts)
+    table = shortcuts.table
+    listed = {(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())}
+    assert table.rowCount() == len(SHORTCUTS)
+    # The main window's keys are listed as its actions define them.
+    for action in (window.refresh_action, window.find_action):
+        assert ("主窗口", action.shortcut().toString()) in listed
+
+    about = window.show_about()
+    qtbot.addWidget(about)
+    texts = " ".join(label.text() for label in about.findChildren(QLabel))
+    assert __version__ in texts and window.client.base_url in texts and window.firm.number in texts
+    assert str(about.facts.data_folder) in texts
+
+    class Opener(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.urls: list[QUrl] = []
+
+        @Slot(QUrl)
+        def open(self, url: QUrl) -> None:
+            self.urls.append(url)
+
+    opener = Opener()
+    QDesktopServices.setUrlHandler("file", opener, "open")
+    try:
+        about.open_folder_button.click()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert [u.toLocalFile() for u in opener.urls] == [str(about.facts.data_folder)]
