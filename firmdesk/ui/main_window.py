@@ -36,6 +36,7 @@ from firmdesk.ui.tabs.record_tab import RecordTab
 from firmdesk.ui.tabs.review_actions import DeskServices, ReviewActions
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
+from firmdesk.ui.widgets.upload_progress import UploadProgress
 from firmdesk.ui.year_data import YearData
 from firmdesk.ui.year_loader import YearLoader
 
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self._online = True
         self._action_message: str | None = None  # said again once the refresh after an action is done
         self.services = services if services is not None else DeskServices.for_user()
+        self._leaving = False  # 注销/退出 confirmed: closing asks nothing more
         self.sync = sync
         self.actions = ReviewActions(client, runner, self.services, firm, self, sync=sync)
         self.actions.changed.connect(self.action_done)
@@ -165,7 +167,7 @@ class MainWindow(QMainWindow):
         self.find_action.triggered.connect(self.focus_search)
         self.logout_action = QAction("注销", self)
         self.logout_action.setObjectName("logout_action")
-        self.logout_action.triggered.connect(self.logout_requested)
+        self.logout_action.triggered.connect(self.request_logout)
         self.quit_action = QAction("退出", self)
         self.quit_action.setObjectName("quit_action")
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -464,7 +466,37 @@ class MainWindow(QMainWindow):
             self.settings.save_last_year(self.firm.number, year)
         self.settings.sync()
 
+    # leaving while batch materials upload (the submit and batch dialogs are not modal)
+    def uploading(self) -> list[UploadProgress]:
+        return [progress for progress in self.findChildren(UploadProgress) if progress.active]
+
+    def may_leave(self, action: str) -> bool:
+        """注销 / 退出: with an upload under way, ask first; yes cancels it (the batch is then not submitted)."""
+        uploads = self.uploading()
+        if self._leaving or not uploads:
+            return True
+        text = f"批次材料正在上传，尚未提交省注协。\n{action}将取消上传，这一批次不会提交。"
+        if not self.services.prompts.confirm(self, action, text, f"取消上传并{action}"):
+            return False
+        for progress in uploads:
+            progress.cancel_button.click()
+        return True
+
+    def request_logout(self) -> None:
+        if self.may_leave("注销"):
+            self._leaving = True
+            self.logout_requested.emit()
+
+    def close_now(self) -> None:
+        """Close without asking (the shell, after 注销 was confirmed or the session expired)."""
+        self._leaving = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.may_leave("退出"):
+            event.ignore()
+            return
+        self._leaving = True
         if self.sync is not None:
             self.sync.stop()
             for editor in self.findChildren(DraftEditor):

@@ -102,7 +102,7 @@ class Shell(QObject):
         if reason:
             dialog.show_notice(reason)
         if window is not None:
-            window.close()
+            window.close_now()
             window.deleteLater()
         self._close_stores()
         if session is not None:

@@ -44,6 +44,15 @@ class Answers:
     defaults: list[Path] = field(default_factory=list)  # the default paths offered by 保存 dialogs
     done: list[str] = field(default_factory=list)
     save_as: Path | None = None  # None: the default file name, in `folder`
+    no_to: list[str] = field(default_factory=list)  # questions answered 取消 once (matched by their text)
+    asked: list[str] = field(default_factory=list)  # every confirmation question
+
+    def confirm(self, _parent: Any, _title: str, text: str, _ok_text: str) -> bool:
+        self.asked.append(text)
+        refused = next((part for part in self.no_to if part in text), None)
+        if refused is not None:
+            self.no_to.remove(refused)
+        return refused is None
 
     def save_file(self, _parent: Any, _title: str, default: Path, _filter: str) -> Path:
         self.defaults.append(default)
@@ -62,7 +71,7 @@ def answers(tmp_path: Path) -> Answers:
 @pytest.fixture
 def desk(tmp_path: Path, answers: Answers) -> DeskServices:
     prompts = UserPrompts(
-        confirm=lambda *_args: True,
+        confirm=answers.confirm,
         pick_files=lambda *_args: list(answers.files),
         choose_folder=lambda *_args: answers.folder,
         open_external=lambda _path: True,
@@ -310,3 +319,50 @@ def test_clicks_elsewhere_do_not_open_dialogs(qtbot: Any, window: MainWindow) ->
     rect = query.table.visualRect(query.proxy.index(0, 1))
     qtbot.mouseClick(query.table.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.center()))
     assert opened == [] and query.current_record() == query.shown_records()[0]
+
+
+def test_quitting_during_an_upload_asks_and_cancels_it(
+    qtbot: Any, window: MainWindow, session: FirmSession, answers: Answers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    big = answers.files[0].with_name("社保证明（大）.pdf")
+    big.write_bytes(tiny_pdf("social security") + b"%" * (4 * 1024 * 1024))
+    answers.files[:] = [big]
+    batches_before = session.client.batches(window.firm.current_year).total
+    real_submit = session.client.submit_batch
+
+    def slow_submit(*args: Any, **kwargs: Any) -> Any:  # loopback is too fast to quit during an upload
+        year, ids_, files, key, progress = args
+
+        def slow_progress(sent: int, total: int) -> None:
+            time.sleep(0.02)
+            progress(sent, total)
+
+        return real_submit(year, ids_, files, key, slow_progress, **kwargs)
+
+    monkeypatch.setattr(session.client, "submit_batch", slow_submit)
+    pending = window.tabs[FirmTab.PENDING_REVIEW]
+    pending.model.set_checked([0], True)
+    dialog = trigger(qtbot, window, FirmTab.PENDING_REVIEW, "submit")
+    assert isinstance(dialog, SubmitDialog)
+    qtbot.waitUntil(lambda: dialog._flags is not None, timeout=10000)
+    for row in dialog.red_rows():
+        dialog.remove_application(row.application_id)
+    if not dialog.rows:
+        pytest.skip("the first pending CPA of the demo data cannot be submitted")
+    dialog.materials.slot.pick_requested.emit()
+    qtbot.waitUntil(lambda: dialog.submit_button.isEnabled(), timeout=10000)
+    with qtbot.waitSignal(dialog._relay.progress, timeout=10000):
+        dialog.submit_button.click()
+    assert window.uploading()
+
+    answers.no_to.append("批次材料正在上传")  # 取消: the window stays, the upload goes on
+    window.close()
+    assert window.isVisible() and dialog.upload.active and answers.asked[-1].startswith("批次材料正在上传")
+    with qtbot.waitSignal(window.logout_requested, timeout=5000):
+        window.logout_action.trigger()  # 注销 asks too; this time 取消上传并注销
+    assert len(answers.asked) == 2 and "注销将取消上传" in answers.asked[-1]
+    qtbot.waitUntil(lambda: not dialog.upload.active, timeout=10000)
+    assert "已取消上传" in dialog.banner.text()
+    assert session.client.batches(window.firm.current_year).total == batches_before  # nothing submitted
