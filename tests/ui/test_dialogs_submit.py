@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +20,7 @@ from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.widgets.badge import Badge
 from firmdesk.ui.widgets.materials_editor import MaterialsEditor
 from tests.services.files import write_exe, write_pdf, write_png
-from tests.ui.test_dialogs_support import YEAR, World, add_cpa, make_world, old_birth_date
+from tests.ui.test_dialogs_support import YEAR, World, add_cpa, make_world, old_birth_date, slowed_submit
 
 
 @pytest.fixture
@@ -179,19 +178,7 @@ def test_cancelling_the_upload_submits_nothing_and_keeps_the_files(
 ) -> None:
     dialog = open_dialog(qtbot, world, runner)
     add(qtbot, dialog.materials, [write_pdf(tmp_path / "社保证明.pdf", 4 * 1024 * 1024)], SOCIAL_SECURITY_MATERIAL)
-    # Loopback is too fast to press a button during an upload: slow each chunk down a little.
-    real_submit = world.client.submit_batch
-
-    def slow_submit(*args: Any, **kwargs: Any) -> Any:
-        year, ids, files, key, progress = args
-
-        def slow_progress(sent: int, total: int) -> None:
-            time.sleep(0.01)
-            progress(sent, total)
-
-        return real_submit(year, ids, files, key, slow_progress, **kwargs)
-
-    monkeypatch.setattr(world.client, "submit_batch", slow_submit)
+    monkeypatch.setattr(world.client, "submit_batch", slowed_submit(world.client))
     with qtbot.waitSignal(dialog._relay.progress, timeout=10000):
         qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
     assert dialog.progress.isVisible() and dialog.cancel_upload_button.isVisible()

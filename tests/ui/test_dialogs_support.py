@@ -7,7 +7,9 @@ no tests of its own.
 from __future__ import annotations
 
 import io
+import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -147,3 +149,19 @@ def visible_text(widget: QWidget) -> str:
     from PySide6.QtWidgets import QLabel
 
     return "\n".join(label.text() for label in widget.findChildren(QLabel) if label.isVisibleTo(widget))
+
+
+def slowed_submit(client: CmisClient, delay_s: float = 0.01) -> Callable[..., Any]:
+    """`client.submit_batch`, waiting `delay_s` at each progress report: loopback is too fast to act mid-upload."""
+    real_submit = client.submit_batch
+
+    def slow_submit(*args: Any, **kwargs: Any) -> Any:
+        year, ids, files, key, progress = args
+
+        def slow_progress(sent: int, total: int) -> None:
+            time.sleep(delay_s)
+            progress(sent, total)
+
+        return real_submit(year, ids, files, key, slow_progress, **kwargs)
+
+    return slow_submit

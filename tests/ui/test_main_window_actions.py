@@ -324,24 +324,13 @@ def test_clicks_elsewhere_do_not_open_dialogs(qtbot: Any, window: MainWindow) ->
 def test_quitting_during_an_upload_asks_and_cancels_it(
     qtbot: Any, window: MainWindow, session: FirmSession, answers: Answers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import time
+    from tests.ui.test_dialogs_support import slowed_submit
 
     big = answers.files[0].with_name("社保证明（大）.pdf")
     big.write_bytes(tiny_pdf("social security") + b"%" * (4 * 1024 * 1024))
     answers.files[:] = [big]
     batches_before = session.client.batches(window.firm.current_year).total
-    real_submit = session.client.submit_batch
-
-    def slow_submit(*args: Any, **kwargs: Any) -> Any:  # loopback is too fast to quit during an upload
-        year, ids_, files, key, progress = args
-
-        def slow_progress(sent: int, total: int) -> None:
-            time.sleep(0.02)
-            progress(sent, total)
-
-        return real_submit(year, ids_, files, key, slow_progress, **kwargs)
-
-    monkeypatch.setattr(session.client, "submit_batch", slow_submit)
+    monkeypatch.setattr(session.client, "submit_batch", slowed_submit(session.client, 0.02))
     pending = window.tabs[FirmTab.PENDING_REVIEW]
     pending.model.set_checked([0], True)
     dialog = trigger(qtbot, window, FirmTab.PENDING_REVIEW, "submit")
