@@ -178,17 +178,28 @@ class DraftStore:
     # -- writing --
 
     def create(
-        self, year: int, rows: Sequence[CpaRow], reason: str = "", *, send_on_reconnect: bool = False
+        self,
+        year: int,
+        rows: Sequence[CpaRow],
+        reason: str = "",
+        *,
+        send_on_reconnect: bool = False,
+        uuid: str | None = None,
+        sending: bool = False,
     ) -> ReturnReasonDraft:
+        """A new draft. `uuid` (the idempotency key) and `sending=True`: a return already sent once whose
+        answer was lost (the 退回 dialog lost the server); it is then resent with the same key, never checked
+        for conflicts first (its own effect would look like one), so the server returns it at most once."""
         now = _now()
         draft = ReturnReasonDraft(
-            uuid=str(uuid_module.uuid4()),
+            uuid=uuid or str(uuid_module.uuid4()),
             year=year,
             items=tuple(DraftItem.of(r) for r in rows),
             reason=reason,
             created_at=now,
             updated_at=now,
             send_on_reconnect=send_on_reconnect,
+            state=DraftState.SENDING if sending else DraftState.DRAFT,
         )
         if not draft.items:
             raise Refused("请至少选择一名注册会计师", 422, "invalid_input")

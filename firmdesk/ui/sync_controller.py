@@ -345,8 +345,10 @@ class SyncController(QObject):
         if parts:
             level = "warning" if report.conflicts or report.refused else "info"
             self.notice.emit("；".join(parts) + "。", level)
-        if report.sent and self._year is not None:
-            year = self._year  # the sender synced after sending: show the new states
+        if self._year is not None:
+            # The sender synced the cache before its checks (and after sending): show what it brought, also
+            # when nothing was sent (a conflict), since a later F5 finds the cursor already moved on.
+            year = self._year
             generation = self._generation
             self._runner.run(
                 lambda: self.store.snapshot(year),

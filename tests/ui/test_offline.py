@@ -292,6 +292,39 @@ def test_drafts_view_marks_sends_resolves_and_deletes(
     assert drafts.get(torn.uuid) is None and counts[-1] == 0
 
 
+def test_a_conflict_found_while_sending_online_shows_the_new_states_and_can_be_resolved(
+    qtbot: Any,
+    controller: SyncController,
+    stores: tuple[LocalStore, DraftStore],
+    restartable_server: RestartableServer,
+) -> None:
+    _loaded(qtbot, controller)
+    assert controller.data is not None
+    a, b = [r for r in controller.data.cpas if r.status == "pending_firm"][:2]
+    _, drafts = stores
+    draft = drafts.create(YEAR, [a, b], "两人的附件都不清晰")
+    colleague = CmisClient(restartable_server.base_url)  # another administrator of the firm, elsewhere
+    colleague.login("firm", DEMO_FIRM, DEMO_PASSWORD)
+    colleague.return_applications([(a.application_id or 0, a.version)], "同事已退回")
+    colleague.close()
+    view = DraftsView(drafts, controller)
+    qtbot.addWidget(view)
+
+    with qtbot.waitSignal(controller.conflicts, timeout=15000):
+        controller.send_drafts([draft.uuid])  # online, no F5 before: the sender's own sync finds the change
+
+    def shown_status(application_id: int | None) -> str | None:
+        rows = controller.data.cpas if controller.data is not None else ()
+        return next((r.status for r in rows if r.application_id == application_id), None)
+
+    qtbot.waitUntil(lambda: shown_status(a.application_id) == "firm_returned", timeout=5000)  # no F5 needed
+    assert shown_status(b.application_id) == "pending_firm"
+    view.table.selectRow(0)
+    view.rebase_button.click()
+    rebased = drafts.require(draft.uuid)
+    assert rebased.state is DraftState.DRAFT and [i.application_id for i in rebased.items] == [b.application_id]
+
+
 def test_drafts_model_passes_the_model_tester(qtmodeltester: Any, stores: tuple[LocalStore, DraftStore]) -> None:
     from firmdesk.services.models import CpaRow
     from firmdesk.ui.drafts_view import DraftsModel

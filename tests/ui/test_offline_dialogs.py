@@ -11,6 +11,7 @@ from firmdesk.domain.states import FirmTab
 from firmdesk.services.drafts import DraftState
 from firmdesk.ui.details_dialog import CpaDetailsDialog
 from firmdesk.ui.dialogs.batch_dialog import BatchDialog
+from firmdesk.ui.dialogs.return_dialog import ReturnDialog
 from firmdesk.ui.dialogs.review_queue import ReviewQueueDialog
 from firmdesk.ui.dialogs.submit_dialog import SubmitDialog
 from firmdesk.ui.draft_editor import DraftEditor
@@ -218,3 +219,51 @@ def test_details_offline_show_the_cache_or_say_nothing_is_cached(
         assert batch_dialog.banner.text() == "已重新联网，已加载服务器上的最新内容"
     for open_dialog in (cached_cpa, nothing_cpa, cached_batch, uncached_batch):
         open_dialog.reject()
+
+
+def test_a_return_that_finds_no_server_takes_the_window_offline_and_can_become_a_draft(
+    qtbot: Any, shell: Shell, restartable_server: RestartableServer
+) -> None:
+    from firmdesk.domain.states import Action
+    from firmdesk.services.api_client import CmisClient
+    from tests.services.offline_fixtures import DEMO_FIRM, DEMO_PASSWORD
+
+    window = _log_in(qtbot, shell, restartable_server.base_url)
+    sync = window.sync
+    assert sync is not None
+    pending = window.pending_tab
+    pending.table.selectRow(0)
+    row = pending.current_record()
+    assert row is not None
+    with qtbot.waitSignal(window.actions.opened, timeout=5000) as opened:
+        pending.action_bar.action("return").trigger()
+    dialog = opened.args[0]
+    assert isinstance(dialog, ReturnDialog) and not dialog.draft_button.isVisible()
+    _type(dialog.reason_edit, "执业证书复印件模糊")
+
+    restartable_server.stop()
+    with qtbot.waitSignal(sync.state_changed, timeout=20000) as went:
+        dialog.ok_button.click()  # the dialog finds no server: the whole window goes offline
+    assert went.args == [False] and window.online_label.text() == "● 离线"
+    qtbot.waitUntil(dialog.draft_button.isVisible, timeout=5000)
+    assert "无法连接服务器" in dialog.banner.text() and dialog.reason_edit.reason() == "执业证书复印件模糊"
+    with qtbot.waitSignal(window.actions.refused, timeout=5000) as said:
+        dialog.draft_button.click()
+    assert not dialog.isVisible() and "存为草稿" in said.args[0]
+    [draft] = sync.drafts.all()
+    assert draft.reason == "执业证书复印件模糊" and draft.send_on_reconnect
+    assert draft.state is DraftState.SENDING  # the answer was lost: resent with the same key, never twice
+    assert [i.application_id for i in draft.items] == [row.application_id]
+
+    restartable_server.start()
+    with qtbot.waitSignal(sync.drafts_sent, timeout=30000) as sent:
+        pass  # the retry timer
+    assert [d.uuid for d in sent.args[0]] == [draft.uuid]
+    client = CmisClient(restartable_server.base_url)
+    client.login("firm", DEMO_FIRM, DEMO_PASSWORD)
+    try:
+        assert row.application_id is not None
+        returns = [e for e in client.trail(row.application_id) if e.action == Action.FIRM_RETURN.value]
+        assert [e.reason for e in returns] == ["执业证书复印件模糊"]
+    finally:
+        client.close()

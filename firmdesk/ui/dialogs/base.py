@@ -8,6 +8,8 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
+from firmdesk.services.errors import ServerUnreachable
+
 
 class TaskHandleLike(Protocol):
     def cancel(self) -> None: ...
@@ -42,6 +44,7 @@ class TaskGroup(QObject):
     """
 
     busy_changed = Signal(bool)
+    failed = Signal(object)  # every failure of a task of the group (before its own error callback)
 
     def __init__(self, runner: Runner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +81,7 @@ class TaskGroup(QObject):
         def failed(exc: BaseException) -> None:
             if liveness.alive:
                 finish()
+                self.failed.emit(exc)
                 on_error(exc)
 
         was_idle = not self._handles
@@ -96,15 +100,21 @@ class TaskGroup(QObject):
 
 
 class ServiceDialog(QDialog):
-    """A dialog that runs blocking service calls on the runner; `busy_changed` tells when it waits."""
+    """A dialog that runs blocking service calls on the runner; `busy_changed` tells when it waits.
+
+    `server_unreachable(exc)` when any of its calls found no server: the window goes offline on it
+    (`ReviewActions` connects it to `SyncController.report_unreachable`), whatever the dialog shows.
+    """
 
     busy_changed = Signal(bool)
+    server_unreachable = Signal(object)  # ServerUnreachable
 
     def __init__(self, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
         self.tasks = TaskGroup(runner, self)
         self.tasks.busy_changed.connect(self.busy_changed)
+        self.tasks.failed.connect(self._task_failed)
         self._groups: list[TaskGroup] = [self.tasks]
 
     @property
@@ -114,8 +124,13 @@ class ServiceDialog(QDialog):
     def task_group(self) -> TaskGroup:
         """A group for a child widget (preview, materials), cancelled with the dialog."""
         group = TaskGroup(self.runner, self)
+        group.failed.connect(self._task_failed)
         self._groups.append(group)
         return group
+
+    def _task_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ServerUnreachable):
+            self.server_unreachable.emit(exc)
 
     def start_task(
         self,

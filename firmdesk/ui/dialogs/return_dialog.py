@@ -6,7 +6,7 @@ A refused request leaves the dialog open with the reason as typed and the server
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QInputMethodEvent, QKeyEvent, QKeySequence, QShortcut, QTextCursor
@@ -29,7 +29,7 @@ from firmdesk.domain.limits import REASON_MAX_CHARS
 from firmdesk.domain.states import ApplicationState
 from firmdesk.services.api_client import CmisClient, new_idempotency_key
 from firmdesk.services.common_reasons import CommonReasons, clean_reason
-from firmdesk.services.errors import Refused, ServiceError
+from firmdesk.services.errors import Refused, ServerUnreachable, ServiceError
 from firmdesk.services.models import CpaRow
 from firmdesk.ui.dialogs.base import Runner, ServiceDialog
 from firmdesk.ui.error_text import error_text
@@ -144,6 +144,10 @@ class ReturnDialog(ServiceDialog):
         self._rows = [r for r in rows if r.application_id is not None]
         self._key: tuple[tuple[tuple[int, int | None], ...], str] | None = None
         self._idempotency_key = ""
+        #: Set by the window when it has a local store: `(rows, reason, key)` keeps the reason as a draft that is
+        #: sent once the server is back, with this dialog's key (a return that did reach the server is not
+        #: made twice). Offered when 确认退回 finds no server.
+        self.save_draft: Callable[[list[CpaRow], str, str], None] | None = None
 
         # Who is returned.
         who = QGroupBox(self)
@@ -229,6 +233,11 @@ class ReturnDialog(ServiceDialog):
         self.ok_button = self.buttons.addButton("确认退回", QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok_button.setObjectName("confirmReturnButton")
         self.ok_button.setStyleSheet("QPushButton:enabled { color:#ffffff; background:#d9480f; padding:4px 14px; }")
+        self.draft_button = self.buttons.addButton("存为草稿，联网后发送", QDialogButtonBox.ButtonRole.ActionRole)
+        self.draft_button.setObjectName("returnAsDraftButton")
+        self.draft_button.setToolTip("服务器暂时无法连接：退回原因存入“草稿”，恢复连接后自动发送，不会重复退回")
+        self.draft_button.clicked.connect(self.keep_as_draft)
+        self.draft_button.hide()
         cancel = self.buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
         cancel.setObjectName("cancelReturnButton")
         self.buttons.accepted.connect(self.submit)
@@ -402,6 +411,9 @@ class ReturnDialog(ServiceDialog):
 
     def _failed(self, exc: BaseException) -> None:
         message = error_text(exc)
+        if isinstance(exc, ServerUnreachable) and self.save_draft is not None:
+            self.draft_button.show()
+            message += "。可点击“存为草稿，联网后发送”"
         self.banner.show_message(message, Tone.ERROR)
         self._update_buttons()
         self.reason_edit.setFocus()
@@ -409,6 +421,14 @@ class ReturnDialog(ServiceDialog):
         self.refused.emit(message)
         if isinstance(exc, Refused) and exc.status == 409:
             self._recheck_rows(message)
+
+    def keep_as_draft(self) -> None:
+        """The reason (and the request's key) go to the drafts; the dialog closes."""
+        reason = self.reason_edit.reason()
+        if self.save_draft is None or not reason or not self._rows or self.busy:
+            return
+        self.save_draft(self.rows, reason, self._idempotency_key or new_idempotency_key())
+        self.accept()
 
     def _recheck_rows(self, message: str) -> None:
         """After a 409: ask the server what each listed application is now, and point at the stale ones.

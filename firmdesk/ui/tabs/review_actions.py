@@ -18,6 +18,7 @@ from firmdesk.services.common_reasons import CommonReasons
 from firmdesk.services.models import BatchDetail, BatchRow, CpaRow, FirmInfo
 from firmdesk.ui.details_dialog import CpaDetailsDialog
 from firmdesk.ui.dialogs.attachments_dialog import AttachmentsDialog
+from firmdesk.ui.dialogs.base import ServiceDialog
 from firmdesk.ui.dialogs.batch_dialog import BatchDialog
 from firmdesk.ui.dialogs.export_dialogs import UserPrompts
 from firmdesk.ui.dialogs.qr_dialog import QrDialog
@@ -88,6 +89,8 @@ class ReviewActions(QObject):
         return parent
 
     def _open(self, dialog: QDialog) -> QDialog:
+        if isinstance(dialog, ServiceDialog) and self._sync is not None:
+            dialog.server_unreachable.connect(self._sync.report_unreachable)  # the window goes offline
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         self.opened.emit(dialog)
@@ -117,7 +120,16 @@ class ReviewActions(QObject):
             return
         dialog = ReturnDialog(self._client, self._runner, self._services.reasons, rows, parent=self._window)
         dialog.returned.connect(self._returned)
+        if self._sync is not None:
+            dialog.save_draft = self._keep_as_draft
         self._open(dialog)
+
+    def _keep_as_draft(self, rows: list[CpaRow], reason: str, key: str) -> None:
+        """退回 found no server: the reason becomes a draft sent on reconnect, under the request's own key."""
+        assert self._sync is not None
+        self._sync.drafts.create(rows[0].year, rows, reason, send_on_reconnect=True, uuid=key, sending=True)
+        self.drafts_edited.emit()
+        self.refused.emit(f"已将对 {names_text(rows)} 的退回存为草稿，联网后自动发送")
 
     def draft(self, rows: list[CpaRow], parent: QWidget | None = None) -> DraftEditor | None:
         """写草稿 / 退回 offline: a new draft of a return reason for `rows`, in a non-modal editor (autosaved).
