@@ -23,6 +23,7 @@ from firmdesk.services.drafts import DraftState, DraftStore, ReturnReasonDraft
 from firmdesk.services.errors import ServiceError
 from firmdesk.ui.draft_editor import DraftEditor
 from firmdesk.ui.sync_controller import SyncController
+from firmdesk.ui.widgets.gate import gate
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
 
 DRAFT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -151,7 +152,6 @@ class DraftsView(QWidget):
         self.reconnect_button = self._button("联网后发送", "drafts_send_on_reconnect", self.toggle_send_on_reconnect)
         self.reconnect_button.setToolTip("标记或取消：恢复连接后自动发送所选草稿")
         self.rebase_button = self._button("保留仍待审核的注师", "drafts_rebase", self.rebase_selected)
-        self.rebase_button.setToolTip("冲突的草稿：去掉状态已变化的注师，其余按最新状态恢复为草稿")
         self.delete_button = self._button("删除", "drafts_delete", self.delete_selected)
 
         self.state_label = QLabel(self)
@@ -311,17 +311,24 @@ class DraftsView(QWidget):
         chosen = self.selected()
         drafts = self.model.drafts()
         sendable = [d for d in chosen if d.state in (DraftState.DRAFT, DraftState.SENDING) and d.reason.strip()]
-        offline_tip = "离线状态下不能发送，可标记“联网后发送”"
-        self.send_button.setEnabled(online and bool(sendable))
-        self.send_button.setToolTip("" if online else offline_tip)
-        self.send_all_button.setEnabled(
-            online and any(d.state in (DraftState.DRAFT, DraftState.SENDING) for d in drafts)
+        offline = None if online else "离线状态下不能发送，可标记“联网后发送”"
+        pick = None if chosen else "请先在列表中选择草稿"
+        unsent = any(d.state in (DraftState.DRAFT, DraftState.SENDING) for d in drafts)
+        plain = any(d.state is DraftState.DRAFT for d in chosen)
+        conflict = any(d.state is DraftState.CONFLICT for d in chosen)
+        nothing_to_send = None if sendable else "所选草稿没有可发送的（已发送、冲突或未填写原因）"
+        gate(self.send_button, offline or pick or nothing_to_send, "发送所选草稿")
+        gate(self.send_all_button, offline or (None if unsent else "没有待发送的草稿"), "发送全部待发送的草稿")
+        one = None if len(chosen) <= 1 else "一次只能编辑一份草稿"
+        gate(self.edit_button, pick or one, "打开草稿编辑器")
+        not_plain = None if plain else "只有“草稿”状态的可以标记"
+        gate(self.reconnect_button, pick or not_plain, "恢复连接后自动发送所选草稿")
+        gate(
+            self.rebase_button,
+            pick or (None if conflict else "只用于“冲突”状态的草稿"),
+            "冲突的草稿：去掉状态已变化的注师，其余按最新状态恢复为草稿",
         )
-        self.send_all_button.setToolTip("" if online else offline_tip)
-        self.edit_button.setEnabled(len(chosen) == 1)
-        self.reconnect_button.setEnabled(any(d.state is DraftState.DRAFT for d in chosen))
-        self.rebase_button.setEnabled(any(d.state is DraftState.CONFLICT for d in chosen))
-        self.delete_button.setEnabled(bool(chosen))
+        gate(self.delete_button, pick, "删除所选草稿")
         waiting = sum(1 for d in drafts if d.state is DraftState.DRAFT and d.send_on_reconnect)
         conflicts = sum(1 for d in drafts if d.state is DraftState.CONFLICT)
         parts = [f"共 {len(drafts)} 份"]

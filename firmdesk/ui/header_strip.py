@@ -102,12 +102,13 @@ class HeaderStrip(QFrame):
             self.days_left_label.setProperty("urgency", urgency)
             self.days_left_label.style().unpolish(self.days_left_label)
             self.days_left_label.style().polish(self.days_left_label)
-        # The parts add up to the total: the institute's other outcomes show when there are any.
+        # The parts add up to the total: the institute's other outcomes show when there are any. 待审核 and
+        # 待申请 are the tabs 注师待审核 and 注师待申请 (the latter is more than the status 未申请).
         shown = [
             ("年检通过", "年检通过", summary.approved),
             ("已提交", "已提交省注协", summary.submitted),
-            ("待审核", "待事务所审核", summary.pending),
-            ("未申请", "未申请", summary.not_applied),
+            ("待审核", "注师待审核（待事务所审核）", summary.pending),
+            ("待申请", "注师待申请（未申请、未提交、事务所退回、地方注协退回）", summary.not_applied),
         ]
         others = (("暂缓年检", summary.deferred), ("年检不予通过", summary.failed))
         shown += [(label, label, n) for label, n in others if n]

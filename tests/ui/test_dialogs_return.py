@@ -44,9 +44,12 @@ def test_returning_two_applications_sends_the_reason_with_its_line_breaks(
 ) -> None:
     dialog = open_dialog(qtbot, world, runner, reasons, 2)
     assert dialog.rows_list.count() == 2
-    assert not dialog.ok_button.isEnabled()  # the reason is required
+    assert not dialog.ok_button.isEnabled()  # the reason is required, and the button says so
+    assert dialog.ok_button.toolTip().startswith("请先填写退回原因")
+    dialog.reason_edit.setPlainText("   ")
+    assert not dialog.ok_button.isEnabled()
     dialog.reason_edit.setPlainText("社保证明材料不清晰，请重新上传\n培训学时证明缺少盖章")
-    assert dialog.ok_button.isEnabled()
+    assert dialog.ok_button.isEnabled() and "Ctrl+Enter" in dialog.ok_button.toolTip()
     assert dialog.counter_label.text() == "26 / 500"
     with qtbot.waitSignal(dialog.returned, timeout=10000) as blocker:
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)

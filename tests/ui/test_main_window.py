@@ -93,7 +93,7 @@ def test_header_strip_shows_deadline_and_progress(window: MainWindow, session: F
         "年检通过": str(summary.approved),
         "已提交": str(summary.submitted),
         "待审核": str(summary.pending),
-        "未申请": str(summary.not_applied),
+        "待申请": str(summary.not_applied),
         "暂缓年检": str(summary.deferred),  # the demo firm has both of the institute's other outcomes
         "年检不予通过": str(summary.failed),
     }

@@ -257,6 +257,9 @@ def test_drafts_view_marks_sends_resolves_and_deletes(
     view = DraftsView(drafts, controller)
     qtbot.addWidget(view)
     view.show()
+    view.table.clearSelection()
+    for button in (view.edit_button, view.send_button, view.reconnect_button, view.delete_button):
+        assert not button.isEnabled() and button.toolTip() == "请先在列表中选择草稿"  # disabled, and says why
     counts: list[int] = []
     view.count_changed.connect(counts.append)
 

@@ -33,6 +33,7 @@ from firmdesk.services.errors import Refused, ServerUnreachable, ServiceError
 from firmdesk.services.models import CpaRow
 from firmdesk.ui.dialogs.base import Runner, ServiceDialog
 from firmdesk.ui.error_text import error_text
+from firmdesk.ui.widgets.gate import gate
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
 
 NEW_REASON_PLACEHOLDER = "新的常用原因"
@@ -375,7 +376,17 @@ class ReturnDialog(ServiceDialog):
         if self.reason_edit.truncated:
             self.counter_label.setText(f"{length} / {REASON_MAX_CHARS}（超出部分未录入）")
         busy = self.busy
-        self.ok_button.setEnabled(bool(length) and not over and not busy and bool(self._rows))
+        if busy:
+            why_not: str | None = "正在退回，请稍候"
+        elif not self._rows:
+            why_not = "没有要退回的注册会计师"
+        elif not length:
+            why_not = "请先填写退回原因（可双击右侧的常用退回原因插入）"
+        elif over:
+            why_not = f"退回原因不能超过 {REASON_MAX_CHARS} 字"
+        else:
+            why_not = None
+        gate(self.ok_button, why_not, "退回所列注册会计师的年检申请（Ctrl+Enter）")
         self.ok_button.setText("正在退回…" if busy else f"确认退回（{len(self._rows)} 人）")
         has_common = 0 <= self.common_list.currentRow() < len(self._reasons)
         for b in (self.insert_button, self.edit_common_button, self.delete_common_button):
