@@ -723,6 +723,7 @@ class _Story:
                 message["read_at"] = at - timedelta(minutes=5)
         self.b.step(app, app.actor, Action.RESUBMIT, at)
         app.submitted_at = at
+        app.last_reason = None  # as the server's own resubmit: the return's reason stays in the trail only
 
     def submit_batch(self, firm: _FirmCtx, year: int, apps: Sequence[_App], at: datetime) -> _Batch:
         b = self.b

@@ -91,6 +91,17 @@ def test_demo_firm_has_about_60_cpas_in_every_application_state(session: Session
     assert set(counts) == {"none", *(state.value for state in A)}
 
 
+def test_a_reason_is_shown_only_while_it_applies(session: Session) -> None:
+    """As the live server keeps it: a return's reason goes when the CPA resubmits or the firm submits."""
+    reasoned = {A.FIRM_RETURNED, A.INSTITUTE_RETURNED, A.DEFERRED, A.FAILED}
+    stale = session.scalars(
+        select(Application).where(
+            Application.state.not_in([s.value for s in reasoned]), Application.last_reason.is_not(None)
+        )
+    ).all()
+    assert stale == []
+
+
 def test_demo_firm_has_batches_in_every_batch_state_this_year(session: Session) -> None:
     states = session.scalars(
         select(Batch.state).where(Batch.firm_id == firm_id(session, DEMO_FIRM_NUMBER), Batch.year == CURRENT_YEAR)

@@ -134,7 +134,7 @@ class ReviewActions(QObject):
     def draft(self, rows: list[CpaRow], parent: QWidget | None = None) -> DraftEditor | None:
         """写草稿 / 退回 offline: a new draft of a return reason for `rows`, in a non-modal editor (autosaved).
 
-        `parent`: the window by default; a modal dialog (逐份审核) passes itself so the editor takes input.
+        `parent`: the window by default; a modal dialog (逐个审核) passes itself so the editor takes input.
         """
         rows = [r for r in rows if r.application_id is not None]
         if self._sync is None or not rows:
