@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,6 +147,26 @@ def test_files_dropped_on_the_dialog_join_the_materials(
     qtbot.waitUntil(lambda: not editor.checking, timeout=5000)
     assert editor.new_files() == [(SOCIAL_SECURITY_MATERIAL, png), ("其他材料", others[0])]
     assert "setup.pdf" in editor.banner.text()  # the bad one is named, the good one kept
+
+
+def test_materials_keep_the_order_they_were_picked_in_whatever_check_ends_first(
+    qtbot: Any, world: World, runner: TaskRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from firmdesk.ui.widgets import materials_editor
+
+    real_check = materials_editor.check_file
+
+    def slow_for_the_first(material: str, path: Path) -> Any:
+        if path.name.startswith("1"):
+            time.sleep(0.3)  # the first file's check ends last
+        return real_check(material, path)
+
+    monkeypatch.setattr(materials_editor, "check_file", slow_for_the_first)
+    dialog = open_dialog(qtbot, world, runner)
+    editor = dialog.materials
+    picked = [write_pdf(tmp_path / f"{i}-材料.pdf") for i in (1, 2, 3)]
+    add(qtbot, editor, picked)
+    assert [path for _, path in editor.new_files()] == picked
 
 
 def test_submitting_uploads_the_materials_and_shows_the_batch_number(

@@ -8,7 +8,7 @@ file. Files already on the server (a returned batch's) are listed as kept and ca
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -60,6 +60,7 @@ class NewMaterial:
     """A local file that passed the checks, to be uploaded."""
 
     planned: PlannedFile
+    order: int = field(default=0, compare=False)  # when it was picked: the list keeps the pick order
 
 
 def _local_paths(event: QDragEnterEvent | QDropEvent) -> list[Path]:
@@ -137,6 +138,7 @@ class MaterialsEditor(QWidget):
         self.tasks = runner if isinstance(runner, TaskGroup) else TaskGroup(runner, self)
         self._pick_files = pick_files
         self._entries: list[KeptMaterial | NewMaterial] = [KeptMaterial(a) for a in kept]
+        self._picked = 0  # files asked for so far (their pick order)
         self._pending: list[tuple[str, Path]] = []  # being checked on the worker
 
         layout = QVBoxLayout(self)
@@ -270,6 +272,8 @@ class MaterialsEditor(QWidget):
 
     def _start_check(self, material: str, path: Path) -> None:
         item = (material, path)
+        self._picked += 1
+        order = self._picked
         self._pending.append(item)
         if len(self._pending) == 1:
             self.checking_changed.emit(True)
@@ -285,11 +289,17 @@ class MaterialsEditor(QWidget):
             if material == SOCIAL_SECURITY_MATERIAL:
                 index = self._slot_index()
                 if index is not None and isinstance(self._entries[index], NewMaterial):
-                    self._entries[index] = NewMaterial(planned)
+                    self._entries[index] = NewMaterial(planned, order)
                 else:
-                    self._entries.insert(0, NewMaterial(planned))
+                    self._entries.insert(0, NewMaterial(planned, order))
             else:
-                self._entries.append(NewMaterial(planned))
+                # The checks finish in any order; the list shows the files in the order they were picked.
+                later = (
+                    i
+                    for i, e in enumerate(self._entries)
+                    if isinstance(e, NewMaterial) and e.planned.material != SOCIAL_SECURITY_MATERIAL and e.order > order
+                )
+                self._entries.insert(next(later, len(self._entries)), NewMaterial(planned, order))
             self._refresh()
             self.changed.emit()
 
