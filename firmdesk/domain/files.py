@@ -31,11 +31,23 @@ def sniff_type(head: bytes) -> str | None:
     return ext if ext in ALLOWED_TYPES else None
 
 
+def _oversize_text(size: int, limit: int = MAX_ATTACHMENT_BYTES) -> str:
+    """The size of a file over `limit`, worded so that it never reads as the limit or less.
+
+    Usually the rounded size (6.0 MB); a file just over the limit rounds to the limit's own text
+    (5 MB + 1 byte is "5.0 MB" too), so it is given exactly: "5,242,881 字节（超出 1 字节）".
+    """
+    text = human_size(size)
+    if size > limit and text == human_size(limit):
+        return f"{size:,} 字节（超出 {size - limit:,} 字节）"
+    return text
+
+
 def check_attachment(name: str, size: int, head: bytes) -> str:
     """The file's type if it may be attached, else `LimitExceeded` with a message naming the file."""
     if size > MAX_ATTACHMENT_BYTES:
         raise LimitExceeded(
-            f"文件“{name}”大小为 {human_size(size)}，单个附件不能超过 {human_size(MAX_ATTACHMENT_BYTES)}"
+            f"文件“{name}”大小为 {_oversize_text(size)}，单个附件不能超过 {human_size(MAX_ATTACHMENT_BYTES)}"
         )
     if size == 0:
         raise LimitExceeded(f"文件“{name}”是空文件")

@@ -103,6 +103,40 @@ def test_withdraw_and_institute_decision_at_once_exactly_one_wins(world: World) 
     assert outcomes  # at least one kind won; both are consistent whichever it was
 
 
+def test_withdraw_of_a_batch_decided_meanwhile_says_why_not_version_conflict(world: World) -> None:
+    """The firm still shows the batch as 待审核 with its old version; the institute decided its only CPA.
+    The state rule answers first, with its own reason, not the generic "changed by someone else"."""
+    firm, institute = world.firm_client(), world.institute_client()
+    application = world.builder.application(world.builder.cpa(world.firm))
+    batch = submit_batch(firm, [application.id]).json()["batch"]
+    assert batch["state"] == "submitted"
+    institute.post(
+        f"/institute/applications/{application.id}/decision", json={"decision": "defer", "reason": "待核实"}
+    ).raise_for_status()
+    before = firm.get(f"/firm/batches/{batch['id']}").json()
+    assert before["batch"]["state"] == "reviewed" and before["batch"]["version"] != batch["version"]
+
+    answer = firm.post(f"/firm/batches/{batch['id']}/withdraw", json={"version": batch["version"]})
+    assert answer.status_code == 409, answer.text
+    body = answer.json()
+    assert body["code"] == "transition_refused"
+    assert body["detail"].startswith("省注协已开始审核或该批次已结束，不能撤回")
+    assert "该记录已被他人修改" not in body["detail"]
+    assert firm.get(f"/firm/batches/{batch['id']}").json() == before  # nothing changed
+
+
+def test_a_stale_version_still_refuses_a_withdraw_the_state_allows(world: World) -> None:
+    firm = world.firm_client()
+    application = world.builder.application(world.builder.cpa(world.firm))
+    batch = submit_batch(firm, [application.id]).json()["batch"]
+    answer = firm.post(f"/firm/batches/{batch['id']}/withdraw", json={"version": batch["version"] + 7})
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "version_conflict"
+    assert answer.json()["detail"] == "该记录已被他人修改，请刷新后重试"
+    assert firm.get(f"/firm/batches/{batch['id']}").json()["batch"]["state"] == "submitted"
+    assert firm.post(f"/firm/batches/{batch['id']}/withdraw", json={"version": batch["version"]}).status_code == 200
+
+
 def test_other_posts_replay_a_repeated_key_too(world: World) -> None:
     pending = world.builder.application(world.cpas[0])
     draft = world.builder.application(world.cpas[1], "draft")

@@ -37,6 +37,15 @@ def test_a_6_mb_file_is_refused_naming_it(tmp_path: Path) -> None:
     assert e.value.status == 413
 
 
+def test_a_file_one_byte_over_5_mb_reads_larger_than_the_limit(tmp_path: Path) -> None:
+    big = write_pdf(tmp_path / "社保.pdf", MAX_ATTACHMENT_BYTES + 1)
+    with pytest.raises(AttachmentRejected) as e:
+        check_file(SOCIAL, big)
+    assert e.value.message == "文件“社保.pdf”大小为 5,242,881 字节（超出 1 字节），单个附件不能超过 5.0 MB"
+    assert "大小为 5.0 MB" not in e.value.message  # not the rounded size that reads as the limit itself
+    assert e.value.status == 413
+
+
 def test_a_file_of_exactly_5_mb_passes(tmp_path: Path) -> None:
     check_file(SOCIAL, write_pdf(tmp_path / "a.pdf", MAX_ATTACHMENT_BYTES))
 

@@ -15,7 +15,7 @@ from firmdesk.domain.batches import batch_number
 from firmdesk.domain.errors import InvalidInput, TransitionRefused
 from firmdesk.domain.limits import MAX_BATCH_FILES
 from firmdesk.domain.states import Action, ApplicationState, BatchState
-from firmdesk.domain.transitions import next_application_state, require_reason
+from firmdesk.domain.transitions import next_application_state, next_batch_state, require_reason
 from firmdesk.server.db.models import Application, Attachment, Batch, BatchItem, Cpa, Firm
 from firmdesk.server.services import access, rows
 from firmdesk.server.services.actors import Actor
@@ -71,12 +71,15 @@ def return_applications(
     change = Change(session, actor, _scope(actor, idempotency_key, "POST /firm/returns"))
     reason = require_reason(body.reason)
     applications = []
+    versions = []
     for item in body.items:
         application = access.firm_application(session, firm, item.application_id)
-        check_version(application, item.version)
+        versions.append((application, item.version))
         if application not in applications:
             applications.append(application)
-    _check_each(session, applications, Action.FIRM_RETURN)
+    _check_each(session, applications, Action.FIRM_RETURN)  # the state rule first: its message says why
+    for application, version in versions:
+        check_version(application, version)
     for application in applications:
         change.transition_application(application, Action.FIRM_RETURN, reason=reason)
         application.last_reason = reason
@@ -161,12 +164,24 @@ def submit_batch(
     return result
 
 
+def _check_batch(batch: Batch, action: Action, version: int | None) -> None:
+    """Refuse `action` on a batch locked by `lock_batch`: the state rule first, then the client's version.
+
+    A batch that moved to a state where `action` does not apply (e.g. the institute decided its CPAs
+    meanwhile) is refused with the domain's message saying why, not with the generic version conflict;
+    the version only decides when the action would otherwise be allowed. Both checks read the locked
+    row, and the version column is still checked on flush, so two concurrent changes cannot both win.
+    """
+    next_batch_state(BatchState(batch.state), action)
+    check_version(batch, version)
+
+
 def withdraw_batch(
     session: Session, batch: Batch, actor: Actor, version: int | None, idempotency_key: str | None
 ) -> BatchWithApplications:
     change = Change(session, actor, _scope(actor, idempotency_key, f"POST /firm/batches/{batch.id}/withdraw"))
     lock_batch(session, batch)
-    check_version(batch, version)
+    _check_batch(batch, Action.WITHDRAW_BATCH, version)
     change.transition_batch(batch, Action.WITHDRAW_BATCH)
     for application in open_members(session, batch):
         change.transition_application(application, Action.WITHDRAW_BATCH, batch=batch)
@@ -190,7 +205,7 @@ def resubmit_batch(
 ) -> BatchWithApplications:
     change = Change(session, actor, _scope(actor, idempotency_key, f"POST /firm/batches/{batch.id}/resubmit"))
     lock_batch(session, batch)
-    check_version(batch, version)
+    _check_batch(batch, Action.RESUBMIT_BATCH, version)
     change.transition_batch(batch, Action.RESUBMIT_BATCH)
     current = {
         a.id: a
