@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
+from pathlib import Path
 
+if os.environ.get("FIRMDESK_SCREENSHOTS") and os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    # Screenshots for docs/: a 1920×1080 offscreen screen, so that the dialogs keep their full size (the
+    # default offscreen screen is 800×800, and the dialogs fit themselves to their screen).
+    _screen = {"name": "docs", "x": 0, "y": 0, "width": 1920, "height": 1080, "logicalDpi": 96, "dpr": 1}
+    _config = Path(tempfile.mkdtemp(prefix="firmdesk-screen-")) / "screen.json"
+    _config.write_text(json.dumps({"screens": [_screen]}), encoding="utf-8")
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_config}"
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from collections.abc import Iterator

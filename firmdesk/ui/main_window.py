@@ -36,6 +36,7 @@ from firmdesk.ui.tabs.record_tab import RecordTab
 from firmdesk.ui.tabs.review_actions import DeskServices, ReviewActions
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
+from firmdesk.ui.widgets.screen_fit import fit_to_screen, keep_on_screen
 from firmdesk.ui.widgets.upload_progress import UploadProgress
 from firmdesk.ui.year_data import YearData
 from firmdesk.ui.year_loader import YearLoader
@@ -143,7 +144,9 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         geometry = settings.window_geometry()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 720)
+            fit_to_screen(self, 1280, 720)
+        else:
+            keep_on_screen(self)  # saved on a larger (or another) monitor: shrink it onto this one
 
         years = list(firm.years)
         last = settings.last_year(firm.number)
@@ -225,7 +228,7 @@ class MainWindow(QMainWindow):
             "逐个审核",
             lambda: actions.review_queue(pending, year()),
             available=lambda: None if pending.current_record() is not None else "请先选中一行",
-            tooltip="从当前行开始逐份审核（Enter）：J/K 下一份/上一份，A 附件，R 退回，空格 标记加入申请",
+            tooltip="从当前行开始逐个审核（Enter）：J/K 下一份/上一份，A 附件，R 退回，空格 标记加入申请",
         )
         pending.enter_action = review
         bar.add(
@@ -254,7 +257,7 @@ class MainWindow(QMainWindow):
             "submit",
             "申请",
             lambda: actions.submit(pending.checked_records(), year()),
-            available=lambda: None if pending.checked_records() else "请先勾选要申请的注册会计师（空格勾选当前行）",
+            available=lambda: None if pending.checked_records() else "请先勾选要申请的注册会计师，按空格可勾选当前行",
             tooltip="将勾选的注册会计师连同事务所批次材料提交至省注协",
             primary=True,
             needs_server=True,

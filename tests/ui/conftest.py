@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from shiboken6 import Shiboken
 
+from firmdesk.services.api_client import CmisClient
 from firmdesk.services.credentials import CredentialStore
 from firmdesk.services.session import FirmSession
 from firmdesk.ui.gc_guard import MainThreadGarbageCollector
@@ -52,6 +54,25 @@ def runner(qapp: Any) -> Iterator[TaskRunner]:
     task_runner.wait_for_done(10000)
     # Deleting it drops any answer still queued for widgets that are gone.
     Shiboken.delete(task_runner)
+
+
+@pytest.fixture
+def look(qapp: Any) -> None:
+    """The app's look (fonts, style sheet), for screenshots and size checks."""
+    from firmdesk.ui.resources import apply_look
+
+    apply_look(qapp)
+
+
+@contextmanager
+def demo_firm_client(base_url: str) -> Iterator[CmisClient]:
+    """A client logged in as the demo firm, closed afterwards."""
+    client = CmisClient(base_url)
+    client.login("firm", DEMO_FIRM, DEMO_PASSWORD)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 @pytest.fixture

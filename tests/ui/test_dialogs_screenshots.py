@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from firmdesk.domain.limits import SOCIAL_SECURITY_MATERIAL
 from firmdesk.services.api_client import CmisClient
@@ -24,9 +24,9 @@ from firmdesk.ui.dialogs.return_dialog import ReturnDialog
 from firmdesk.ui.dialogs.review_queue import ReviewQueueDialog
 from firmdesk.ui.dialogs.submit_dialog import SubmitDialog
 from firmdesk.ui.dialogs.trail_dialog import TrailDialog
-from firmdesk.ui.resources import apply_look
 from firmdesk.ui.tasks import TaskRunner
 from tests.services.files import write_exe, write_pdf, write_png
+from tests.ui.conftest import demo_firm_client
 
 OUT = os.environ.get("FIRMDESK_SCREENSHOTS", "")
 pytestmark = pytest.mark.skipif(not OUT, reason="set FIRMDESK_SCREENSHOTS=<folder> to take the screenshots")
@@ -48,15 +48,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 @pytest.fixture
 def client(demo: Any) -> Iterator[CmisClient]:
-    c = CmisClient(demo.base_url)
-    c.login("firm", "50010028", "demo1234")
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def look(qapp: QApplication) -> None:
-    apply_look(qapp)
+    with demo_firm_client(demo.base_url) as c:
+        yield c
 
 
 def save(qtbot: Any, widget: QWidget, name: str) -> None:

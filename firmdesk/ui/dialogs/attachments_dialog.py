@@ -16,6 +16,7 @@ from firmdesk.ui.dialogs.prompts import ChooseFolder, OpenExternal, choose_folde
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.widgets.attachments_panel import AttachmentsPanel
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
+from firmdesk.ui.widgets.screen_fit import fit_to_screen
 
 
 class AttachmentsDialog(ServiceDialog):
@@ -43,7 +44,7 @@ class AttachmentsDialog(ServiceDialog):
             raise ValueError("give application_id or batch_id, or the attachments")
         self.setObjectName("attachmentsDialog")
         self.setWindowTitle(f"附件 - {title}" if title else "附件")
-        self.resize(1180, 700)
+        fit_to_screen(self, 1180, 700)
         self._client = client
         self._application_id = application_id
         self._batch_id = batch_id

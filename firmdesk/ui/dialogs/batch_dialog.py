@@ -43,6 +43,7 @@ from firmdesk.ui.widgets.attachments_panel import AttachmentsPanel
 from firmdesk.ui.widgets.badge import colour_badge
 from firmdesk.ui.widgets.materials_editor import MaterialsEditor
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
+from firmdesk.ui.widgets.screen_fit import fit_to_screen
 from firmdesk.ui.widgets.timeline import TimelineView
 from firmdesk.ui.widgets.upload_progress import CANCELLING_TEXT, UploadProgress
 
@@ -89,7 +90,7 @@ class BatchDialog(ServiceDialog):
         super().__init__(runner, parent)
         self.setObjectName("batchDialog")
         self.setWindowTitle("年检批次")
-        self.resize(1060, 720)
+        fit_to_screen(self, 1060, 720)
         self._client = client
         self._batch_id = batch_id
         self._confirm = confirm

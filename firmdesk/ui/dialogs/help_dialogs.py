@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from firmdesk import __version__
 from firmdesk.ui.resources import app_icon
+from firmdesk.ui.widgets.screen_fit import fit_to_screen
 
 #: (where, keys, what): the shortcuts the windows define, as the user presses them.
 SHORTCUTS: tuple[tuple[str, str, str], ...] = (
@@ -50,7 +51,6 @@ class ShortcutsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("shortcuts_dialog")
         self.setWindowTitle("快捷键")
-        self.resize(560, 580)
         self.table = QTableWidget(len(SHORTCUTS), 3, self)
         self.table.setObjectName("shortcuts_table")
         self.table.setHorizontalHeaderLabels(["窗口", "按键", "作用"])
@@ -64,12 +64,28 @@ class ShortcutsDialog(QDialog):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
+        # Wide and tall enough for every text on one line, where the screen allows...
+        self.table.setWordWrap(False)
+        self.table.resizeRowsToContents()
+        margins = layout.contentsMargins()
+        frame = 2 * self.table.frameWidth()
+        table_width = sum(self.table.sizeHintForColumn(c) for c in range(3)) + frame
+        table_width += self.table.verticalScrollBar().sizeHint().width() + 8  # room for a scroll bar, if needed
+        rows_height = sum(self.table.rowHeight(r) for r in range(len(SHORTCUTS)))
+        table_height = header.sizeHint().height() + rows_height + frame
+        width = margins.left() + table_width + margins.right()
+        height = margins.top() + table_height + layout.spacing() + buttons.sizeHint().height() + margins.bottom()
+        fit_to_screen(self, max(560, width), max(400, height))
+        # ...and where it does not (narrower), 作用 wraps and its rows grow to show the whole text.
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from firmdesk.ui.sync_controller import SyncController, offline_reason
 from firmdesk.ui.widgets.attachments_panel import AttachmentsPanel
 from firmdesk.ui.widgets.badge import Badge, colour_badge, flag_note
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
+from firmdesk.ui.widgets.screen_fit import fit_to_screen
 
 #: Opens the draft editor of a return reason for the rows, parented to the given widget (`ReviewActions.draft`).
 WriteDraft = Callable[[list[CpaRow], QWidget], QDialog | None]
@@ -74,8 +75,8 @@ class ReviewQueueDialog(ServiceDialog):
         """`sync` + `write_draft`: offline, R (退回) drafts the reason instead (sent once back online)."""
         super().__init__(runner, parent)
         self.setObjectName("reviewQueueDialog")
-        self.setWindowTitle("逐份审核 - 注师待审核")
-        self.resize(1180, 760)
+        self.setWindowTitle("逐个审核 - 注师待审核")
+        fit_to_screen(self, 1180, 760)
         self._client = client
         self._runner_for_children = runner
         self._cache = cache

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from firmdesk.domain.readiness import FlagLevel
 from firmdesk.domain.states import ApplicationState
 from firmdesk.services.api_client import CmisClient, new_idempotency_key
-from firmdesk.services.errors import Refused, UploadCancelled
+from firmdesk.services.errors import Refused, ServerUnreachable, UploadCancelled
 from firmdesk.services.models import BatchDetail, CpaRow, ReadinessFlag
 from firmdesk.ui.dialogs.base import Runner, ServiceDialog, mark_primary
 from firmdesk.ui.dialogs.prompts import PickFiles, pick_attachment_files
@@ -37,6 +37,7 @@ from firmdesk.ui.sync_controller import SyncController, offline_reason
 from firmdesk.ui.widgets.badge import Badge, link_button
 from firmdesk.ui.widgets.materials_editor import MaterialsEditor
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
+from firmdesk.ui.widgets.screen_fit import fit_to_screen
 from firmdesk.ui.widgets.upload_progress import CANCELLING_TEXT, UploadProgress
 
 COL_NAME, COL_CERT, COL_INFO, COL_FLAGS, COL_REMOVE = range(5)
@@ -89,7 +90,7 @@ class SubmitDialog(ServiceDialog):
         super().__init__(runner, parent)
         self.setObjectName("submitDialog")
         self.setWindowTitle(f"申请 - 提交{year}年度年检至{institute_name}")
-        self.resize(1000, 800)
+        fit_to_screen(self, 1000, 800)
         self._client = client
         self._year = year
         self._rows = [r for r in rows if r.application_id is not None]
@@ -170,6 +171,7 @@ class SubmitDialog(ServiceDialog):
 
         if sync is not None:
             sync.state_changed.connect(self._server_state_changed)
+        self._lost_server = False  # the last 提交申请 found no server (its message goes when it is back)
         self._fill_rows()
         self._load_readiness()
 
@@ -234,7 +236,10 @@ class SubmitDialog(ServiceDialog):
 
     # -- state of the buttons ---------------------------------------------------------------------
 
-    def _server_state_changed(self, _online: bool) -> None:
+    def _server_state_changed(self, online: bool) -> None:
+        if online and self._lost_server:
+            self._lost_server = False
+            self.banner.show_message("已重新连接服务器，可以提交申请", Tone.SUCCESS)
         self._update()
 
     def problem(self) -> str | None:
@@ -330,6 +335,7 @@ class SubmitDialog(ServiceDialog):
             self.banner.show_message(exc.message, Tone.WARNING)
             return
         message = error_text(exc)
+        self._lost_server = isinstance(exc, ServerUnreachable)
         self.banner.show_message(message, Tone.ERROR)
         self.refused.emit(message)
         if isinstance(exc, Refused) and exc.status == 409:
