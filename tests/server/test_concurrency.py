@@ -137,6 +137,24 @@ def test_a_stale_version_still_refuses_a_withdraw_the_state_allows(world: World)
     assert firm.post(f"/firm/batches/{batch['id']}/withdraw", json={"version": batch["version"]}).status_code == 200
 
 
+def test_an_institute_decision_on_a_withdrawn_batch_says_why_not_version_conflict(world: World) -> None:
+    """The institute's screen still has the application at its old version; the firm withdrew the batch."""
+    firm, institute = world.firm_client(), world.institute_client()
+    application = world.builder.application(world.builder.cpa(world.firm))
+    batch = submit_batch(firm, [application.id]).json()["batch"]
+    row = institute.get(f"/institute/batches/{batch['id']}").json()["applications"][0]
+    firm.post(f"/firm/batches/{batch['id']}/withdraw", json={"version": batch["version"]}).raise_for_status()
+
+    answer = institute.post(
+        f"/institute/applications/{application.id}/decision", json={"decision": "approve", "version": row["version"]}
+    )
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["code"] == "transition_refused"
+    assert "该记录已被他人修改" not in answer.json()["detail"]
+    answer = institute.post(f"/institute/batches/{batch['id']}/approve-all", json={"version": batch["version"]})
+    assert answer.status_code == 409 and answer.json()["code"] == "transition_refused", answer.text
+
+
 def test_other_posts_replay_a_repeated_key_too(world: World) -> None:
     pending = world.builder.application(world.cpas[0])
     draft = world.builder.application(world.cpas[1], "draft")

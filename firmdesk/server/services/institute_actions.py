@@ -7,7 +7,12 @@ from sqlalchemy.orm import Session
 
 from firmdesk.domain.errors import InvalidInput, TransitionRefused
 from firmdesk.domain.states import DECISION_ACTIONS, Action, ApplicationState, BatchState, Decision
-from firmdesk.domain.transitions import batch_state_after_decision, require_reason
+from firmdesk.domain.transitions import (
+    batch_state_after_decision,
+    next_application_state,
+    next_batch_state,
+    require_reason,
+)
 from firmdesk.server.db.models import Application, Batch, Firm, Institute
 from firmdesk.server.services import firm_queries, rows
 from firmdesk.server.services.actors import Actor
@@ -90,9 +95,9 @@ def approve_all(
 ) -> BatchDetail:
     change = Change(session, actor, _scope(actor, idempotency_key, f"POST /institute/batches/{batch.id}/approve-all"))
     lock_batch(session, batch)
-    check_version(batch, version)
     old = BatchState(batch.state)
-    batch_state_after_decision(old, [])  # refused unless submitted or reviewing
+    batch_state_after_decision(old, [])  # refused unless submitted or reviewing (the state says why first)
+    check_version(batch, version)
     for application in open_members(session, batch):
         _decide_one(change, application, batch, Decision.APPROVE, None)
     session.flush()
@@ -114,6 +119,7 @@ def return_batch(
 ) -> BatchDetail:
     change = Change(session, actor, _scope(actor, idempotency_key, f"POST /institute/batches/{batch.id}/return"))
     lock_batch(session, batch)
+    next_batch_state(BatchState(batch.state), Action.RETURN_BATCH)  # the state says why first, then the version
     check_version(batch, version)
     text = require_reason(reason)
     change.transition_batch(batch, Action.RETURN_BATCH, reason=text)
@@ -143,13 +149,14 @@ def decide(
     if application.batch_id is not None:  # lock the batch first, then see the application as it is now
         lock_batch(session, session.get_one(Batch, application.batch_id))
         session.refresh(application)
-    check_version(application, version)
     if application.batch_id is None:
         state = ApplicationState(application.state)
         raise TransitionRefused(f"该年检申请不在待审核的批次中（当前状态：{state.label}）", state=state.value)
     batch = session.get_one(Batch, application.batch_id)
     old = BatchState(batch.state)
     batch_state_after_decision(old, [])  # refused unless the batch is submitted or reviewing
+    next_application_state(ApplicationState(application.state), DECISION_ACTIONS[decision])  # decided already?
+    check_version(application, version)  # the state rules say why first; the version only when they allow
     _decide_one(change, application, batch, decision, text)
     session.flush()
     new = batch_state_after_decision(old, [ApplicationState(a.state) for a in open_members(session, batch)])
