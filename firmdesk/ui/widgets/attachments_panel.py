@@ -153,7 +153,7 @@ class AttachmentsPanel(QWidget):
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         if orientation == Qt.Orientation.Horizontal:
-            splitter.setSizes([560, 620])
+            splitter.setSizes([640, 540])  # room for a whole file name such as 继续教育证明-500100280005.pdf
         else:
             splitter.setStretchFactor(0, 0)
             splitter.setStretchFactor(1, 1)
