@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from firmdesk.domain.text import folded
 from firmdesk.services.credentials import CredentialStore, StoredCredentials
 from firmdesk.services.errors import KeyringUnavailable, ServerUnreachable
 from firmdesk.services.offline_access import OfflineCache
@@ -42,7 +43,7 @@ class OfflineLogin:
     open: Callable[[str, str, str, bool], Any]  # (server, member_no, password, remember) -> session
 
 
-FIRM_NUMBER = re.compile(r"^\d{8}$")
+FIRM_NUMBER = re.compile(r"^[0-9]{8}$")
 KEYRING_MISSING = "本系统没有可用的密码保管服务（系统密钥环），无法记住密码"
 
 
@@ -101,7 +102,7 @@ class LoginDialog(QDialog):
         self.member_no_edit = QLineEdit(self)
         self.member_no_edit.setObjectName("login_member_no")
         self.member_no_edit.setPlaceholderText("8 位事务所编号，如 50010028")
-        self.member_no_edit.setMaxLength(8)
+        self.member_no_edit.setMaxLength(20)  # room for a pasted number with spaces; checked at 登录
         self.member_no_edit.setText(settings.member_no())
 
         self.password_edit = QLineEdit(self)
@@ -192,6 +193,10 @@ class LoginDialog(QDialog):
     def server(self) -> str:
         return self.server_combo.currentText().strip()
 
+    def member_no(self) -> str:
+        """The firm number as typed, full-width digits and spaces folded (an input method may give ５００１…)."""
+        return folded(self.member_no_edit.text()).replace(" ", "")
+
     def message(self) -> str:
         return self.message_label.text() if not self.message_label.isHidden() else ""
 
@@ -222,7 +227,7 @@ class LoginDialog(QDialog):
         """Log in with what the fields hold (the 登录 button; the demo launcher calls it too)."""
         if self._login_running:
             return
-        member_no = self.member_no_edit.text().strip()
+        member_no = self.member_no()
         password = self.password_edit.text()
         server = self.server()
         remember = self.remember_check.isChecked()
@@ -313,10 +318,10 @@ class LoginDialog(QDialog):
     def _look_for_offline_cache(self, message: str) -> None:
         offline = self._offline
         assert offline is not None
-        key = (self.server(), self.member_no_edit.text().strip())
+        key = (self.server(), self.member_no())
 
         def offer(cache: OfflineCache | None) -> None:
-            if cache is None or key != (self.server(), self.member_no_edit.text().strip()):
+            if cache is None or key != (self.server(), self.member_no()):
                 return
             when = f"最后同步 {cache.last_sync.astimezone():%m-%d %H:%M}" if cache.last_sync else "尚未同步"
             self._offline_for = key
@@ -356,7 +361,7 @@ class LoginDialog(QDialog):
 
     # remembered password
     def _prefill_from_keyring(self) -> None:
-        server, member_no = self.server(), self.member_no_edit.text().strip()
+        server, member_no = self.server(), self.member_no()
         credentials = self._credentials
         want = bool(server and member_no and self.remember_check.isChecked())
 

@@ -165,6 +165,19 @@ def test_a_server_that_is_not_cmis_says_so(
     assert "不是" in message and "CMIS" in message
 
 
+def test_a_firm_number_typed_full_width_or_pasted_with_spaces_logs_in(
+    qtbot: Any, runner: TaskRunner, ui_settings: UiSettings, demo_server: Any
+) -> None:
+    dialog = make_dialog(qtbot, runner, ui_settings)
+    for typed in ("５００１００２８", " 5001 0028 "):
+        dialog.fill(typed, DEMO_PASSWORD, demo_server.base_url)
+        assert dialog.member_no() == DEMO_FIRM
+    with qtbot.waitSignal(dialog.logged_in, timeout=20000) as blocker:
+        dialog.login_button.click()
+    assert blocker.args[0].member_no == DEMO_FIRM
+    blocker.args[0].session.logout()
+
+
 def test_firm_number_is_checked_before_sending(qtbot: Any, runner: TaskRunner, ui_settings: UiSettings) -> None:
     dialog = make_dialog(qtbot, runner, ui_settings)
     dialog.fill("1234", DEMO_PASSWORD, "http://127.0.0.1:9")

@@ -113,6 +113,11 @@ def test_proxy_filters_by_name_cert_number_and_status() -> None:
     assert shown() and all(r.name == "王芳" for r in shown())
     proxy.set_search(ROWS[5].cert_no)
     assert shown() == [ROWS[5]]
+    cert = ROWS[5].cert_no
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in cert)  # what a Chinese input method types: ５００１…
+    for typed in (full_width, f"  {cert[:4]} {cert[4:8]}-{cert[8:]}　", f"{cert[:6]}－{cert[6:]}"):
+        proxy.set_search(typed)
+        assert shown() == [ROWS[5]], typed
     proxy.set_search("")
     proxy.set_status("approved")
     assert {r.status for r in shown()} == {"approved"}

@@ -6,12 +6,14 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
+from firmdesk.domain.text import search_key
 from firmdesk.ui.models.record_table import RecordTableModel
 from firmdesk.ui.models.roles import RAW_ROLE, SORT_ROLE
 
 
 class RecordFilterProxy(QSortFilterProxyModel):
-    """Search: a case-insensitive substring of the record's search text. Status: one code, or all."""
+    """Search: a substring of the record's search text, both as `search_key` folds them (case, full-width
+    forms, spaces and dashes do not matter). Status: one code, or all."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -34,7 +36,7 @@ class RecordFilterProxy(QSortFilterProxyModel):
         return self._status
 
     def set_search(self, text: str) -> None:
-        text = text.strip().casefold()
+        text = search_key(text)
         if text != self._search:
             self.beginFilterChange()
             self._search = text

@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from firmdesk.domain.text import search_key
 from firmdesk.ui.models.roles import RAW_ROLE, RECORD_ROLE, SORT_ROLE, STATUS_ROLE
 
 T = TypeVar("T")
@@ -194,7 +195,7 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
     def set_records(self, records: Iterable[T]) -> None:
         self.beginResetModel()
         self._records = list(records)
-        self._search = [self._search_text(r).casefold() for r in self._records]
+        self._search = [search_key(self._search_text(r)) for r in self._records]
         keys = {self._key(r) for r in self._records}
         before = len(self._checked)
         self._checked &= keys
