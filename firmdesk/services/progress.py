@@ -7,8 +7,10 @@ an object that forwards progress to a signal; tests and benchmarks pass `TaskSta
 
 from __future__ import annotations
 
+import errno
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 from firmdesk.services.errors import ServiceError
@@ -38,8 +40,33 @@ class ExportWriteFailed(ServiceError):
 
 
 def write_failed(path: object, error: OSError) -> ExportWriteFailed:
-    """The user's message for an `OSError` met while writing an export file."""
-    return ExportWriteFailed(str(error.filename or path), error.strerror or str(error))
+    """The user's message for an `OSError` met while writing the export `path` (a file, or the folder of a
+    folder export): it names the user's file, never the temporary one beside it, and says why in Chinese; the
+    system's own text follows in brackets."""
+    named = Path(str(error.filename)) if error.filename else None
+    inside = named is not None and named.parent == Path(str(path)) and not named.name.startswith(".")
+    return ExportWriteFailed(str(named if inside else path), _why(error))
+
+
+_ERRNO_REASONS = {
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EROFS: "该位置只读，不能保存",
+    errno.ENAMETOOLONG: "文件名或路径太长",
+    errno.ENOENT: "所在文件夹不存在或已被移走",
+}
+
+
+def _why(error: OSError) -> str:
+    if isinstance(error, IsADirectoryError):
+        reason = "已有同名的文件夹，请换一个文件名"
+    elif isinstance(error, FileExistsError | NotADirectoryError):
+        reason = "已有同名的文件，不能用作文件夹，请另选位置"
+    elif isinstance(error, PermissionError):
+        reason = "文件正被其他程序（如 Excel）打开，或没有写入权限；请关闭该文件或换一个位置后重试"
+    else:
+        reason = _ERRNO_REASONS.get(error.errno or 0, "系统无法写入")
+    detail = error.strerror or ""
+    return f"{reason}（{detail}）" if detail else reason
 
 
 class TaskState:

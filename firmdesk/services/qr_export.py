@@ -64,7 +64,8 @@ def export_qr_folder(
 
     On cancel the PNGs finished so far stay (each is whole) and `TaskCancelled` is raised.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    with writing(folder):
+        folder.mkdir(parents=True, exist_ok=True)
     targets = [folder / name for name in unique_file_names(labels)]
     total = len(labels)
     stats: dict[str, int] = {}

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from firmdesk.domain.states import BatchState, FirmTab
@@ -187,6 +187,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         self.addAction(self.refresh_action)
         self.addAction(self.find_action)
+        # Ctrl+Tab / Ctrl+PgDn: the next tab, wherever the focus is (the table would keep the keys otherwise).
+        for keys, step in (("Ctrl+Tab", 1), ("Ctrl+PgDown", 1), ("Ctrl+Shift+Tab", -1), ("Ctrl+PgUp", -1)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(lambda step=step: self.switch_tab(step))
 
         help_menu = menu_bar.addMenu("帮助(&H)")
         help_menu.setObjectName("help_menu")
@@ -437,6 +441,11 @@ class MainWindow(QMainWindow):
         message = error_text(exc)
         self.statusBar().showMessage(message, 10000)
         self.notice.show_message(message, "error")
+
+    def switch_tab(self, step: int) -> None:
+        tabs = self.tab_widget
+        if tabs.count():
+            tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
 
     def show_shortcuts(self) -> ShortcutsDialog:
         dialog = ShortcutsDialog(self)

@@ -153,5 +153,6 @@ def test_a_path_that_cannot_be_written_gives_a_message(tmp_path: Path) -> None:
     (tmp_path / "a.xlsx").mkdir()  # e.g. a folder of that name
     with pytest.raises(ExportWriteFailed) as raised:
         export_excel(table(make_rows(3)), tmp_path / "a.xlsx")
-    assert "无法写入文件" in raised.value.message
+    assert raised.value.message.startswith(f"无法写入文件 {tmp_path / 'a.xlsx'}：已有同名的文件夹，请换一个文件名")
+    assert ".part" not in raised.value.message
     assert [p.name for p in tmp_path.iterdir()] == ["a.xlsx"]

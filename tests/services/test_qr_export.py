@@ -234,5 +234,19 @@ def test_a_file_that_cannot_be_written_gives_a_message(tmp_path: Path, renderer,
     with pytest.raises(ExportWriteFailed) as raised:
         export_qr_folder(labels, tmp_path / "out", TaskState(), renderer=renderer, cache=cache, workers=1)
     assert raised.value.path == str(tmp_path / "out" / labels[1].file_name)
-    assert "无法写入文件" in raised.value.message
+    assert "无法写入文件" in raised.value.message and "已有同名的文件夹" in raised.value.message
     assert leftovers(tmp_path) == []
+
+
+def test_a_folder_target_that_is_a_file_gives_a_message(tmp_path: Path, renderer, cache) -> None:
+    (tmp_path / "out").write_text("a file where the folder should be")
+    with pytest.raises(ExportWriteFailed) as raised:
+        export_qr_folder(make_labels(2), tmp_path / "out", TaskState(), renderer=renderer, cache=cache, workers=1)
+    assert raised.value.message.startswith(f"无法写入文件 {tmp_path / 'out'}：已有同名的文件，不能用作文件夹")
+
+
+def test_a_file_open_elsewhere_says_so(tmp_path: Path) -> None:
+    from firmdesk.services.progress import write_failed
+
+    denied = PermissionError(13, "Permission denied", str(tmp_path / "a.xlsx"))
+    assert "正被其他程序（如 Excel）打开" in write_failed(tmp_path / "a.xlsx", denied).message

@@ -326,3 +326,24 @@ def test_help_menu_lists_the_shortcuts_and_says_where_the_data_is(qtbot: Any, wi
     finally:
         QDesktopServices.unsetUrlHandler("file")
     assert [u.toLocalFile() for u in opener.urls] == [str(about.facts.data_folder)]
+
+
+def test_the_keyboard_reaches_every_button_and_switches_tabs(qtbot: Any, window: MainWindow) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    pending = window.pending_tab
+    bar = pending.action_bar
+    keys = bar.keys()
+    buttons = [bar.widgetForAction(bar.action(key)) for key in keys]
+    assert all(b is not None and b.focusPolicy() == Qt.FocusPolicy.TabFocus for b in buttons)
+
+    pending.table.setFocus()
+    qtbot.waitUntil(pending.table.hasFocus, timeout=2000)
+    qtbot.keyClick(pending.table, Qt.Key.Key_Tab)
+    assert not pending.table.hasFocus()  # Tab leaves the table (the arrows move between its rows)
+
+    pending.table.setFocus()
+    qtbot.keyClick(pending.table, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert window.tab_widget.currentIndex() == 1
+    qtbot.keyClick(window.tab_widget.currentWidget(), Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    assert window.tab_widget.currentIndex() == 0

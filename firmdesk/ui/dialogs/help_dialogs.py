@@ -27,6 +27,8 @@ from firmdesk.ui.widgets.screen_fit import fit_to_screen
 SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("主窗口", "F5", "刷新（与服务器同步）"),
     ("主窗口", "Ctrl+F", "查找：光标移到当前页签的搜索框"),
+    ("主窗口", "Ctrl+Tab / Ctrl+PgDown", "下一个页签（Ctrl+Shift+Tab / Ctrl+PgUp 上一个）"),
+    ("主窗口", "Tab", "在搜索框、按钮和列表之间移动；按钮上按空格执行"),
     ("主窗口", "Enter", "注师待审核：从当前行开始逐个审核；其他页签：打开详情"),
     ("主窗口", "空格", "注师待审核：勾选 / 取消勾选所选的行"),
     ("主窗口", "双击一行", "查看注册会计师详情或批次"),

@@ -28,6 +28,7 @@ QToolBar::separator { width: 1px; background: #dde3ea; margin: 4px 6px; }
 QToolButton { padding: 4px 14px; border: 1px solid #cfd6e0; border-radius: 4px; background: #ffffff; color: #1f2937; }
 QToolButton:hover { border-color: #1f6feb; color: #1553b6; }
 QToolButton:pressed { background: #e8f0fe; }
+QToolButton:focus { border: 2px solid #1f6feb; padding: 3px 13px; }
 QToolButton:disabled { color: #a6adb9; border-color: #e6e9ef; background: #f6f7f9; }
 QToolButton[primary="true"] { background: #1f6feb; border-color: #1f6feb; color: #ffffff; }
 QToolButton[primary="true"]:hover { background: #1a5fd0; }
@@ -76,6 +77,7 @@ class ActionBar(QToolBar):
         button = self.widgetForAction(action)
         if button is not None:
             button.setObjectName(f"{action.objectName()}_button")
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # reachable with Tab, pressed with Space
             if primary:
                 button.setProperty("primary", True)
         self._actions[key] = TabAction(action, available, tooltip or text, needs_server)
