@@ -347,3 +347,4 @@ def test_the_keyboard_reaches_every_button_and_switches_tabs(qtbot: Any, window:
     assert window.tab_widget.currentIndex() == 1
     qtbot.keyClick(window.tab_widget.currentWidget(), Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
     assert window.tab_widget.currentIndex() == 0
+    qtbot.keyRelease(window, Qt.Key.Key_Control)  # Qt keeps the last modifiers: let the next tests start clean

@@ -27,9 +27,10 @@ from firmdesk.ui.widgets.screen_fit import fit_to_screen
 SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("主窗口", "F5", "刷新（与服务器同步）"),
     ("主窗口", "Ctrl+F", "查找：光标移到当前页签的搜索框"),
-    ("主窗口", "Ctrl+Tab / Ctrl+PgDown", "下一个页签（Ctrl+Shift+Tab / Ctrl+PgUp 上一个）"),
-    ("主窗口", "Tab", "在搜索框、按钮和列表之间移动；按钮上按空格执行"),
-    ("主窗口", "Enter", "注师待审核：从当前行开始逐个审核；其他页签：打开详情"),
+    ("主窗口", "Ctrl+Tab", "下一个页签（或 Ctrl+PgDn）"),
+    ("主窗口", "Ctrl+Shift+Tab", "上一个页签（或 Ctrl+PgUp）"),
+    ("主窗口", "Tab / 空格", "在搜索框、按钮和列表间移动 / 按下按钮"),
+    ("主窗口", "Enter", "逐个审核（注师待审核）或查看详情"),
     ("主窗口", "空格", "注师待审核：勾选 / 取消勾选所选的行"),
     ("主窗口", "双击一行", "查看注册会计师详情或批次"),
     ("主窗口", "右键", "当前页签的操作菜单"),
@@ -73,7 +74,8 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-        # Wide and tall enough for every text on one line, where the screen allows...
+        # Wide enough for every text on one line (about 600 px: every supported screen has the room), and as tall
+        # as the screen allows (the list scrolls below that).
         self.table.setWordWrap(False)
         self.table.resizeRowsToContents()
         margins = layout.contentsMargins()
@@ -84,10 +86,8 @@ class ShortcutsDialog(QDialog):
         table_height = header.sizeHint().height() + rows_height + frame
         width = margins.left() + table_width + margins.right()
         height = margins.top() + table_height + layout.spacing() + buttons.sizeHint().height() + margins.bottom()
+        self.setMinimumWidth(width)
         fit_to_screen(self, max(560, width), max(400, height))
-        # ...and where it does not (narrower), 作用 wraps and its rows grow to show the whole text.
-        self.table.setWordWrap(True)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
 
 @dataclass(frozen=True)

@@ -222,8 +222,9 @@ class RecordTab(QWidget, Generic[T]):
         for r in range(self.proxy.rowCount()):
             index = self.proxy.index(r, self.model.column_offset)
             if predicate(index.data(RECORD_ROLE)):
-                self.table.setCurrentIndex(index)
-                self.table.selectRow(r)
+                # Not selectRow(): that one follows the keyboard modifiers held at the time (Ctrl toggles).
+                flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+                self.table.selectionModel().setCurrentIndex(index, flags)
                 return True
         return False
 
