@@ -84,8 +84,10 @@ class HeaderStrip(QFrame):
             self.year_combo.setCurrentIndex(index)
 
     def show_summary(self, summary: FirmSummary) -> None:
+        newest = max((int(self.year_combo.itemData(i)) for i in range(self.year_combo.count())), default=summary.year)
         if summary.deadline is None:
-            self.deadline_label.setText("截止日期 未设置")
+            # An earlier year keeps no deadline in the institute's configuration: its inspection is over.
+            self.deadline_label.setText("该年度年检已结束" if summary.year < newest else "截止日期 未设置")
             self.days_left_label.setText("")
         else:
             self.deadline_label.setText(f"截止日期 {summary.deadline.isoformat()}")

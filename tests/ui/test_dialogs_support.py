@@ -127,12 +127,13 @@ def real_png() -> bytes:
 
 
 def minimal_xlsx() -> bytes:
-    """An xlsx as far as the type check goes: a zip with the OOXML parts it looks for."""
+    """An xlsx as far as the type check goes: a zip with the OOXML parts it looks for (fixed times: the same
+    bytes at every call, whatever the clock)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("_rels/.rels", "<Relationships/>")
-        z.writestr("xl/workbook.xml", "<workbook/>")
+        for name, text in (("[Content_Types].xml", "<Types/>"), ("_rels/.rels", "<Relationships/>")):
+            z.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0)), text)
+        z.writestr(zipfile.ZipInfo("xl/workbook.xml", date_time=(2025, 1, 1, 0, 0, 0)), "<workbook/>")
     return out.getvalue()
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cmp_to_key
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QCollator, QEvent, QLocale, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QWidget
 
@@ -157,7 +158,8 @@ def test_sorting_by_a_column(window: MainWindow) -> None:
     column = next(i for i, c in enumerate(tab.model.columns) if c.key == "name") + tab.model.column_offset
     tab.table.sortByColumn(column, Qt.SortOrder.DescendingOrder)
     names = [r.name for r in tab.shown_records()]
-    assert names == sorted(names, reverse=True)
+    chinese = QCollator(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    assert names == sorted(names, key=cmp_to_key(chinese.compare), reverse=True)  # by pinyin, 张 before 丁
 
 
 def test_switching_year_loads_that_years_rows(qtbot: Any, window: MainWindow, session: FirmSession) -> None:
@@ -166,6 +168,9 @@ def test_switching_year_loads_that_years_rows(qtbot: Any, window: MainWindow, se
     with qtbot.waitSignal(window.data_shown, timeout=20000):
         window.header.select_year(other)
     assert window.year() == other
+    summary = session.client.summary(other)
+    expected = f"截止日期 {summary.deadline.isoformat()}" if summary.deadline else "该年度年检已结束"
+    qtbot.waitUntil(lambda: window.header.deadline_label.text() == expected, timeout=5000)
     for tab, keys in server_rows(session.client, other).items():
         assert tab_keys(window, tab) == keys, tab
     assert window.settings.last_year(session.firm.number) == other

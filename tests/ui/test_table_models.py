@@ -136,3 +136,27 @@ def test_row_number_counts_visible_rows_after_sorting() -> None:
     assert [proxy.index(r, 0).data() for r in range(3)] == ["1", "2", "3"]
     hours = [proxy.index(r, 0).data(RECORD_ROLE).training_hours for r in range(proxy.rowCount())]
     assert hours == sorted(hours, reverse=True)
+
+
+def test_names_sort_by_pinyin_and_statuses_in_workflow_order() -> None:
+    from dataclasses import replace
+
+    from firmdesk.ui.models.cpa_columns import STATUS_ORDER
+
+    names = ["王芳", "丁建", "阿强", "张三", "白云", "付琴秀"]
+    rows = [replace(ROWS[i], cpa_id=1000 + i, name=n) for i, n in enumerate(names)]
+    model = cpa_model(QUERY_COLUMNS)
+    model.set_records(rows + ROWS)
+    proxy = RecordFilterProxy()
+    proxy.setSourceModel(model)
+
+    def column(key: str) -> int:
+        return next(i for i, c in enumerate(QUERY_COLUMNS) if c.key == key)
+
+    proxy.set_search("")
+    proxy.sort(column("name"), Qt.SortOrder.AscendingOrder)
+    shown = [proxy.index(r, 0).data(RECORD_ROLE) for r in range(proxy.rowCount())]
+    assert [r.name for r in shown if r.cpa_id >= 1000] == ["阿强", "白云", "丁建", "付琴秀", "王芳", "张三"]  # pinyin
+    proxy.sort(column("status"), Qt.SortOrder.AscendingOrder)
+    statuses = [proxy.index(r, 0).data(RECORD_ROLE).status for r in range(proxy.rowCount())]
+    assert [STATUS_ORDER[s] for s in statuses] == sorted(STATUS_ORDER[s] for s in statuses)

@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from firmdesk.domain.states import NOT_APPLIED, ApplicationState
 from firmdesk.services.models import CpaRow
 from firmdesk.ui.formatting import STATUS_COLOURS, date_text, datetime_text, hours_text, iso_sort, retired_text
 from firmdesk.ui.models.record_table import CENTER, LEFT, RIGHT, Column, RecordTableModel
+
+#: 未申请 (no application: "none"), then the application's states in the order of the workflow.
+STATUS_ORDER = {status: i for i, status in enumerate([NOT_APPLIED, *(s.value for s in ApplicationState)])}
 
 NUMBER = Column[CpaRow]("row_number", "序号", row_number=True, align=CENTER, width=56)
 CERT_NO = Column[CpaRow]("cert_no", "证书编号", lambda r: r.cert_no, width=130)
@@ -39,6 +43,7 @@ STATUS = Column[CpaRow](
     "status",
     "审批状态",
     lambda r: r.status_label,
+    sort=lambda r: STATUS_ORDER.get(r.status, len(STATUS_ORDER)),  # the workflow's order, not the labels'
     colour=lambda r: STATUS_COLOURS.get(r.status),
     align=CENTER,
     width=110,

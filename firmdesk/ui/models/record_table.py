@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cmp_to_key
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QCollator, QLocale, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from firmdesk.domain.text import search_key
 from firmdesk.ui.models.roles import RAW_ROLE, RECORD_ROLE, SORT_ROLE, STATUS_ROLE
 
 T = TypeVar("T")
+
+#: Text columns sort as a Chinese reader expects: names by pinyin (丁 before 王), digits as numbers.
+_COLLATOR = QCollator(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+_COLLATOR.setNumericMode(True)
 Index = QModelIndex | QPersistentModelIndex
 
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -66,6 +71,7 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         self._records: list[T] = []
         self._search: list[str] = []
         self._checked: set[Hashable] = set()
+        self._ranks: dict[str, dict[str, int]] = {}  # per text column: each text's place in Chinese order
         self._bold = QFont()
         self._bold.setBold(True)
         self._link_font = QFont(self._bold)
@@ -145,7 +151,7 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         if role == SORT_ROLE:
             if column.row_number:
                 return index.row()
-            return column.sort(record) if column.sort else column.text(record)
+            return column.sort(record) if column.sort else self._text_rank(column, record)
         if role == RAW_ROLE:
             return index.row() + 1 if column.row_number else column.raw_value(record)
         if role == Qt.ItemDataRole.TextAlignmentRole:
@@ -186,6 +192,13 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         wanted = set(keys)
         return [i for i, r in enumerate(self._records) if self._key(r) in wanted]
 
+    def _text_rank(self, column: Column[T], record: T) -> int:
+        ranks = self._ranks.get(column.key)
+        if ranks is None:  # once per column and load: the proxy then compares plain numbers
+            texts = sorted({column.text(r) for r in self._records}, key=cmp_to_key(_COLLATOR.compare))
+            ranks = self._ranks[column.key] = {text: i for i, text in enumerate(texts)}
+        return ranks.get(column.text(record), -1)
+
     def search_text(self, row: int) -> str:
         return self._search[row]
 
@@ -195,6 +208,7 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
     def set_records(self, records: Iterable[T]) -> None:
         self.beginResetModel()
         self._records = list(records)
+        self._ranks = {}
         self._search = [search_key(self._search_text(r)) for r in self._records]
         keys = {self._key(r) for r in self._records}
         before = len(self._checked)
