@@ -23,15 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from firmdesk.services.api_client import CmisClient
-from firmdesk.services.models import ApplicationDetail, Attachment, CpaRow, TrailEvent
+from firmdesk.services.attachment_cache import AttachmentCache
+from firmdesk.services.models import ApplicationDetail, CpaRow, TrailEvent
 from firmdesk.services.sync import application_detail
 from firmdesk.ui.formatting import date_text, datetime_text, hours_text, retired_text
 from firmdesk.ui.sync_controller import CACHED_DETAIL_NOTE, SyncController, detail_error_text
 from firmdesk.ui.tasks import TaskRunner
-
-
-def _size_text(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(size, 1) / 1024:.0f} KB"
+from firmdesk.ui.widgets.attachments_panel import AttachmentsPanel
+from firmdesk.ui.widgets.screen_fit import fit_to_screen
+from firmdesk.ui.widgets.timeline import TimelineView
 
 
 def _table(parent: QWidget, name: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> QTableWidget:
@@ -55,29 +55,6 @@ def _table(parent: QWidget, name: str, headers: Sequence[str], rows: Sequence[Se
     return table
 
 
-def attachments_table(parent: QWidget, attachments: Sequence[Attachment]) -> QTableWidget:
-    rows = [
-        [a.material, a.original_name, a.file_type.upper(), _size_text(a.size), datetime_text(a.uploaded_at)]
-        for a in attachments
-    ]
-    return _table(parent, "attachments_table", ["材料", "文件名", "类型", "大小", "上传时间"], rows)
-
-
-def trail_table(parent: QWidget, events: Sequence[TrailEvent]) -> QTableWidget:
-    rows = [
-        [
-            datetime_text(e.at),
-            e.actor_role_label,
-            e.actor_name or e.actor_id or "",
-            e.action_label,
-            e.to_label or "",
-            e.reason or "",
-        ]
-        for e in events
-    ]
-    return _table(parent, "trail_table", ["时间", "角色", "操作人", "操作", "状态", "原因"], rows)
-
-
 class _DetailsDialog(QDialog):
     loaded = Signal()
     load_failed = Signal(str)
@@ -86,7 +63,7 @@ class _DetailsDialog(QDialog):
         super().__init__(parent)
         self._sync = sync
         self.setWindowTitle(title)
-        self.resize(760, 560)
+        fit_to_screen(self, 900, 660)  # room for the 附件 page's preview
         self.title_label = QLabel(title, self)
         self.title_label.setProperty("role", "title")
         self.status_label = QLabel("正在加载…", self)
@@ -139,14 +116,17 @@ class CpaDetailsDialog(_DetailsDialog):
         parent: QWidget | None = None,
         *,
         sync: SyncController | None = None,
+        attachments: AttachmentCache | None = None,
     ) -> None:
-        """`sync`: with the window's local store, offline shows the cached detail (the trail needs the server)."""
+        """`sync`: with the window's local store, offline shows the cached detail (the trail needs the server).
+        `attachments`: the attachment cache; the 附件 page then previews as the 附件 window does."""
         super().__init__(f"{row.name}（{row.cert_no}）{row.year} 年度年检", parent, sync)
         self.setObjectName("cpa_details_dialog")
         self.row = row
         if row.application_id is None:
             self.status_label.setText("该注师本年度尚未申请年检")
-            self.tabs.addTab(_form(self, self._row_pairs(row)), "年检信息")
+            who = [("姓名", row.name), ("性别", row.gender or "")]
+            self.tabs.addTab(_form(self, who + self._row_pairs(row)), "年检信息")
             return
         application_id = row.application_id
 
@@ -161,6 +141,8 @@ class CpaDetailsDialog(_DetailsDialog):
             return fetched.value, (client.trail(application_id) if fetched.fresh else None)
 
         self._fetch, self._runner = fetch, runner
+        self._client = client
+        self._cache = attachments if attachments is not None else AttachmentCache.for_user()
         if sync is not None:
             sync.state_changed.connect(self._server_state_changed)
         self._load()
@@ -213,9 +195,17 @@ class CpaDetailsDialog(_DetailsDialog):
         ]
         self.tabs.addTab(_form(self, personal), "个人信息")
         self.tabs.addTab(_form(self, self._row_pairs(detail.row)), "年检信息")
-        self.tabs.addTab(attachments_table(self, detail.attachments), f"附件 ({len(detail.attachments)})")
+        # The same views as the 附件 and 审批流程 windows: a previewing file list, a timeline.
+        panel = AttachmentsPanel(
+            self._runner, self._cache, self._client.attachment_content, orientation=Qt.Orientation.Vertical, parent=self
+        )
+        panel.set_attachments(detail.attachments)
+        self.attachments_panel = panel
+        self.tabs.addTab(panel, f"附件 ({len(detail.attachments)})")
         if events is not None:  # the trail is not cached
-            self.tabs.addTab(trail_table(self, events), "审批流程")
+            self.timeline = TimelineView(self)
+            self.timeline.set_events(events)
+            self.tabs.addTab(self.timeline, "审批流程")
         status = f"审批状态：{detail.row.status_label}"
         self.status_label.setText(f"{status}　（{CACHED_DETAIL_NOTE}，审批流程需联网查看）" if self.cached else status)
         self.loaded.emit()

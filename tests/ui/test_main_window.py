@@ -196,9 +196,9 @@ def test_double_click_opens_the_cpas_details(qtbot: Any, window: MainWindow, ses
     assert dialog is not None and dialog.row == row
     qtbot.waitUntil(lambda: dialog.tabs.count() == 4, timeout=10000)
     detail = session.client.application(row.application_id)
-    assert dialog.findChild(type(dialog.tabs.widget(2)), "attachments_table").rowCount() == len(detail.attachments)
+    assert dialog.attachments_panel.table.rowCount() == len(detail.attachments)  # as the 附件 window: with preview
     trail = session.client.trail(row.application_id)
-    assert dialog.findChild(type(dialog.tabs.widget(3)), "trail_table").rowCount() == len(trail)
+    assert len(dialog.timeline.entries) == len(trail)  # as the 审批流程 window: a timeline
     dialog.close()
 
 

@@ -99,7 +99,10 @@ class ReviewActions(QObject):
     # -- CPA rows ---------------------------------------------------------------------------------
 
     def details(self, row: CpaRow) -> None:
-        self._open(CpaDetailsDialog(row, self._client, self._runner, self._window, sync=self._sync))
+        dialog = CpaDetailsDialog(
+            row, self._client, self._runner, self._window, sync=self._sync, attachments=self._services.attachments
+        )
+        self._open(dialog)
 
     def attachments(self, row: CpaRow) -> None:
         if row.application_id is not None:
