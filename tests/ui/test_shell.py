@@ -17,23 +17,29 @@ from firmdesk.ui.ui_settings import UiSettings
 from tests.ui.conftest import DEMO_FIRM, DEMO_PASSWORD
 
 
-def test_login_opens_the_window_and_logout_returns_to_the_dialog(
-    qtbot: Any, runner: TaskRunner, ui_settings: UiSettings, demo_server: Any, tmp_path: Path
-) -> None:
+def _logged_in(qtbot: Any, runner: TaskRunner, settings: UiSettings, url: str, root: Path) -> tuple[Shell, MainWindow]:
+    """A shell, logged in as the demo firm through its dialog; the window once its first load is done."""
     credentials = CredentialStore()
 
     def login(server: str, member_no: str, password: str, remember: bool) -> FirmSession:
         return FirmSession.login(server, member_no, password, remember, credentials=credentials)
 
-    shell = Shell(login, credentials, runner, ui_settings, offline_root=tmp_path)
+    shell = Shell(login, credentials, runner, settings, offline_root=root)
     dialog = shell.show_login()
     qtbot.addWidget(dialog)
-    dialog.fill(DEMO_FIRM, DEMO_PASSWORD, demo_server.base_url)
+    dialog.fill(DEMO_FIRM, DEMO_PASSWORD, url)
     with qtbot.waitSignal(shell.window_opened, timeout=20000) as opened:
         dialog.login_button.click()
     window: MainWindow = opened.args[0]
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: not window.loader.busy, timeout=20000)
+    return shell, window
+
+
+def test_login_opens_the_window_and_logout_returns_to_the_dialog(
+    qtbot: Any, runner: TaskRunner, ui_settings: UiSettings, demo_server: Any, tmp_path: Path
+) -> None:
+    shell, window = _logged_in(qtbot, runner, ui_settings, demo_server.base_url, tmp_path)
     assert window.isVisible()
     token = shell.session.client.token
 
@@ -56,20 +62,7 @@ def test_login_opens_the_window_and_logout_returns_to_the_dialog(
 def test_an_expired_session_goes_back_to_login_and_says_why(
     qtbot: Any, runner: TaskRunner, ui_settings: UiSettings, demo_server: Any, tmp_path: Path
 ) -> None:
-    credentials = CredentialStore()
-
-    def login(server: str, member_no: str, password: str, remember: bool) -> FirmSession:
-        return FirmSession.login(server, member_no, password, remember, credentials=credentials)
-
-    shell = Shell(login, credentials, runner, ui_settings, offline_root=tmp_path)
-    dialog = shell.show_login()
-    qtbot.addWidget(dialog)
-    dialog.fill(DEMO_FIRM, DEMO_PASSWORD, demo_server.base_url)
-    with qtbot.waitSignal(shell.window_opened, timeout=20000) as opened:
-        dialog.login_button.click()
-    window: MainWindow = opened.args[0]
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: not window.loader.busy, timeout=20000)
+    shell, window = _logged_in(qtbot, runner, ui_settings, demo_server.base_url, tmp_path)
 
     # The token is revoked behind the client's back (as when it expires).
     token = shell.session.client.token
