@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -107,6 +107,21 @@ def checked_server_url(url: str) -> str:
 def new_idempotency_key() -> str:
     """A key for one logical change; reuse it when the user repeats the same change after a failure."""
     return str(uuid.uuid4())
+
+
+class RepeatKey:
+    """The idempotency key of a dialog's request: the same while the user repeats the same request (after a
+    lost answer, so the server acts once), a new one when the request changed (other rows, reason, files)."""
+
+    def __init__(self) -> None:
+        self._request: Hashable | None = None
+        self.key = ""  # "" until the first request
+
+    def for_request(self, request: Hashable) -> str:
+        if request != self._request:
+            self._request = request
+            self.key = new_idempotency_key()
+        return self.key
 
 
 @dataclass(frozen=True)

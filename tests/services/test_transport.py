@@ -79,3 +79,14 @@ def test_an_answer_of_another_shape_is_a_server_failure_not_a_crash() -> None:
     with client, pytest.raises(ServerFailed) as e:
         client.firm()
     assert "数据格式不正确" in e.value.message
+
+
+def test_a_repeated_request_keeps_its_idempotency_key_and_a_changed_one_gets_a_new_one() -> None:
+    from firmdesk.services.api_client import RepeatKey
+
+    repeat = RepeatKey()
+    assert repeat.key == ""
+    first = repeat.for_request(((1, 2), "原因"))
+    assert first and repeat.for_request(((1, 2), "原因")) == first  # retried after a lost answer
+    second = repeat.for_request(((1,), "原因"))
+    assert second != first and repeat.key == second

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from firmdesk.domain.states import BatchState
-from firmdesk.services.api_client import CmisClient, new_idempotency_key
+from firmdesk.services.api_client import CmisClient, RepeatKey
 from firmdesk.services.attachment_cache import AttachmentCache
 from firmdesk.services.errors import Refused, UploadCancelled
 from firmdesk.services.models import BatchDetail
@@ -99,8 +99,7 @@ class BatchDialog(ServiceDialog):
         self._sync = sync
         self.detail: BatchDetail | None = None
         self.cached = False  # shown from the local store (offline)
-        self._request_key: tuple[object, ...] | None = None
-        self._idempotency_key = ""
+        self._repeat = RepeatKey()
         self._editor_group = self.task_group()
         self.materials: MaterialsEditor | None = None
         self.tasks.busy_changed.connect(lambda _b: self._update_buttons())
@@ -368,11 +367,7 @@ class BatchDialog(ServiceDialog):
             self.banner.show_message(problem, Tone.ERROR)
             return
         keep, files = self.materials.kept_ids(), self.materials.new_files()
-        key = (tuple(keep), tuple(files))
-        if key != self._request_key:
-            self._request_key = key
-            self._idempotency_key = new_idempotency_key()
-        idem = self._idempotency_key
+        idem = self._repeat.for_request((tuple(keep), tuple(files)))
         self._set_uploading(True)
         cancel, report = self.upload.cancelled, self.upload.report
         client, batch_id = self._client, self._batch_id

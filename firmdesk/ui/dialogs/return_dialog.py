@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from firmdesk.domain.limits import REASON_MAX_CHARS
 from firmdesk.domain.states import ApplicationState
-from firmdesk.services.api_client import CmisClient, new_idempotency_key
+from firmdesk.services.api_client import CmisClient, RepeatKey, new_idempotency_key
 from firmdesk.services.common_reasons import CommonReasons, clean_reason
 from firmdesk.services.errors import Refused, ServerUnreachable, ServiceError
 from firmdesk.services.models import CpaRow
@@ -143,8 +143,7 @@ class ReturnDialog(ServiceDialog):
         self._client = client
         self._reasons = reasons
         self._rows = [r for r in rows if r.application_id is not None]
-        self._key: tuple[tuple[tuple[int, int | None], ...], str] | None = None
-        self._idempotency_key = ""
+        self._repeat = RepeatKey()
         #: Set by the window when it has a local store: `(rows, reason, key)` keeps the reason as a draft that is
         #: sent once the server is back, with this dialog's key (a return that did reach the server is not
         #: made twice). Offered when 确认退回 finds no server.
@@ -403,13 +402,7 @@ class ReturnDialog(ServiceDialog):
         if self.busy or not self._rows:
             return
         items = tuple((r.application_id, r.version) for r in self._rows if r.application_id is not None)
-        # The same request repeated (after a lost answer) keeps its key, so the server returns once;
-        # a changed one (reason edited, rows removed) is a new request.
-        key = (items, reason)
-        if key != self._key:
-            self._key = key
-            self._idempotency_key = new_idempotency_key()
-        idem = self._idempotency_key
+        idem = self._repeat.for_request((items, reason))
         client = self._client
         self.banner.show_message(f"正在退回 {len(items)} 份年检申请…", Tone.INFO)
         self.start_task(lambda: client.return_applications(list(items), reason, idem), self._done, self._failed)
@@ -438,7 +431,7 @@ class ReturnDialog(ServiceDialog):
         reason = self.reason_edit.reason()
         if self.save_draft is None or not reason or not self._rows or self.busy:
             return
-        self.save_draft(self.rows, reason, self._idempotency_key or new_idempotency_key())
+        self.save_draft(self.rows, reason, self._repeat.key or new_idempotency_key())
         self.accept()
 
     def _recheck_rows(self, message: str) -> None:

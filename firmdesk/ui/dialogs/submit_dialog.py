@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from firmdesk.domain.readiness import FlagLevel
 from firmdesk.domain.states import ApplicationState
-from firmdesk.services.api_client import CmisClient, new_idempotency_key
+from firmdesk.services.api_client import CmisClient, RepeatKey
 from firmdesk.services.errors import Refused, ServerUnreachable, UploadCancelled
 from firmdesk.services.models import BatchDetail, CpaRow, ReadinessFlag
 from firmdesk.ui.dialogs.base import Runner, ServiceDialog, mark_primary
@@ -98,8 +98,7 @@ class SubmitDialog(ServiceDialog):
         self._flags: dict[int, list[ReadinessFlag]] | None = None
         # Rows the server said are no longer pending (found after a 409): a red flag of their own.
         self._stale: dict[int, ReadinessFlag] = {}
-        self._request_key: tuple[object, ...] | None = None
-        self._idempotency_key = ""
+        self._repeat = RepeatKey()
         self.result_batch: BatchDetail | None = None
 
         self.cpa_box = QGroupBox(self)
@@ -289,11 +288,7 @@ class SubmitDialog(ServiceDialog):
             return
         ids = [r.application_id for r in self._rows if r.application_id is not None]
         files = self.materials.new_files()
-        key = (tuple(ids), tuple(files))
-        if key != self._request_key:
-            self._request_key = key
-            self._idempotency_key = new_idempotency_key()
-        idem = self._idempotency_key
+        idem = self._repeat.for_request((tuple(ids), tuple(files)))
         self._set_uploading(True)
         cancel, report = self.upload.cancelled, self.upload.report
         client, year = self._client, self._year
