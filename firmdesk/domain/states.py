@@ -109,11 +109,6 @@ FIRM_TAB_LABELS = {
     FirmTab.QUERY: "年检信息查询",
 }
 
-#: Application states listed in 注师待申请 (besides CPAs with no application at all).
-NOT_APPLIED_TAB_STATES = frozenset(
-    {ApplicationState.DRAFT, ApplicationState.FIRM_RETURNED, ApplicationState.INSTITUTE_RETURNED}
-)
-
 
 class Decision(StrEnum):
     """The institute's outcome for one CPA."""

@@ -74,9 +74,17 @@ BATCH_TRANSITIONS: dict[tuple[BatchState, Action], BatchState] = {
 }
 
 _BATCH_REFUSALS: dict[Action, str] = {
-    Action.WITHDRAW_BATCH: "省注协已开始审核或该批次已结束，不能撤回",
+    Action.WITHDRAW_BATCH: "该批次不能撤回",
     Action.RETURN_BATCH: "只有待审核或审核中的批次可以退回",
     Action.RESUBMIT_BATCH: "只有已退回的批次可以再次申请",
+}
+
+#: Where one state deserves its own words (the firm asks "why can't I withdraw?").
+_BATCH_STATE_REFUSALS: dict[tuple[BatchState, Action], str] = {
+    (B.REVIEWING, Action.WITHDRAW_BATCH): "省注协已开始审核，不能撤回",
+    (B.REVIEWED, Action.WITHDRAW_BATCH): "省注协已审核完毕，不能撤回",
+    (B.WITHDRAWN, Action.WITHDRAW_BATCH): "该批次已撤回，无需再次撤回",
+    (B.RETURNED, Action.WITHDRAW_BATCH): "该批次已被省注协退回，不能撤回",
 }
 
 DECIDING_BATCH_STATES = frozenset({B.SUBMITTED, B.REVIEWING})
@@ -87,7 +95,7 @@ def next_batch_state(state: BatchState, action: Action) -> BatchState:
     try:
         return BATCH_TRANSITIONS[(state, action)]
     except KeyError:
-        reason = _BATCH_REFUSALS.get(action, "当前批次状态不允许此操作")
+        reason = _BATCH_STATE_REFUSALS.get((state, action)) or _BATCH_REFUSALS.get(action, "当前批次状态不允许此操作")
         raise TransitionRefused(
             f"{reason}（当前状态：{state.label}）", state=state.value, action=action.value
         ) from None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from firmdesk.domain.states import NOT_APPLIED, NOT_APPLIED_TAB_STATES, ApplicationState, BatchState
+from firmdesk.domain.states import NOT_APPLIED, ApplicationState, BatchState
+from firmdesk.domain.tabs import NOT_APPLIED_TAB_STATES
 from firmdesk.services.models import BatchRow, CpaRow
 
 SUBMITTED_TAB_BATCH_STATES = frozenset(

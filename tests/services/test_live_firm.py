@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from firmdesk.domain.readiness import FlagLevel
-from firmdesk.domain.states import NOT_APPLIED, NOT_APPLIED_TAB_STATES, ApplicationState
+from firmdesk.domain.states import NOT_APPLIED, ApplicationState
+from firmdesk.domain.tabs import NOT_APPLIED_TAB_STATES
 from firmdesk.server.config import fast_test_settings
 from firmdesk.server.db.models import Application, Batch, Cpa, Firm
 from firmdesk.server.db.session import make_engine, make_session_factory

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from firmdesk.domain.errors import InvalidInput
-from firmdesk.domain.states import NOT_APPLIED, NOT_APPLIED_TAB_STATES, ApplicationState, BatchState
+from firmdesk.domain.states import NOT_APPLIED, ApplicationState, BatchState
+from firmdesk.domain.tabs import NOT_APPLIED_TAB_STATES
 from firmdesk.server.db.models import Application, Batch, BatchItem, Cpa, Firm, Institute
 from firmdesk.server.services import rows
 from firmdesk.server.services.changes import current_change_seq

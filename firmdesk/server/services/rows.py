@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session, aliased
 
 from firmdesk.domain.states import (
     NOT_APPLIED,
-    NOT_APPLIED_TAB_STATES,
     Action,
     ApplicationState,
     BatchState,
     Role,
     status_label,
 )
+from firmdesk.domain.tabs import NOT_APPLIED_TAB_STATES
 from firmdesk.domain.transitions import can_withdraw
 from firmdesk.server.db.models import (
     Application,
