@@ -62,10 +62,6 @@ def next_application_state(state: ApplicationState, action: Action) -> Applicati
         ) from None
 
 
-def allowed_application_actions(state: ApplicationState) -> set[Action]:
-    return {action for (s, action) in APPLICATION_TRANSITIONS if s is state}
-
-
 BATCH_TRANSITIONS: dict[tuple[BatchState, Action], BatchState] = {
     (B.SUBMITTED, Action.WITHDRAW_BATCH): B.WITHDRAWN,
     (B.SUBMITTED, Action.RETURN_BATCH): B.RETURNED,
@@ -113,10 +109,6 @@ def batch_state_after_decision(state: BatchState, member_states: Iterable[Applic
     if all(s is not A.SUBMITTED for s in member_states):
         return B.REVIEWED
     return B.REVIEWING
-
-
-def can_withdraw(state: BatchState) -> bool:
-    return (state, Action.WITHDRAW_BATCH) in BATCH_TRANSITIONS
 
 
 def require_reason(reason: str | None, what: str = "退回原因") -> str:

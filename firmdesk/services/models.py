@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any, Generic, Self, TypeVar
 
 from firmdesk.domain import readiness as domain_readiness
+from firmdesk.domain.availability import Availability, refusal
 from firmdesk.domain.readiness import FlagLevel
 
 JSON = Mapping[str, Any]
@@ -36,6 +37,10 @@ def _required_time(value: str) -> datetime:
     if moment is None:
         raise ValueError("missing time")
     return moment
+
+
+def _actions(value: Any) -> Availability:
+    return MappingProxyType({str(k): (None if v is None else str(v)) for k, v in (value or {}).items()})
 
 
 def _float(value: Any) -> float:
@@ -67,6 +72,12 @@ class CpaRow:
     version: int | None
     #: The CPA's public verification URL, what its QR code encodes (None in data from before the field).
     qr_url: str | None = None
+    #: What the firm may do with the row now (action -> None, or why not), as the server computed it.
+    actions: Availability = field(default_factory=dict, hash=False)
+
+    def refusal(self, action: str) -> str | None:
+        """Why `action` does not apply to this row now (None: it does)."""
+        return refusal(self.actions, action)
 
     @classmethod
     def from_json(cls, data: JSON) -> Self:
@@ -91,6 +102,7 @@ class CpaRow:
             attachment_count=data.get("attachment_count") or 0,
             version=data.get("version"),
             qr_url=data.get("qr_url"),
+            actions=_actions(data.get("actions")),
         )
 
 
@@ -109,6 +121,11 @@ class BatchRow:
     return_reason: str | None
     can_withdraw: bool
     version: int
+    actions: Availability = field(default_factory=dict, hash=False)
+
+    def refusal(self, action: str) -> str | None:
+        """Why `action` does not apply to this batch now (None: it does)."""
+        return refusal(self.actions, action)
 
     @classmethod
     def from_json(cls, data: JSON) -> Self:
@@ -126,6 +143,7 @@ class BatchRow:
             return_reason=data.get("return_reason"),
             can_withdraw=bool(data.get("can_withdraw")),
             version=data.get("version") or 0,
+            actions=_actions(data.get("actions")),
         )
 
 

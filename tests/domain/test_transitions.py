@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+from firmdesk.domain.availability import batch_actions
 from firmdesk.domain.errors import InvalidInput, TransitionRefused
 from firmdesk.domain.limits import REASON_MAX_CHARS
 from firmdesk.domain.states import Action, ApplicationState, BatchState
@@ -13,7 +14,6 @@ from firmdesk.domain.transitions import (
     APPLICATION_TRANSITIONS,
     BATCH_TRANSITIONS,
     batch_state_after_decision,
-    can_withdraw,
     next_application_state,
     next_batch_state,
     require_reason,
@@ -86,7 +86,7 @@ def test_batch_transitions_allowed_or_refused(state: B, action: Action) -> None:
 
 
 def test_only_a_batch_nobody_started_on_can_be_withdrawn() -> None:
-    assert [s for s in BatchState if can_withdraw(s)] == [B.SUBMITTED]
+    assert [s for s in BatchState if batch_actions(s)["withdraw"] is None] == [B.SUBMITTED]
 
 
 def test_a_decision_starts_the_review_and_the_last_one_ends_it() -> None:

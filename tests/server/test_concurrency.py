@@ -120,7 +120,7 @@ def test_withdraw_of_a_batch_decided_meanwhile_says_why_not_version_conflict(wor
     assert answer.status_code == 409, answer.text
     body = answer.json()
     assert body["code"] == "transition_refused"
-    assert body["detail"].startswith("省注协已开始审核，不能撤回")
+    assert body["detail"].startswith("省注协已审核完毕，不能撤回")
     assert "该记录已被他人修改" not in body["detail"]
     assert firm.get(f"/firm/batches/{batch['id']}").json() == before  # nothing changed
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from firmdesk.domain.availability import application_actions, batch_actions
 from firmdesk.domain.states import (
     NOT_APPLIED,
     Action,
@@ -21,7 +22,6 @@ from firmdesk.domain.states import (
     status_label,
 )
 from firmdesk.domain.tabs import NOT_APPLIED_TAB_STATES
-from firmdesk.domain.transitions import can_withdraw
 from firmdesk.server.db.models import (
     Application,
     Attachment,
@@ -165,6 +165,7 @@ def to_cpa_row(row: Any, public_base_url: str | None = None) -> CpaRow:
         attachment_count=row.attachment_count or 0,
         version=row.version,
         qr_url=verification_url(public_base_url, row.qr_token) if public_base_url else None,
+        actions=dict(application_actions(status, Role.FIRM)),
     )
 
 
@@ -197,6 +198,7 @@ def batch_select() -> Select[Any]:
 
 def to_batch_row(batch: Batch, firm_number: str, firm_name: str, cpa_count: int) -> BatchRow:
     state = BatchState(batch.state)
+    actions = dict(batch_actions(state, Role.FIRM))
     return BatchRow(
         id=batch.id,
         number=batch.number,
@@ -209,8 +211,9 @@ def to_batch_row(batch: Batch, firm_number: str, firm_name: str, cpa_count: int)
         state_label=state.label,
         cpa_count=cpa_count or 0,
         return_reason=batch.return_reason,
-        can_withdraw=can_withdraw(state),
+        can_withdraw=actions["withdraw"] is None,
         version=batch.version,
+        actions=actions,
     )
 
 

@@ -49,6 +49,14 @@ class Me(BaseModel):
     name: str
 
 
+#: What the signed-in role may do with a row now: action name -> null (allowed) or the Chinese reason it is not.
+ACTIONS_DESCRIPTION = (
+    "What the signed-in role may do with this row now, computed by the domain's availability rules: "
+    "each action name maps to null when it applies, or to the Chinese reason why not "
+    '(e.g. `{"withdraw": "省注协已开始审核，不能撤回（当前状态：审核中）", "resubmit": ...}`).'
+)
+
+
 class CpaRow(BaseModel):
     """One CPA for one year: the unit of the firm's tabs and of the change feed."""
 
@@ -76,6 +84,7 @@ class CpaRow(BaseModel):
         description="The CPA's public verification URL (public base URL + `/v/` + its QR token, which never "
         "changes): what the CPA's QR code encodes. Null only outside a request (background jobs).",
     )
+    actions: dict[str, str | None] = Field(default_factory=dict, description=ACTIONS_DESCRIPTION)
 
 
 class BatchRow(BaseModel):
@@ -90,8 +99,9 @@ class BatchRow(BaseModel):
     state_label: str
     cpa_count: int
     return_reason: str | None
-    can_withdraw: bool
+    can_withdraw: bool = Field(description="Shorthand for `actions.withdraw is null`.")
     version: int
+    actions: dict[str, str | None] = Field(default_factory=dict, description=ACTIONS_DESCRIPTION)
 
 
 class AttachmentPublic(BaseModel):
