@@ -23,6 +23,7 @@ from firmdesk.server.services import institute_actions
 from firmdesk.server.services.actors import institute_actor
 from firmdesk.server.services.batch_members import open_members
 from firmdesk.server.services.clock import utcnow
+from firmdesk.server.services.commands import Decide, ReturnBatch
 
 log = logging.getLogger(__name__)
 
@@ -111,10 +112,10 @@ class AutoReviewer:
         roll = _roll(batch)
         members = open_members(session, batch)
         if roll < 7 and not returned_before:
-            institute_actions.return_batch(session, batch, actor, BATCH_RETURN_REASONS[roll % 3])
+            institute_actions.return_batch(session, batch, actor, ReturnBatch(BATCH_RETURN_REASONS[roll % 3]))
             return 1
         if roll < 15 and len(members) > 1:
-            institute_actions.decide(session, members[0], actor, Decision.RETURN, CPA_RETURN_REASONS[roll % 3])
+            institute_actions.decide(session, members[0], actor, Decide(Decision.RETURN, CPA_RETURN_REASONS[roll % 3]))
             batch = session.get_one(Batch, batch_id)
         institute_actions.approve_all(session, batch, actor)
         return 1

@@ -16,7 +16,7 @@ from firmdesk.server.api.deps import (
     SessionDep,
 )
 from firmdesk.server.api.errors import AUTH_ERRORS, CONFLICT, INVALID, NOT_FOUND, TOO_LARGE, error_doc, responses
-from firmdesk.server.services import cpa_actions, face_sessions
+from firmdesk.server.services import commands, cpa_actions, face_sessions
 from firmdesk.server.services.schemas import (
     AttachmentPublic,
     CpaProfile,
@@ -56,7 +56,8 @@ def start_application(
     idempotency_key: IdempotencyKey = None,
 ) -> CpaApplicationOut:
     """Start the application for the current year (draft; retired preset from last year)."""
-    return cpa_actions.start_application(session, cpa, actor, body.year if body else None, idempotency_key)
+    command = commands.StartApplication(year=body.year if body else None)
+    return cpa_actions.start_application(session, cpa, actor, command, idempotency_key)
 
 
 @router.get("/applications", response_model=list[CpaApplicationOut])
@@ -77,7 +78,8 @@ def update_application(
     session: SessionDep, cpa: CurrentCpa, application: CpaApplication, actor: CpaActor, body: UpdateApplication
 ) -> CpaApplicationOut:
     """Declare retired or working (draft or returned applications only)."""
-    return cpa_actions.update_application(session, cpa, application, actor, body.retired, body.version)
+    command = commands.UpdateApplication(retired=body.retired, version=body.version)
+    return cpa_actions.update_application(session, cpa, application, actor, command)
 
 
 @router.post(
@@ -95,7 +97,8 @@ def add_attachment(
     material: Annotated[str, Form(description="The material this file is, e.g. 继续教育证明")],
     idempotency_key: IdempotencyKey = None,
 ) -> AttachmentPublic:
-    return cpa_actions.add_attachment(session, context.storage, application, actor, file, material, idempotency_key)
+    command = commands.AddAttachment(file=file, material=material)
+    return cpa_actions.add_attachment(session, context.storage, application, actor, command, idempotency_key)
 
 
 @router.delete(

@@ -19,7 +19,7 @@ from firmdesk.server.api.deps import (
 )
 from firmdesk.server.api.errors import AUTH_ERRORS, CONFLICT, INVALID, NOT_FOUND, TOO_LARGE, responses
 from firmdesk.server.api.files import FILE_RESPONSES, attachment_response
-from firmdesk.server.services import firm_actions, firm_queries
+from firmdesk.server.services import commands, firm_actions, firm_queries
 from firmdesk.server.services.schemas import (
     ApplicationDetail,
     BatchDetail,
@@ -117,7 +117,12 @@ def return_applications(
     idempotency_key: IdempotencyKey = None,
 ) -> ReturnResult:
     """Return one or many pending applications to their CPAs with a reason (all or nothing)."""
-    return firm_actions.return_applications(session, firm, actor, body, idempotency_key)
+    command = commands.ReturnApplications(
+        application_ids=tuple(item.application_id for item in body.items),
+        reason=body.reason,
+        versions=tuple(item.version for item in body.items),
+    )
+    return firm_actions.return_applications(session, firm, actor, command, idempotency_key)
 
 
 @router.post(
@@ -138,9 +143,8 @@ def submit_batch(
     materials: Annotated[list[str], Form(description="Material name of each file, aligned with `files`")] = [],  # noqa: B006
 ) -> BatchWithApplications:
     """Submit the selected applications as one numbered batch with its materials (Idempotency-Key required)."""
-    return firm_actions.submit_batch(
-        session, context.storage, firm, actor, idempotency_key, year, application_ids, files, materials
-    )
+    command = commands.SubmitBatch(year, tuple(application_ids), tuple(files), tuple(materials))
+    return firm_actions.submit_batch(session, context.storage, firm, actor, command, idempotency_key)
 
 
 @router.get("/batches", response_model=Page[BatchRow], responses=INVALID)
@@ -174,7 +178,8 @@ def withdraw_batch(
     idempotency_key: IdempotencyKey = None,
 ) -> BatchWithApplications:
     """Take back a batch the institute has not started on: its applications go back to pending review."""
-    return firm_actions.withdraw_batch(session, batch, actor, body.version if body else None, idempotency_key)
+    command = commands.WithdrawBatch(version=body.version if body else None)
+    return firm_actions.withdraw_batch(session, batch, actor, command, idempotency_key)
 
 
 @router.post(
@@ -194,9 +199,8 @@ def resubmit_batch(
     idempotency_key: IdempotencyKey = None,
 ) -> BatchWithApplications:
     """再次申请-修改附件: change the materials of a returned batch and submit it again."""
-    return firm_actions.resubmit_batch(
-        session, context.storage, batch, actor, keep_attachment_ids, files, materials, version, idempotency_key
-    )
+    command = commands.ResubmitBatch(tuple(keep_attachment_ids), tuple(files), tuple(materials), version)
+    return firm_actions.resubmit_batch(session, context.storage, batch, actor, command, idempotency_key)
 
 
 @router.get("/changes", response_model=ChangeSet, responses=INVALID)

@@ -19,7 +19,7 @@ from firmdesk.server.api.deps import (
 )
 from firmdesk.server.api.errors import AUTH_ERRORS, CONFLICT, INVALID, NOT_FOUND, responses
 from firmdesk.server.api.files import FILE_RESPONSES, attachment_response
-from firmdesk.server.services import firm_queries, institute_actions
+from firmdesk.server.services import commands, firm_queries, institute_actions
 from firmdesk.server.services.schemas import (
     BatchDetail,
     BatchRow,
@@ -42,7 +42,7 @@ def get_config(institute: CurrentInstitute) -> InstituteConfig:
 @router.put("/config", response_model=InstituteConfig, responses=INVALID)
 def put_config(session: SessionDep, institute: CurrentInstitute, body: InstituteConfig) -> InstituteConfig:
     """The current year and window, notices, material lists (working / retired), minimum training hours."""
-    return institute_actions.update_config(session, institute, body)
+    return institute_actions.update_config(session, institute, commands.ConfigureInstitute(**body.model_dump()))
 
 
 @router.get("/batches", response_model=Page[BatchRow], responses=INVALID)
@@ -75,7 +75,8 @@ def approve_all(
     idempotency_key: IdempotencyKey = None,
 ) -> BatchDetail:
     """年检通过 for every CPA still in the batch; the batch is reviewed."""
-    return institute_actions.approve_all(session, batch, actor, body.version if body else None, idempotency_key)
+    command = commands.ApproveAll(version=body.version if body else None)
+    return institute_actions.approve_all(session, batch, actor, command, idempotency_key)
 
 
 @router.post(
@@ -89,7 +90,8 @@ def return_batch(
     idempotency_key: IdempotencyKey = None,
 ) -> BatchDetail:
     """Return the whole batch to the firm with a reason (its CPAs stay submitted in it)."""
-    return institute_actions.return_batch(session, batch, actor, body.reason, body.version, idempotency_key)
+    command = commands.ReturnBatch(reason=body.reason, version=body.version)
+    return institute_actions.return_batch(session, batch, actor, command, idempotency_key)
 
 
 @router.post(
@@ -105,9 +107,8 @@ def decide(
     idempotency_key: IdempotencyKey = None,
 ) -> CpaRow:
     """Decide one CPA: approve, defer, fail or return (all but approve need a reason)."""
-    return institute_actions.decide(
-        session, application, actor, Decision(body.decision), body.reason, body.version, idempotency_key
-    )
+    command = commands.Decide(Decision(body.decision), body.reason, body.version)
+    return institute_actions.decide(session, application, actor, command, idempotency_key)
 
 
 @router.get(

@@ -284,7 +284,10 @@ class IdempotentRequest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     principal: Mapped[str] = mapped_column(String(40))  # e.g. firm:50010028
     key: Mapped[str] = mapped_column(String(80))
-    endpoint: Mapped[str] = mapped_column(String(100))
+    #: The operation the key was used for (`firm.withdraw`, see `services.idempotency.Operation`).
+    operation: Mapped[str] = mapped_column("endpoint", String(100))
+    #: sha256 of the request (command, target id, uploads' sha256): the same key for another request is refused.
+    request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     status_code: Mapped[int] = mapped_column(Integer)
     response_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)

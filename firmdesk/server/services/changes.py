@@ -3,19 +3,15 @@
 Every state change goes through `Change`: `transition_application` / `transition_batch` ask the
 domain (`firmdesk.domain.transitions`) for the next state and record the event; `finish()` hands
 out one position of the global change counter to every touched CPA and batch (so the firm's
-delta query is `change_seq > cursor`) and flushes. With an Idempotency-Key, the first answer is
-stored in the same transaction and a repeat is answered from it (`Replay`).
+delta query is `change_seq > cursor`) and flushes. With an Idempotency-Key (`idempotency.scope`), the
+first answer is stored in the same transaction and a repeat is answered from it (`Replay`).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any
 
-from fastapi.encoders import jsonable_encoder
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,7 +21,7 @@ from firmdesk.domain.transitions import next_application_state, next_batch_state
 from firmdesk.server.db.models import Application, Batch, ChangeCounter, Cpa, Event, IdempotentRequest
 from firmdesk.server.services.actors import Actor
 from firmdesk.server.services.clock import utcnow
-from firmdesk.server.services.errors import Replay
+from firmdesk.server.services.idempotency import IdempotencyScope, claim, remember
 
 VERSION_CONFLICT = "该记录已被他人修改，请刷新后重试"
 
@@ -58,13 +54,6 @@ def check_version(record: Application | Batch, expected: int | None) -> None:
         raise VersionConflict(VERSION_CONFLICT, current_version=record.version)
 
 
-@dataclass(frozen=True)
-class IdempotencyScope:
-    principal: str
-    key: str
-    endpoint: str
-
-
 class Change:
     """The transaction of one use case. Create it first (a repeated Idempotency-Key replays here)."""
 
@@ -78,38 +67,7 @@ class Change:
         self._finished = False
         self._record: IdempotentRequest | None = None
         if idempotency is not None:
-            self._claim(idempotency)
-
-    def _stored(self, idempotency: IdempotencyScope) -> IdempotentRequest | None:
-        return self.session.scalar(
-            select(IdempotentRequest).where(
-                IdempotentRequest.principal == idempotency.principal, IdempotentRequest.key == idempotency.key
-            )
-        )
-
-    def _claim(self, idempotency: IdempotencyScope) -> None:
-        """Replay a stored answer, or claim the key at once: a concurrent request with the same key then
-        waits on the unique index (PostgreSQL) or the write lock (SQLite) and replays this one's answer."""
-        stored = self._stored(idempotency)
-        if stored is not None:
-            raise Replay(stored.status_code, json.loads(stored.response_json))
-        self._record = IdempotentRequest(
-            principal=idempotency.principal,
-            key=idempotency.key,
-            endpoint=idempotency.endpoint,
-            status_code=0,
-            response_json="null",
-            created_at=self.now,
-        )
-        self.session.add(self._record)
-        try:
-            self.session.flush()
-        except IntegrityError:
-            self.session.rollback()
-            stored = self._stored(idempotency)
-            if stored is not None:
-                raise Replay(stored.status_code, json.loads(stored.response_json)) from None
-            raise
+            self._record = claim(session, idempotency, self.now)
 
     # --- recording ---
 
@@ -210,8 +168,7 @@ class Change:
         if not self._finished:
             self.finish()
         if self._record is not None:
-            self._record.status_code = status_code
-            self._record.response_json = json.dumps(jsonable_encoder(response), ensure_ascii=False)
+            remember(self._record, status_code, response)
         try:
             self.session.commit()
         except StaleDataError:

@@ -11,9 +11,11 @@ from firmdesk.domain.states import Action, ApplicationState, status_label
 from firmdesk.server.db.models import Application, Attachment, Batch, Cpa, Firm, Institute, Message, TrainingHours
 from firmdesk.server.services import rows
 from firmdesk.server.services.actors import Actor
-from firmdesk.server.services.changes import Change, IdempotencyScope, check_version
+from firmdesk.server.services.changes import Change, check_version
 from firmdesk.server.services.clock import utcnow
+from firmdesk.server.services.commands import AddAttachment, StartApplication, UpdateApplication
 from firmdesk.server.services.firm_queries import profile_of
+from firmdesk.server.services.idempotency import Operation, scope
 from firmdesk.server.services.readiness import required_materials
 from firmdesk.server.services.schemas import (
     AttachmentPublic,
@@ -25,7 +27,7 @@ from firmdesk.server.services.schemas import (
 )
 from firmdesk.server.services.uploads import check_count, store_uploads
 from firmdesk.server.services.verification import verification_url
-from firmdesk.server.storage import AttachmentStore, ReadableUpload
+from firmdesk.server.storage import AttachmentStore
 
 #: States in which the CPA may still change the application (its materials, retired or working).
 EDITABLE_STATES = frozenset(
@@ -95,16 +97,12 @@ def list_applications(session: Session, cpa: Cpa) -> list[CpaApplication]:
     return [application_view(session, a) for a in applications]
 
 
-def _scope(actor: Actor, key: str | None, endpoint: str) -> IdempotencyScope | None:
-    return IdempotencyScope(actor.principal_key, key, endpoint) if key else None
-
-
 def start_application(
-    session: Session, cpa: Cpa, actor: Actor, year: int | None, idempotency_key: str | None
+    session: Session, cpa: Cpa, actor: Actor, command: StartApplication, idempotency_key: str | None = None
 ) -> CpaApplication:
-    change = Change(session, actor, _scope(actor, idempotency_key, "POST /cpa/applications"))
+    change = Change(session, actor, scope(actor, idempotency_key, Operation.CPA_START, command))
     institute = institute_of(session, cpa)
-    year = year or institute.current_year
+    year = command.year or institute.current_year
     if year != institute.current_year:
         raise TransitionRefused(f"只能申请当前年检年度（{institute.current_year} 年度）", year=year)
     if session.scalar(select(Application.id).where(Application.cpa_id == cpa.id, Application.year == year)):
@@ -135,13 +133,13 @@ def _require_editable(application: Application) -> None:
 
 
 def update_application(
-    session: Session, cpa: Cpa, application: Application, actor: Actor, retired: bool, version: int | None
+    session: Session, cpa: Cpa, application: Application, actor: Actor, command: UpdateApplication
 ) -> CpaApplication:
     change = Change(session, actor)
-    check_version(application, version)
+    check_version(application, command.version)
     _require_editable(application)
-    application.retired = retired
-    session.get_one(Cpa, cpa.id).retired = retired  # remembered and preset next year
+    application.retired = command.retired
+    session.get_one(Cpa, cpa.id).retired = command.retired  # remembered and preset next year
     change.touch_application(application)
     change.finish()
     result = application_view(session, application)
@@ -154,12 +152,11 @@ def add_attachment(
     storage: AttachmentStore,
     application: Application,
     actor: Actor,
-    upload: ReadableUpload,
-    material: str,
+    command: AddAttachment,
     idempotency_key: str | None = None,
 ) -> AttachmentPublic:
-    endpoint = f"POST /cpa/applications/{application.id}/attachments"
-    change = Change(session, actor, _scope(actor, idempotency_key, endpoint))
+    upload, material = command.file, command.material
+    change = Change(session, actor, scope(actor, idempotency_key, Operation.CPA_UPLOAD, command, target=application.id))
     _require_editable(application)
     current = len(rows.attachments_of(session, application_id=application.id))
     check_count(current + 1, MAX_APPLICATION_FILES)
@@ -204,9 +201,11 @@ def require_materials(session: Session, application: Application) -> None:
         raise InvalidInput(f"请先上传必需材料：{'、'.join(missing)}", missing=missing)
 
 
-def resubmit(session: Session, application: Application, actor: Actor, idempotency_key: str | None) -> CpaApplication:
+def resubmit(
+    session: Session, application: Application, actor: Actor, idempotency_key: str | None = None
+) -> CpaApplication:
     """After a return, the CPA sends the application to the firm again (no face verification)."""
-    change = Change(session, actor, _scope(actor, idempotency_key, f"POST /cpa/applications/{application.id}/resubmit"))
+    change = Change(session, actor, scope(actor, idempotency_key, Operation.CPA_RESUBMIT, target=application.id))
     change.transition_application(application, Action.RESUBMIT)  # refused unless returned
     require_materials(session, application)
     application.submitted_at = change.now

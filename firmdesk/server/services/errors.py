@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from firmdesk.domain.errors import DomainError, LimitExceeded
+from firmdesk.domain.errors import DomainError, InvalidInput, LimitExceeded
 
 
 class Unauthorized(DomainError):
@@ -33,6 +33,12 @@ class FaceQuotaExhausted(DomainError):
 
 class AttachmentTooLarge(LimitExceeded):
     """An upload is bigger than the limit: HTTP 413 (refused while it streams in)."""
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """An Idempotency-Key sent again for another operation or another request: HTTP 422."""
+
+    code = "idempotency_key_reused"
 
 
 class Replay(Exception):  # not an error: a stored answer to send again

@@ -16,10 +16,11 @@ from firmdesk.server.db.models import Application, Cpa, FaceSession
 from firmdesk.server.face import FaceProvider
 from firmdesk.server.security import new_token
 from firmdesk.server.services.actors import Actor, cpa_actor
-from firmdesk.server.services.changes import Change, IdempotencyScope
+from firmdesk.server.services.changes import Change
 from firmdesk.server.services.clock import start_of_china_day
 from firmdesk.server.services.cpa_actions import institute_of, require_materials
 from firmdesk.server.services.errors import FaceQuotaExhausted
+from firmdesk.server.services.idempotency import Operation, scope
 from firmdesk.server.services.schemas import FaceResult, FaceSessionStarted, FaceSessionStatus
 
 
@@ -46,9 +47,8 @@ def start(
     actor: Actor,
     idempotency_key: str | None = None,
 ) -> FaceSessionStarted:
-    endpoint = f"POST /cpa/applications/{application.id}/face-sessions"
-    scope = IdempotencyScope(actor.principal_key, idempotency_key, endpoint) if idempotency_key else None
-    change = Change(session, actor, scope)
+    operation = Operation.CPA_FACE_SESSION
+    change = Change(session, actor, scope(actor, idempotency_key, operation, target=application.id))
     next_application_state(ApplicationState(application.state), Action.FACE_PASSED)  # draft only
     require_materials(session, application)
     used = sessions_today(session, application.cpa_id)

@@ -20,14 +20,15 @@ from firmdesk.server.db.models import Application, Attachment, Batch, BatchItem,
 from firmdesk.server.services import access, rows
 from firmdesk.server.services.actors import Actor
 from firmdesk.server.services.batch_members import open_members
-from firmdesk.server.services.changes import Change, IdempotencyScope, check_version, lock_batch
+from firmdesk.server.services.changes import Change, check_version, lock_batch
+from firmdesk.server.services.commands import ResubmitBatch, ReturnApplications, SubmitBatch, WithdrawBatch
+from firmdesk.server.services.idempotency import Operation, scope
 from firmdesk.server.services.messages import notify_return
 from firmdesk.server.services.readiness import readiness_of
 from firmdesk.server.services.schemas import (
     BatchWithApplications,
     ReadinessResult,
     ReadinessResults,
-    ReturnRequest,
     ReturnResult,
 )
 from firmdesk.server.services.uploads import (
@@ -37,7 +38,7 @@ from firmdesk.server.services.uploads import (
     require_social_security,
     store_uploads,
 )
-from firmdesk.server.storage import AttachmentStore, ReadableUpload
+from firmdesk.server.storage import AttachmentStore
 
 
 def readiness(session: Session, applications: Sequence[Application]) -> list[ReadinessResult]:
@@ -47,10 +48,6 @@ def readiness(session: Session, applications: Sequence[Application]) -> list[Rea
 def firm_readiness(session: Session, firm: Firm, application_ids: Sequence[int]) -> ReadinessResults:
     applications = [access.firm_application(session, firm, i) for i in dict.fromkeys(application_ids)]
     return ReadinessResults(results=readiness_of(session, applications))
-
-
-def _scope(actor: Actor, key: str | None, endpoint: str) -> IdempotencyScope | None:
-    return IdempotencyScope(actor.principal_key, key, endpoint) if key else None
 
 
 def _check_each(session: Session, applications: Sequence[Application], action: Action) -> None:
@@ -66,15 +63,15 @@ def _check_each(session: Session, applications: Sequence[Application], action: A
 
 
 def return_applications(
-    session: Session, firm: Firm, actor: Actor, body: ReturnRequest, idempotency_key: str | None
+    session: Session, firm: Firm, actor: Actor, command: ReturnApplications, idempotency_key: str | None = None
 ) -> ReturnResult:
-    change = Change(session, actor, _scope(actor, idempotency_key, "POST /firm/returns"))
-    reason = require_reason(body.reason)
+    change = Change(session, actor, scope(actor, idempotency_key, Operation.FIRM_RETURN, command))
+    reason = require_reason(command.reason)
     applications = []
     versions = []
-    for item in body.items:
-        application = access.firm_application(session, firm, item.application_id)
-        versions.append((application, item.version))
+    for application_id, version in command.items():
+        application = access.firm_application(session, firm, application_id)
+        versions.append((application, version))
         if application not in applications:
             applications.append(application)
     _check_each(session, applications, Action.FIRM_RETURN)  # the state rule first: its message says why
@@ -116,16 +113,14 @@ def submit_batch(
     storage: AttachmentStore,
     firm: Firm,
     actor: Actor,
+    command: SubmitBatch,
     idempotency_key: str | None,
-    year: int,
-    application_ids: Sequence[str],
-    files: Sequence[ReadableUpload],
-    materials: Sequence[str],
 ) -> BatchWithApplications:
     if not idempotency_key:
         raise InvalidInput("缺少 Idempotency-Key 请求头")
-    change = Change(session, actor, _scope(actor, idempotency_key, "POST /firm/batches"))
-    ids = parse_ids(application_ids, "年检申请编号")
+    change = Change(session, actor, scope(actor, idempotency_key, Operation.FIRM_SUBMIT_BATCH, command))
+    year, files, materials = command.year, command.files, command.materials
+    ids = parse_ids(command.application_ids, "年检申请编号")
     if not ids:
         raise InvalidInput("请选择要申请的注册会计师")
     applications = [access.firm_application(session, firm, i) for i in ids]
@@ -177,11 +172,11 @@ def _check_batch(batch: Batch, action: Action, version: int | None) -> None:
 
 
 def withdraw_batch(
-    session: Session, batch: Batch, actor: Actor, version: int | None, idempotency_key: str | None
+    session: Session, batch: Batch, actor: Actor, command: WithdrawBatch, idempotency_key: str | None = None
 ) -> BatchWithApplications:
-    change = Change(session, actor, _scope(actor, idempotency_key, f"POST /firm/batches/{batch.id}/withdraw"))
+    change = Change(session, actor, scope(actor, idempotency_key, Operation.FIRM_WITHDRAW, command, target=batch.id))
     lock_batch(session, batch)
-    _check_batch(batch, Action.WITHDRAW_BATCH, version)
+    _check_batch(batch, Action.WITHDRAW_BATCH, command.version)
     change.transition_batch(batch, Action.WITHDRAW_BATCH)
     for application in open_members(session, batch):
         change.transition_application(application, Action.WITHDRAW_BATCH, batch=batch)
@@ -197,15 +192,14 @@ def resubmit_batch(
     storage: AttachmentStore,
     batch: Batch,
     actor: Actor,
-    keep_attachment_ids: Sequence[str],
-    files: Sequence[ReadableUpload],
-    materials: Sequence[str],
-    version: int | None,
-    idempotency_key: str | None,
+    command: ResubmitBatch,
+    idempotency_key: str | None = None,
 ) -> BatchWithApplications:
-    change = Change(session, actor, _scope(actor, idempotency_key, f"POST /firm/batches/{batch.id}/resubmit"))
+    operation = Operation.FIRM_RESUBMIT_BATCH
+    change = Change(session, actor, scope(actor, idempotency_key, operation, command, target=batch.id))
     lock_batch(session, batch)
-    _check_batch(batch, Action.RESUBMIT_BATCH, version)
+    _check_batch(batch, Action.RESUBMIT_BATCH, command.version)
+    files, materials = command.files, command.materials
     change.transition_batch(batch, Action.RESUBMIT_BATCH)
     current = {
         a.id: a
@@ -213,7 +207,7 @@ def resubmit_batch(
             select(Attachment).where(Attachment.batch_id == batch.id, Attachment.removed.is_(False))
         )
     }
-    keep = parse_ids(keep_attachment_ids, "附件编号")
+    keep = parse_ids(command.keep_attachment_ids, "附件编号")
     unknown = [i for i in keep if i not in current]
     if unknown:
         raise InvalidInput(f"要保留的附件不属于该批次：{unknown[0]}", attachment_id=unknown[0])

@@ -17,7 +17,9 @@ from firmdesk.server.db.models import Application, Batch, Firm, Institute
 from firmdesk.server.services import firm_queries, rows
 from firmdesk.server.services.actors import Actor
 from firmdesk.server.services.batch_members import open_members
-from firmdesk.server.services.changes import Change, IdempotencyScope, check_version, lock_batch
+from firmdesk.server.services.changes import Change, check_version, lock_batch
+from firmdesk.server.services.commands import ApproveAll, ConfigureInstitute, Decide, ReturnBatch
+from firmdesk.server.services.idempotency import Operation, scope
 from firmdesk.server.services.messages import notify_decision, notify_return
 from firmdesk.server.services.schemas import BatchDetail, BatchRow, CpaRow, InstituteConfig, Page
 
@@ -42,7 +44,7 @@ def _materials(names: list[str]) -> list[str]:
     return cleaned
 
 
-def update_config(session: Session, institute: Institute, body: InstituteConfig) -> InstituteConfig:
+def update_config(session: Session, institute: Institute, body: ConfigureInstitute) -> InstituteConfig:
     if body.deadline < body.window_start:
         raise InvalidInput("截止日期不能早于开始日期")
     institute.current_year = body.current_year
@@ -74,10 +76,6 @@ def list_batches(
     return firm_queries.list_batches(session, firm_ids=firm_ids, year=year, state=state, page=page, page_size=page_size)
 
 
-def _scope(actor: Actor, key: str | None, endpoint: str) -> IdempotencyScope | None:
-    return IdempotencyScope(actor.principal_key, key, endpoint) if key else None
-
-
 def _decide_one(change: Change, application: Application, batch: Batch, decision: Decision, reason: str | None) -> None:
     change.transition_application(application, DECISION_ACTIONS[decision], batch=batch, reason=reason)
     if decision is Decision.RETURN:
@@ -91,13 +89,19 @@ def _decide_one(change: Change, application: Application, batch: Batch, decision
 
 
 def approve_all(
-    session: Session, batch: Batch, actor: Actor, version: int | None = None, idempotency_key: str | None = None
+    session: Session,
+    batch: Batch,
+    actor: Actor,
+    command: ApproveAll | None = None,
+    idempotency_key: str | None = None,
 ) -> BatchDetail:
-    change = Change(session, actor, _scope(actor, idempotency_key, f"POST /institute/batches/{batch.id}/approve-all"))
+    command = command or ApproveAll()
+    operation = Operation.INSTITUTE_APPROVE_ALL
+    change = Change(session, actor, scope(actor, idempotency_key, operation, command, target=batch.id))
     lock_batch(session, batch)
     old = BatchState(batch.state)
     batch_state_after_decision(old, [])  # refused unless submitted or reviewing (the state says why first)
-    check_version(batch, version)
+    check_version(batch, command.version)
     for application in open_members(session, batch):
         _decide_one(change, application, batch, Decision.APPROVE, None)
     session.flush()
@@ -113,15 +117,15 @@ def return_batch(
     session: Session,
     batch: Batch,
     actor: Actor,
-    reason: str | None,
-    version: int | None = None,
+    command: ReturnBatch,
     idempotency_key: str | None = None,
 ) -> BatchDetail:
-    change = Change(session, actor, _scope(actor, idempotency_key, f"POST /institute/batches/{batch.id}/return"))
+    operation = Operation.INSTITUTE_RETURN_BATCH
+    change = Change(session, actor, scope(actor, idempotency_key, operation, command, target=batch.id))
     lock_batch(session, batch)
     next_batch_state(BatchState(batch.state), Action.RETURN_BATCH)  # the state says why first, then the version
-    check_version(batch, version)
-    text = require_reason(reason)
+    check_version(batch, command.version)
+    text = require_reason(command.reason)
     change.transition_batch(batch, Action.RETURN_BATCH, reason=text)
     batch.return_reason = text
     for application in open_members(session, batch):
@@ -136,15 +140,13 @@ def decide(
     session: Session,
     application: Application,
     actor: Actor,
-    decision: Decision,
-    reason: str | None,
-    version: int | None = None,
+    command: Decide,
     idempotency_key: str | None = None,
 ) -> CpaRow:
     """年检通过 / 暂缓年检 / 年检不予通过 / 退回 for one CPA (all but approve need a reason)."""
-    change = Change(
-        session, actor, _scope(actor, idempotency_key, f"POST /institute/applications/{application.id}/decision")
-    )
+    operation = Operation.INSTITUTE_DECIDE
+    change = Change(session, actor, scope(actor, idempotency_key, operation, command, target=application.id))
+    decision, reason, version = command.decision, command.reason, command.version
     text = require_reason(reason, "原因") if decision.needs_reason else (reason or "").strip() or None
     if application.batch_id is not None:  # lock the batch first, then see the application as it is now
         lock_batch(session, session.get_one(Batch, application.batch_id))
