@@ -16,6 +16,7 @@ from firmdesk.server.config import Settings
 from firmdesk.server.context import ServerContext
 from firmdesk.server.db.session import migrate
 from firmdesk.server.services.schemas import Health
+from firmdesk.server.web import public as public_pages
 
 API_PREFIX = "/api/v1"
 VERSION = _package_version
@@ -52,7 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in _routers():
         app.include_router(router, prefix=API_PREFIX)
-    app.include_router(public.router)  # /v/{token}: where QR codes point, outside the API prefix
+    # Where QR codes point, outside the API prefix: `/v/{token}.json` first, or the page would take it as a token.
+    app.include_router(public.router)
+    app.include_router(public_pages.router)  # /v/{token}
     return app
 
 
