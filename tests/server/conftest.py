@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from firmdesk.domain.limits import SOCIAL_SECURITY_MATERIAL
+from firmdesk.domain.states import BatchState
 from firmdesk.server.db.models import Cpa, Firm, Institute
 from firmdesk.server.runner import ServerThread
 from tests.helpers.server import (
@@ -93,3 +94,21 @@ def submit_batch(
         data={"year": str(year), "application_ids": [str(i) for i in application_ids], "materials": parts["materials"]},
         files=parts["files"],  # type: ignore[arg-type]
     )
+
+
+def batch_in(world: World, state: BatchState) -> tuple[int, list[int]]:
+    """A batch of two applications brought into `state` through the API."""
+    firm, institute = world.firm_client(), world.institute_client()
+    apps = [world.builder.application(c) for c in world.builder.cpas(world.firm, 2)]
+    ids = [a.id for a in apps]
+    batch_id = submit_batch(firm, ids).json()["batch"]["id"]
+    if state is BatchState.REVIEWING:
+        institute.post(f"/institute/applications/{ids[0]}/decision", json={"decision": "approve"}).raise_for_status()
+    elif state is BatchState.REVIEWED:
+        institute.post(f"/institute/batches/{batch_id}/approve-all").raise_for_status()
+    elif state is BatchState.RETURNED:
+        institute.post(f"/institute/batches/{batch_id}/return", json={"reason": "社保证明不清晰"}).raise_for_status()
+    elif state is BatchState.WITHDRAWN:
+        firm.post(f"/firm/batches/{batch_id}/withdraw").raise_for_status()
+    assert firm.get(f"/firm/batches/{batch_id}").json()["batch"]["state"] == state.value
+    return batch_id, ids

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from firmdesk.domain.states import ApplicationState, BatchState
-from tests.server.conftest import World, batch_files, submit_batch
+from tests.server.conftest import World, batch_files, batch_in, submit_batch
 
 A = ApplicationState
 
@@ -57,24 +57,6 @@ def test_application_actions_allowed_only_in_their_states(world: World, action: 
             assert (after["status"], after["version"]) == (before["status"], before["version"])
 
 
-def _batch_in(world: World, state: BatchState) -> tuple[int, list[int]]:
-    """A batch of two applications brought into `state` through the API."""
-    firm, institute = world.firm_client(), world.institute_client()
-    apps = [world.builder.application(c) for c in world.builder.cpas(world.firm, 2)]
-    ids = [a.id for a in apps]
-    batch_id = submit_batch(firm, ids).json()["batch"]["id"]
-    if state is BatchState.REVIEWING:
-        institute.post(f"/institute/applications/{ids[0]}/decision", json={"decision": "approve"}).raise_for_status()
-    elif state is BatchState.REVIEWED:
-        institute.post(f"/institute/batches/{batch_id}/approve-all").raise_for_status()
-    elif state is BatchState.RETURNED:
-        institute.post(f"/institute/batches/{batch_id}/return", json={"reason": "社保证明不清晰"}).raise_for_status()
-    elif state is BatchState.WITHDRAWN:
-        firm.post(f"/firm/batches/{batch_id}/withdraw").raise_for_status()
-    assert firm.get(f"/firm/batches/{batch_id}").json()["batch"]["state"] == state.value
-    return batch_id, ids
-
-
 BATCH_ACTIONS = {
     "withdraw": {BatchState.SUBMITTED},
     "institute_return": {BatchState.SUBMITTED, BatchState.REVIEWING},
@@ -106,7 +88,7 @@ def _batch_action(world: World, action: str, batch_id: int, ids: list[int]) -> h
 def test_batch_actions_allowed_only_in_their_states(world: World, state: BatchState) -> None:
     firm = world.firm_client()
     for action, allowed in BATCH_ACTIONS.items():
-        batch_id, ids = _batch_in(world, state)
+        batch_id, ids = batch_in(world, state)
         before = firm.get(f"/firm/batches/{batch_id}").json()
         answer = _batch_action(world, action, batch_id, ids)
         after = firm.get(f"/firm/batches/{batch_id}").json()

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 
+from firmdesk.domain.states import FirmTab
 from firmdesk.server.api.deps import (
     Context,
     CurrentFirm,
@@ -64,7 +65,7 @@ def firm_cpas(
     session: SessionDep,
     firm: CurrentFirm,
     year: Year = None,
-    tab: Annotated[str | None, Query(description="pending_review, not_applied, query")] = None,
+    tab: Annotated[str | None, Query(description=", ".join(FirmTab))] = None,
     status: Annotated[str | None, Query(description="An application state, or `none`")] = None,
     q: Annotated[str | None, Query(max_length=50, description="Part of the name or certificate number")] = None,
     page: PageNo = 1,

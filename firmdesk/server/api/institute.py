@@ -63,7 +63,7 @@ def list_batches(
 
 @router.get("/batches/{batch_id}", response_model=BatchDetail, responses=NOT_FOUND)
 def batch_detail(session: SessionDep, batch: InstituteBatch) -> BatchDetail:
-    return firm_queries.batch_detail(session, batch)
+    return institute_actions.batch_detail(session, batch)
 
 
 @router.post("/batches/{batch_id}/approve-all", response_model=BatchDetail, responses=responses(NOT_FOUND, CONFLICT))

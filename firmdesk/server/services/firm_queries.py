@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from firmdesk.domain.errors import InvalidInput
-from firmdesk.domain.states import NOT_APPLIED, ApplicationState, BatchState
-from firmdesk.domain.tabs import NOT_APPLIED_TAB_STATES
+from firmdesk.domain.states import NOT_APPLIED, ApplicationState, BatchState, FirmTab, Role
+from firmdesk.domain.tabs import TAB_SCOPES
 from firmdesk.server.db.models import Application, Batch, BatchItem, Cpa, Firm, Institute
 from firmdesk.server.services import rows
 from firmdesk.server.services.changes import current_change_seq
@@ -65,15 +65,20 @@ def summary(session: Session, firm: Firm, year: int | None) -> FirmSummary:
     )
     for state, count in session.execute(statement):
         by_status[state or NOT_APPLIED] += count
+    returned_tab = TAB_SCOPES[FirmTab.RETURNED]
     returned = session.scalar(
         select(func.count(Application.id))
         .join(Batch, Batch.id == Application.batch_id)
         .join(Cpa, Cpa.id == Application.cpa_id)
-        .where(Cpa.firm_id == firm.id, Application.year == year, Batch.state == BatchState.RETURNED.value)
+        .where(
+            Cpa.firm_id == firm.id,
+            Application.year == year,
+            Batch.state.in_(sorted(returned_tab.row_batch_states or ())),
+        )
     )
     returned_batches = session.scalar(
         select(func.count(Batch.id)).where(
-            Batch.firm_id == firm.id, Batch.year == year, Batch.state == BatchState.RETURNED.value
+            Batch.firm_id == firm.id, Batch.year == year, Batch.state.in_(sorted(returned_tab.batch_states or ()))
         )
     )
     deadline = institute.deadline if institute.current_year == year else None
@@ -83,15 +88,22 @@ def summary(session: Session, firm: Firm, year: int | None) -> FirmSummary:
         days_left=(deadline - china_today()).days if deadline else None,
         total=sum(by_status.values()),
         approved=by_status[ApplicationState.APPROVED.value],
-        submitted=by_status[ApplicationState.SUBMITTED.value],
-        pending=by_status[ApplicationState.PENDING_FIRM.value],
-        not_applied=by_status[NOT_APPLIED] + sum(by_status[s.value] for s in NOT_APPLIED_TAB_STATES),
+        submitted=_tab_count(by_status, FirmTab.SUBMITTED),
+        pending=_tab_count(by_status, FirmTab.PENDING_REVIEW),
+        not_applied=_tab_count(by_status, FirmTab.NOT_APPLIED),
         returned=returned or 0,
         returned_batches=returned_batches or 0,
         deferred=by_status[ApplicationState.DEFERRED.value],
         failed=by_status[ApplicationState.FAILED.value],
         by_status=by_status,
     )
+
+
+def _tab_count(by_status: dict[str, int], tab: FirmTab) -> int:
+    """How many CPAs a tab that selects by status lists (`domain.tabs.TAB_SCOPES`)."""
+    statuses = TAB_SCOPES[tab].statuses
+    assert statuses is not None, tab
+    return sum(count for status, count in by_status.items() if status in statuses)
 
 
 def _check_choice(value: str | None, allowed: Sequence[str], what: str) -> None:
@@ -112,7 +124,7 @@ def list_cpas(
     sort: str | None = None,
 ) -> Page[CpaRow]:
     year = default_year(session, firm, year)
-    _check_choice(tab, ["pending_review", "not_applied", "submitted", "returned", "query"], "页签")
+    _check_choice(tab, [t.value for t in FirmTab], "页签")
     _check_choice(status, [NOT_APPLIED, *(s.value for s in ApplicationState)], "状态")
     _check_choice((sort or "").lstrip("-"), list(rows.SORTS), "排序")
     statement = rows.firm_year_select(firm.id, year)
@@ -171,7 +183,9 @@ def list_batches(
     state: str | None,
     page: int = 1,
     page_size: int = 50,
+    role: Role = Role.FIRM,
 ) -> Page[BatchRow]:
+    """Batches, newest first; their `actions` are what `role` may do with them."""
     statement = rows.batch_select()
     if firm_ids is not None:
         statement = statement.where(Batch.firm_id.in_(list(firm_ids)))
@@ -183,14 +197,15 @@ def list_batches(
     total = session.scalar(select(func.count()).select_from(statement.with_only_columns(Batch.id).subquery())) or 0
     statement = statement.order_by(Batch.submitted_at.desc(), Batch.id.desc()).offset((page - 1) * page_size)
     return Page[BatchRow](
-        items=rows.batch_rows(session, statement.limit(page_size)), total=total, page=page, page_size=page_size
+        items=rows.batch_rows(session, statement.limit(page_size), role), total=total, page=page, page_size=page_size
     )
 
 
-def batch_detail(session: Session, batch: Batch) -> BatchDetail:
+def batch_detail(session: Session, batch: Batch, role: Role = Role.FIRM) -> BatchDetail:
+    """The batch with its CPAs, materials and events; `actions` are what `role` may do with each."""
     return BatchDetail(
-        batch=rows.batch_row(session, batch.id),
-        applications=rows.batch_applications(session, batch.id),
+        batch=rows.batch_row(session, batch.id, role),
+        applications=rows.batch_applications(session, batch.id, role),
         attachments=rows.attachments_of(session, batch_id=batch.id),
         events=rows.batch_events(session, batch.id),
     )

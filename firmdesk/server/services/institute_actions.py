@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from firmdesk.domain.errors import InvalidInput, TransitionRefused
-from firmdesk.domain.states import DECISION_ACTIONS, Action, ApplicationState, BatchState, Decision
+from firmdesk.domain.states import DECISION_ACTIONS, Action, ApplicationState, BatchState, Decision, Role
 from firmdesk.domain.transitions import (
     batch_state_after_decision,
     next_application_state,
@@ -73,7 +73,14 @@ def list_batches(
     if firm:
         statement = statement.where(Firm.number == firm.strip())
     firm_ids = list(session.scalars(statement))
-    return firm_queries.list_batches(session, firm_ids=firm_ids, year=year, state=state, page=page, page_size=page_size)
+    return firm_queries.list_batches(
+        session, firm_ids=firm_ids, year=year, state=state, page=page, page_size=page_size, role=Role.INSTITUTE
+    )
+
+
+def batch_detail(session: Session, batch: Batch) -> BatchDetail:
+    """The batch as the institute sees it: its `actions` (and its CPAs') are the institute's."""
+    return firm_queries.batch_detail(session, batch, Role.INSTITUTE)
 
 
 def _decide_one(change: Change, application: Application, batch: Batch, decision: Decision, reason: str | None) -> None:
@@ -108,7 +115,7 @@ def approve_all(
     new = batch_state_after_decision(old, [ApplicationState(a.state) for a in open_members(session, batch)])
     change.set_batch_state(batch, new, Action.APPROVE)
     change.finish()
-    result = firm_queries.batch_detail(session, batch)
+    result = batch_detail(session, batch)
     change.commit(result)
     return result
 
@@ -131,7 +138,7 @@ def return_batch(
     for application in open_members(session, batch):
         change.transition_application(application, Action.RETURN_BATCH, batch=batch, reason=text)
     change.finish()
-    result = firm_queries.batch_detail(session, batch)
+    result = batch_detail(session, batch)
     change.commit(result)
     return result
 
@@ -167,6 +174,6 @@ def decide(
     else:
         change.touch_batch(batch)  # bumps its version: a concurrent withdraw cannot also win
     change.finish()
-    result = rows.application_row(session, application.id)
+    result = rows.application_row(session, application.id, Role.INSTITUTE)
     change.commit(result)
     return result

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from firmdesk.domain.availability import application_actions, batch_actions
+from firmdesk.domain.availability import application_actions, batch_actions, batch_refusal
 from firmdesk.domain.states import (
     NOT_APPLIED,
     Action,
@@ -21,7 +21,7 @@ from firmdesk.domain.states import (
     Role,
     status_label,
 )
-from firmdesk.domain.tabs import NOT_APPLIED_TAB_STATES
+from firmdesk.domain.tabs import tab_scope
 from firmdesk.server.db.models import (
     Application,
     Attachment,
@@ -61,6 +61,7 @@ def _row_columns(year: Any) -> list[Any]:
         TrainingHours.hours,
         Application.batch_id,
         _ROW_BATCH.number.label("batch_number"),
+        _ROW_BATCH.state.label("batch_state"),
         Application.last_reason,
         Application.submitted_at,
         Application.decided_at,
@@ -95,17 +96,20 @@ def applications_select(application_ids: Iterable[int]) -> Select[Any]:
 
 
 def tab_filter(tab: str | None) -> ColumnElement[bool] | None:
-    if tab in (None, "", "query"):
+    """The rows of a firm tab (`FirmTab`), as `domain.tabs.TAB_SCOPES` says; None for every row."""
+    if not tab:
         return None
-    if tab == "pending_review":
-        return Application.state == ApplicationState.PENDING_FIRM.value
-    if tab == "not_applied":
-        return or_(Application.id.is_(None), Application.state.in_([s.value for s in NOT_APPLIED_TAB_STATES]))
-    if tab == "submitted":
-        return Application.state == ApplicationState.SUBMITTED.value
-    if tab == "returned":
-        return _ROW_BATCH.state == BatchState.RETURNED.value
-    raise ValueError(tab)
+    scope = tab_scope(tab)  # ValueError for an unknown tab
+    conditions: list[ColumnElement[bool]] = []
+    if scope.statuses is not None:
+        states = sorted(s for s in scope.statuses if s != NOT_APPLIED)
+        in_states = Application.state.in_(states)
+        conditions.append(or_(Application.id.is_(None), in_states) if NOT_APPLIED in scope.statuses else in_states)
+    if scope.row_batch_states is not None:
+        conditions.append(_ROW_BATCH.state.in_(sorted(scope.row_batch_states)))
+    if not conditions:
+        return None
+    return conditions[0] if len(conditions) == 1 else and_(*conditions)
 
 
 def status_filter(status: str | None) -> ColumnElement[bool] | None:
@@ -141,8 +145,9 @@ def order_by(sort: str | None) -> list[Any]:
     return [ordered, Cpa.cert_no.desc() if descending else Cpa.cert_no.asc()]
 
 
-def to_cpa_row(row: Any, public_base_url: str | None = None) -> CpaRow:
-    """The row of a `_row_columns` result; `qr_url` needs the public base URL (None without one)."""
+def to_cpa_row(row: Any, public_base_url: str | None = None, role: Role = Role.FIRM) -> CpaRow:
+    """The row of a `_row_columns` result; `qr_url` needs the public base URL (None without one);
+    `actions` are what `role` may do with it."""
     status = row.state or NOT_APPLIED
     return CpaRow(
         cpa_id=row.cpa_id,
@@ -165,26 +170,26 @@ def to_cpa_row(row: Any, public_base_url: str | None = None) -> CpaRow:
         attachment_count=row.attachment_count or 0,
         version=row.version,
         qr_url=verification_url(public_base_url, row.qr_token) if public_base_url else None,
-        actions=dict(application_actions(status, Role.FIRM)),
+        actions=dict(application_actions(status, role, row.batch_state)),
     )
 
 
-def rows_of(session: Session, statement: Select[Any]) -> list[CpaRow]:
+def rows_of(session: Session, statement: Select[Any], role: Role = Role.FIRM) -> list[CpaRow]:
     """The CPA rows of `statement`, with `qr_url` when the session serves a request (`bind_public_base_url`)."""
     base_url = bound_public_base_url(session)
-    return [to_cpa_row(row, base_url) for row in session.execute(statement)]
+    return [to_cpa_row(row, base_url, role) for row in session.execute(statement)]
 
 
-def application_rows(session: Session, application_ids: Sequence[int]) -> list[CpaRow]:
+def application_rows(session: Session, application_ids: Sequence[int], role: Role = Role.FIRM) -> list[CpaRow]:
     """Rows of these applications, in the order given."""
     if not application_ids:
         return []
-    by_id = {row.application_id: row for row in rows_of(session, applications_select(application_ids))}
+    by_id = {row.application_id: row for row in rows_of(session, applications_select(application_ids), role)}
     return [by_id[i] for i in application_ids if i in by_id]
 
 
-def application_row(session: Session, application_id: int) -> CpaRow:
-    return application_rows(session, [application_id])[0]
+def application_row(session: Session, application_id: int, role: Role = Role.FIRM) -> CpaRow:
+    return application_rows(session, [application_id], role)[0]
 
 
 # --- batches ---
@@ -196,9 +201,8 @@ def batch_select() -> Select[Any]:
     return select(Batch, Firm.number, Firm.name, _cpa_count.label("cpa_count")).join(Firm, Firm.id == Batch.firm_id)
 
 
-def to_batch_row(batch: Batch, firm_number: str, firm_name: str, cpa_count: int) -> BatchRow:
+def to_batch_row(batch: Batch, firm_number: str, firm_name: str, cpa_count: int, role: Role = Role.FIRM) -> BatchRow:
     state = BatchState(batch.state)
-    actions = dict(batch_actions(state, Role.FIRM))
     return BatchRow(
         id=batch.id,
         number=batch.number,
@@ -211,26 +215,26 @@ def to_batch_row(batch: Batch, firm_number: str, firm_name: str, cpa_count: int)
         state_label=state.label,
         cpa_count=cpa_count or 0,
         return_reason=batch.return_reason,
-        can_withdraw=actions["withdraw"] is None,
+        can_withdraw=batch_refusal(state, Action.WITHDRAW_BATCH) is None,
         version=batch.version,
-        actions=actions,
+        actions=dict(batch_actions(state, role)),
     )
 
 
-def batch_rows(session: Session, statement: Select[Any]) -> list[BatchRow]:
-    return [to_batch_row(*row) for row in session.execute(statement)]
+def batch_rows(session: Session, statement: Select[Any], role: Role = Role.FIRM) -> list[BatchRow]:
+    return [to_batch_row(*row, role=role) for row in session.execute(statement)]
 
 
-def batch_row(session: Session, batch_id: int) -> BatchRow:
-    return batch_rows(session, batch_select().where(Batch.id == batch_id))[0]
+def batch_row(session: Session, batch_id: int, role: Role = Role.FIRM) -> BatchRow:
+    return batch_rows(session, batch_select().where(Batch.id == batch_id), role)[0]
 
 
-def batch_applications(session: Session, batch_id: int) -> list[CpaRow]:
+def batch_applications(session: Session, batch_id: int, role: Role = Role.FIRM) -> list[CpaRow]:
     """Every application ever in the batch (membership is kept after a withdrawal or a single return)."""
     ids = list(
         session.scalars(select(BatchItem.application_id).where(BatchItem.batch_id == batch_id).order_by(BatchItem.id))
     )
-    return application_rows(session, ids)
+    return application_rows(session, ids, role)
 
 
 # --- attachments and events ---
