@@ -1,7 +1,7 @@
 """Batch materials on their way to the server: checked before uploading, then streamed from disk as multipart.
 
-The checks reuse the domain's rules (type by content, 5 MB, 10 files, the required 社保证明材料) so that
-the user hears about a bad file before anything is sent; the server checks again.
+The checks are the domain's rules (type by content, 5 MB; `domain.materials`: 10 files, the required 社保证明材料)
+so that the user hears about a bad file before anything is sent; the server checks again, in the same words.
 """
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ import os
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from firmdesk.domain.errors import LimitExceeded
+from firmdesk.domain.errors import DomainError, LimitExceeded
 from firmdesk.domain.files import ALLOWED_TYPES, SNIFF_BYTES, check_attachment
-from firmdesk.domain.limits import MAX_ATTACHMENT_BYTES, MAX_BATCH_FILES, SOCIAL_SECURITY_MATERIAL
+from firmdesk.domain.limits import MAX_ATTACHMENT_BYTES
+from firmdesk.domain.materials import check_batch_file_count, material_name, require_batch_materials
 from firmdesk.services.errors import AttachmentRejected, ServiceError, UploadCancelled
 
 #: `progress(sent_bytes, total_bytes)`, called from the thread that uploads.
@@ -43,8 +45,8 @@ class PlannedFile:
 def check_file(material: str, path: Path) -> PlannedFile:
     """The file if it may be attached as `material`, else `AttachmentRejected` naming the file."""
     name = path.name
-    if not material.strip():
-        raise AttachmentRejected(f"请为文件“{name}”选择材料类别", code="invalid_input")
+    with _rejected():
+        material = material_name(material, name)
     try:
         size = path.stat().st_size
         if not path.is_file():
@@ -57,7 +59,7 @@ def check_file(material: str, path: Path) -> PlannedFile:
         file_type = check_attachment(name, size, head)
     except LimitExceeded as e:
         raise AttachmentRejected(e.message, status=413 if size > MAX_ATTACHMENT_BYTES else 422) from None
-    return PlannedFile(material=material.strip(), path=path, size=size, file_type=file_type)
+    return PlannedFile(material=material, path=path, size=size, file_type=file_type)
 
 
 def check_batch_files(
@@ -66,15 +68,21 @@ def check_batch_files(
     kept_materials: Sequence[str] = (),
 ) -> list[PlannedFile]:
     """Every file checked, plus the batch rules: at most 10 files (kept ones included), 社保证明材料 present."""
-    total = len(files) + len(kept_materials)
-    if total > MAX_BATCH_FILES:
-        raise AttachmentRejected(f"批次材料最多 {MAX_BATCH_FILES} 个文件，当前共 {total} 个，请删减后再提交")
+    with _rejected():
+        check_batch_file_count(len(files) + len(kept_materials))
     planned = [check_file(material, Path(path)) for material, path in files]
-    materials = {p.material for p in planned} | set(kept_materials)
-    if SOCIAL_SECURITY_MATERIAL not in materials:
-        message = f"缺少必需的批次材料：{SOCIAL_SECURITY_MATERIAL}，请添加后再提交"
-        raise AttachmentRejected(message, code="invalid_input")
+    with _rejected():
+        require_batch_materials([p.material for p in planned] + list(kept_materials))
     return planned
+
+
+@contextmanager
+def _rejected() -> Iterator[None]:
+    """The domain's refusal of a material as `AttachmentRejected`, with its message and code."""
+    try:
+        yield
+    except DomainError as e:
+        raise AttachmentRejected(e.message, code=e.code) from None
 
 
 def is_cancelled(cancelled: Cancelled | None) -> bool:

@@ -79,13 +79,14 @@ def test_an_eleventh_file_is_refused(world: World) -> None:
 def test_social_security_proof_is_required(world: World) -> None:
     application = world.builder.application(world.cpas[0])
     answer = _submit(world.firm_client(), application.id, [("a.pdf", tiny_pdf())], ["其他材料"])
-    assert (answer.status_code, answer.json()["detail"]) == (422, "请上传社保证明材料")
+    missing = "缺少必需的批次材料：社保证明材料，请上传后再提交"  # the client's words too (domain.materials)
+    assert (answer.status_code, answer.json()["detail"]) == (422, missing)
     no_files = world.firm_client().post(
         "/firm/batches",
         headers={"Idempotency-Key": str(uuid.uuid4())},
         data={"year": "2025", "application_ids": [str(application.id)]},
     )
-    assert (no_files.status_code, no_files.json()["detail"]) == (422, "请上传社保证明材料")
+    assert (no_files.status_code, no_files.json()["detail"]) == (422, missing)
     _nothing_submitted(world, application.id)
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from firmdesk.domain.errors import InvalidInput, NotFound, TransitionRefused
 from firmdesk.domain.limits import MAX_APPLICATION_FILES
+from firmdesk.domain.materials import check_file_count
 from firmdesk.domain.states import Action, ApplicationState, status_label
 from firmdesk.server.db.models import Application, Attachment, Batch, Cpa, Firm, Institute, Message, TrainingHours
 from firmdesk.server.services import rows
@@ -25,7 +26,7 @@ from firmdesk.server.services.schemas import (
     Notice,
     QrOut,
 )
-from firmdesk.server.services.uploads import check_count, store_uploads
+from firmdesk.server.services.uploads import store_uploads
 from firmdesk.server.services.verification import verification_url
 from firmdesk.server.storage import AttachmentStore
 
@@ -159,8 +160,8 @@ def add_attachment(
     change = Change(session, actor, scope(actor, idempotency_key, Operation.CPA_UPLOAD, command, target=application.id))
     _require_editable(application)
     current = len(rows.attachments_of(session, application_id=application.id))
-    check_count(current + 1, MAX_APPLICATION_FILES)
-    [stored] = store_uploads(storage, [upload], [material], already=current, limit=MAX_APPLICATION_FILES)
+    check_file_count(current + 1, MAX_APPLICATION_FILES)
+    [stored] = store_uploads(storage, [upload], [material])
     attachment = Attachment(
         sha256=stored.stored.sha256,
         size=stored.stored.size,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from firmdesk.domain.batches import batch_number
 from firmdesk.domain.errors import InvalidInput, TransitionRefused
-from firmdesk.domain.limits import MAX_BATCH_FILES
+from firmdesk.domain.materials import check_batch_file_count, require_batch_materials
 from firmdesk.domain.states import Action, ApplicationState, BatchState
 from firmdesk.domain.transitions import next_application_state, next_batch_state, require_reason
 from firmdesk.server.db.models import Application, Attachment, Batch, BatchItem, Cpa, Firm
@@ -31,13 +31,7 @@ from firmdesk.server.services.schemas import (
     ReadinessResults,
     ReturnResult,
 )
-from firmdesk.server.services.uploads import (
-    Upload,
-    check_count,
-    parse_ids,
-    require_social_security,
-    store_uploads,
-)
+from firmdesk.server.services.uploads import Upload, parse_ids, store_uploads
 from firmdesk.server.storage import AttachmentStore
 
 
@@ -128,9 +122,9 @@ def submit_batch(
         if application.year != year:
             raise InvalidInput(f"所选年检申请不属于 {year} 年度", application_id=application.id)
     _check_each(session, applications, Action.SUBMIT_BATCH)
-    check_count(len(files), MAX_BATCH_FILES)
-    uploads = store_uploads(storage, files, materials, already=0, limit=MAX_BATCH_FILES)
-    require_social_security([u.material for u in uploads])
+    check_batch_file_count(len(files))
+    uploads = store_uploads(storage, files, materials)
+    require_batch_materials([u.material for u in uploads])
 
     seq = (session.scalar(select(func.max(Batch.seq)).where(Batch.firm_id == firm.id, Batch.year == year)) or 0) + 1
     batch = Batch(
@@ -211,9 +205,9 @@ def resubmit_batch(
     unknown = [i for i in keep if i not in current]
     if unknown:
         raise InvalidInput(f"要保留的附件不属于该批次：{unknown[0]}", attachment_id=unknown[0])
-    check_count(len(keep) + len(files), MAX_BATCH_FILES)
-    uploads = store_uploads(storage, files, materials, already=len(keep), limit=MAX_BATCH_FILES)
-    require_social_security([current[i].material for i in keep] + [u.material for u in uploads])
+    check_batch_file_count(len(keep) + len(files))
+    uploads = store_uploads(storage, files, materials)
+    require_batch_materials([current[i].material for i in keep] + [u.material for u in uploads])
     for attachment_id, attachment in current.items():
         if attachment_id not in keep:
             attachment.removed = True

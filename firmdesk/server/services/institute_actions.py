@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from firmdesk.domain.errors import InvalidInput, TransitionRefused
+from firmdesk.domain.materials import check_material_name_length
 from firmdesk.domain.states import DECISION_ACTIONS, Action, ApplicationState, BatchState, Decision, Role
 from firmdesk.domain.transitions import (
     batch_state_after_decision,
@@ -37,10 +40,10 @@ def config(institute: Institute) -> InstituteConfig:
     )
 
 
-def _materials(names: list[str]) -> list[str]:
+def _materials(names: Sequence[str]) -> list[str]:
     cleaned = list(dict.fromkeys(n.strip() for n in names if n.strip()))
-    if any(len(n) > 100 for n in cleaned):
-        raise InvalidInput("材料名称不能超过 100 个字")
+    for name in cleaned:
+        check_material_name_length(name)
     return cleaned
 
 
