@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from sqlalchemy import inspect
+
+from firmdesk.server.db.session import make_engine, migrate
 from firmdesk.server.services.commands import ReturnApplications, WithdrawBatch
 from firmdesk.server.services.idempotency import Operation, request_hash
 from tests.helpers.server import tiny_pdf
@@ -121,3 +126,15 @@ def test_the_request_hash_names_the_operation_the_target_and_the_command() -> No
     assert request_hash(Operation.FIRM_RETURN, returns) != request_hash(
         Operation.FIRM_RETURN, ReturnApplications(application_ids=(2, 1), reason="请补充", versions=(None, 2))
     )
+
+
+def test_a_database_made_before_the_request_hash_is_upgraded(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    migrate(url, "0001")
+    engine = make_engine(url)
+    try:
+        assert "request_hash" not in {c["name"] for c in inspect(engine).get_columns("idempotent_requests")}
+        migrate(engine)
+        assert "request_hash" in {c["name"] for c in inspect(engine).get_columns("idempotent_requests")}
+    finally:
+        engine.dispose()

@@ -222,7 +222,7 @@ def to_batch_row(batch: Batch, firm_number: str, firm_name: str, cpa_count: int,
 
 
 def batch_rows(session: Session, statement: Select[Any], role: Role = Role.FIRM) -> list[BatchRow]:
-    return [to_batch_row(*row, role=role) for row in session.execute(statement)]
+    return [to_batch_row(batch, number, name, count, role) for batch, number, name, count in session.execute(statement)]
 
 
 def batch_row(session: Session, batch_id: int, role: Role = Role.FIRM) -> BatchRow:
