@@ -47,17 +47,17 @@ def _materials(names: Sequence[str]) -> list[str]:
     return cleaned
 
 
-def update_config(session: Session, institute: Institute, body: ConfigureInstitute) -> InstituteConfig:
-    if body.deadline < body.window_start:
+def update_config(session: Session, institute: Institute, command: ConfigureInstitute) -> InstituteConfig:
+    if command.deadline < command.window_start:
         raise InvalidInput("截止日期不能早于开始日期")
-    institute.current_year = body.current_year
-    institute.window_start = body.window_start
-    institute.deadline = body.deadline
-    institute.notice_start = body.notice_start
-    institute.notice_success = body.notice_success
-    institute.materials_working = _materials(body.materials_working)
-    institute.materials_retired = _materials(body.materials_retired)
-    institute.min_training_hours = body.min_training_hours
+    institute.current_year = command.current_year
+    institute.window_start = command.window_start
+    institute.deadline = command.deadline
+    institute.notice_start = command.notice_start
+    institute.notice_success = command.notice_success
+    institute.materials_working = _materials(command.materials_working)
+    institute.materials_retired = _materials(command.materials_retired)
+    institute.min_training_hours = command.min_training_hours
     session.commit()
     return config(institute)
 
