@@ -31,8 +31,9 @@ from firmdesk.services.api_client import CmisClient, RepeatKey, new_idempotency_
 from firmdesk.services.common_reasons import CommonReasons, clean_reason
 from firmdesk.services.errors import Refused, ServerUnreachable, ServiceError
 from firmdesk.services.models import CpaRow
-from firmdesk.ui.dialogs.base import Runner, ServiceDialog
+from firmdesk.ui.dialogs.base import ServiceDialog
 from firmdesk.ui.error_text import error_text
+from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.widgets.gate import gate
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
 
@@ -130,7 +131,7 @@ class ReturnDialog(ServiceDialog):
     def __init__(
         self,
         client: CmisClient,
-        runner: Runner,
+        runner: TaskRunner,
         reasons: CommonReasons,
         rows: Sequence[CpaRow],
         *,
@@ -405,7 +406,9 @@ class ReturnDialog(ServiceDialog):
         idem = self._repeat.for_request((items, reason))
         client = self._client
         self.banner.show_message(f"正在退回 {len(items)} 份年检申请…", Tone.INFO)
-        self.start_task(lambda: client.return_applications(list(items), reason, idem), self._done, self._failed)
+        self.op(self, lambda: client.return_applications(list(items), reason, idem)).success(self._done).failure(
+            self._failed
+        ).run()
         self._update_buttons()
 
     def _done(self, rows: list[CpaRow]) -> None:
@@ -458,4 +461,6 @@ class ReturnDialog(ServiceDialog):
             self.banner.show_message(f"{message}\n{hint}", Tone.ERROR)
             self._update_buttons()
 
-        self.start_task(lambda: [client.application(i).row for i in ids], ok, lambda _e: None)
+        self.op(self, lambda: [client.application(i).row for i in ids], key="recheck").success(ok).failure(
+            lambda _e: None
+        ).run()
