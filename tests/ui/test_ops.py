@@ -140,3 +140,51 @@ def test_an_op_runs_once(runner: TaskRunner) -> None:
     with pytest.raises(RuntimeError):
         op.run()
     runner.wait_for_done(5000)
+
+
+def test_a_closed_dialog_hears_nothing_from_its_ops_or_its_widgets_ops(qtbot: Any, runner: TaskRunner) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from firmdesk.ui.dialogs.base import ServiceDialog
+
+    dialog = ServiceDialog(runner)
+    qtbot.addWidget(dialog)
+    panel = QWidget(dialog)  # e.g. the attachments panel, given the dialog as its OpStarter
+    release = threading.Event()
+    busy: list[bool] = []
+    called: list[object] = []
+    dialog.busy_changed.connect(busy.append)
+    dialog.open()
+    dialog.op(dialog, lambda: release.wait(5)).success(called.append).failure(called.append).run()
+    dialog.op(panel, lambda: release.wait(5), key="preview").success(called.append).run()
+    assert dialog.busy and busy == [True]
+    dialog.reject()
+    assert not dialog.busy and busy == [True, False]
+    with qtbot.waitSignal(runner.idle, timeout=5000):
+        release.set()
+    assert called == []
+
+
+def test_a_dialog_is_busy_with_its_own_ops_and_says_when_the_server_is_away(qtbot: Any, runner: TaskRunner) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from firmdesk.services.errors import ServerUnreachable
+    from firmdesk.ui.dialogs.base import ServiceDialog
+
+    dialog = ServiceDialog(runner)
+    qtbot.addWidget(dialog)
+    panel = QWidget(dialog)
+    release = threading.Event()
+    order: list[str] = []
+
+    def away() -> None:
+        raise ServerUnreachable("http://127.0.0.1:9")
+
+    dialog.server_unreachable.connect(lambda _e: order.append("unreachable"))
+    dialog.op(panel, lambda: release.wait(5)).run()
+    assert not dialog.busy  # a preview downloading does not make the dialog busy
+    with qtbot.waitSignal(runner.idle, timeout=5000):
+        dialog.op(dialog, away).failure(lambda _e: order.append(f"failure, busy={dialog.busy}")).run()
+        assert dialog.busy
+        release.set()
+    assert order == ["unreachable", "failure, busy=False"]

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from firmdesk.domain.states import BatchState
 from firmdesk.services.api_client import CmisClient, RepeatKey
 from firmdesk.services.attachment_cache import AttachmentCache
 from firmdesk.services.errors import Refused, UploadCancelled
@@ -252,7 +251,8 @@ class BatchDialog(ServiceDialog):
             f"事务所：{b.firm_name}　年检年度：{b.year}　申请时间：{datetime_text(b.submitted_at)}"
             f"　注册会计师：{b.cpa_count} 人"
         )
-        returned = b.state == BatchState.RETURNED
+        # Returned: 再次申请 is what the batch waits for, and the institute's reason says what to change.
+        returned = b.refusal("resubmit") is None
         self.reason_label.setVisible(returned and bool(b.return_reason))
         self.reason_label.setText(f"退回原因：{b.return_reason or ''}")
         self.resubmit_reason_label.setText(b.return_reason or "（未填写原因）")
@@ -282,10 +282,10 @@ class BatchDialog(ServiceDialog):
         editing = self.pages.currentIndex() == PAGE_RESUBMIT
         busy = self.busy  # a preview downloading does not block the actions
         offline = offline_reason(self._sync)  # offline wins: the buttons say why
-        self.withdraw_button.setVisible(not editing and b is not None and b.can_withdraw)
+        self.withdraw_button.setVisible(not editing and b is not None and b.refusal("withdraw") is None)
         self.withdraw_button.setEnabled(not busy and offline is None)
         self.withdraw_button.setToolTip(offline or "")
-        self.resubmit_button.setVisible(not editing and b is not None and b.state == BatchState.RETURNED)
+        self.resubmit_button.setVisible(not editing and b is not None and b.refusal("resubmit") is None)
         self.resubmit_button.setEnabled(not busy and offline is None)
         self.resubmit_button.setToolTip(offline or "")
         self.confirm_resubmit_button.setVisible(editing)
@@ -330,7 +330,7 @@ class BatchDialog(ServiceDialog):
     # -- 再次申请-修改附件 --------------------------------------------------------------------------
 
     def start_resubmit(self) -> None:
-        if self.detail is None or self.detail.batch.state != BatchState.RETURNED:
+        if self.detail is None or self.detail.batch.refusal("resubmit") is not None:
             return
         if offline_reason(self._sync) is not None:
             return
@@ -355,7 +355,7 @@ class BatchDialog(ServiceDialog):
         self.pages.setCurrentIndex(PAGE_VIEW)
         if self.detail is not None:
             b = self.detail.batch
-            self.reason_label.setVisible(b.state == BatchState.RETURNED and bool(b.return_reason))
+            self.reason_label.setVisible(b.refusal("resubmit") is None and bool(b.return_reason))
         self._update_buttons()
 
     def resubmit(self) -> None:

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 )
 
 from firmdesk.domain.limits import REASON_MAX_CHARS
-from firmdesk.domain.states import ApplicationState
 from firmdesk.services.api_client import CmisClient, RepeatKey, new_idempotency_key
 from firmdesk.services.common_reasons import CommonReasons, clean_reason
 from firmdesk.services.errors import Refused, ServerUnreachable, ServiceError
@@ -268,8 +267,10 @@ class ReturnDialog(ServiceDialog):
         self.rows_list.clear()
         for row in self._rows:
             item = QListWidgetItem(f"{row.name}　{row.cert_no}　{row.status_label}")
-            if row.status != ApplicationState.PENDING_FIRM:
+            refused = row.refusal("return")
+            if refused is not None:
                 item.setForeground(QColor("#c92a2a"))
+                item.setToolTip(refused)
             item.setData(Qt.ItemDataRole.UserRole, row.application_id)
             self.rows_list.addItem(item)
         box = self.rows_list.parentWidget()
@@ -450,7 +451,7 @@ class ReturnDialog(ServiceDialog):
             by_id = {r.application_id: r for r in fresh}
             self._rows = [by_id.get(r.application_id, r) for r in self._rows]
             self._fill_rows()
-            stale = [r for r in self._rows if r.status != ApplicationState.PENDING_FIRM]
+            stale = [r for r in self._rows if r.refusal("return") is not None]
             for i, row in enumerate(self._rows):
                 self.rows_list.item(i).setSelected(row in stale)
             if stale:

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from firmdesk.domain.readiness import FlagLevel
-from firmdesk.domain.states import ApplicationState
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.attachment_cache import AttachmentCache
 from firmdesk.services.common_reasons import CommonReasons
@@ -234,10 +233,6 @@ class ReviewQueueDialog(ServiceDialog):
         by_id = {r.application_id: r for r in self._rows}
         return [by_id[i] for i in self._marked if i in by_id]
 
-    @staticmethod
-    def _reviewable(row: CpaRow) -> bool:
-        return row.status == ApplicationState.PENDING_FIRM
-
     # -- moving -----------------------------------------------------------------------------------
 
     def next(self) -> None:
@@ -345,12 +340,11 @@ class ReviewQueueDialog(ServiceDialog):
 
     def _update(self) -> None:
         row = self.current()
-        reviewable = row is not None and self._reviewable(row)
         marked = row is not None and row.application_id in self._marked
         self.prev_button.setEnabled(self._index > 0)
         self.next_button.setEnabled(self._index < len(self._rows) - 1)
-        self.return_button.setEnabled(reviewable)
-        self.mark_button.setEnabled(reviewable)
+        self.return_button.setEnabled(row is not None and row.refusal("return") is None)
+        self.mark_button.setEnabled(row is not None and row.refusal("submit") is None)
         self.attachments_button.setEnabled(row is not None)
         self.mark_button.setText("取消标记 (空格)" if marked else "标记加入申请 (空格)")
         if marked:
@@ -368,7 +362,7 @@ class ReviewQueueDialog(ServiceDialog):
         row = self.current()
         if row is None or row.application_id is None or self._child_open():
             return
-        if not self._reviewable(row):
+        if row.refusal("submit") is not None:
             self.banner.show_message(f"{row.name} 的申请当前为“{row.status_label}”，不能加入申请", Tone.WARNING)
             return
         if row.application_id in self._marked:
@@ -402,7 +396,7 @@ class ReviewQueueDialog(ServiceDialog):
         row = self.current()
         if row is None or self._child_open():
             return
-        if not self._reviewable(row):
+        if row.refusal("return") is not None:
             self.banner.show_message(f"{row.name} 的申请当前为“{row.status_label}”，不能退回", Tone.WARNING)
             return
         if self._write_draft is not None and offline_reason(self._sync) is not None:

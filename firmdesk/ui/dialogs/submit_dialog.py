@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 )
 
 from firmdesk.domain.readiness import FlagLevel
-from firmdesk.domain.states import ApplicationState
 from firmdesk.services.api_client import CmisClient, RepeatKey
 from firmdesk.services.errors import Refused, ServerUnreachable, UploadCancelled
 from firmdesk.services.models import BatchDetail, CpaRow, ReadinessFlag
@@ -344,7 +343,7 @@ class SubmitDialog(ServiceDialog):
         def ok(fresh: list[CpaRow]) -> None:
             by_id = {r.application_id: r for r in fresh}
             self._rows = [by_id.get(r.application_id, r) for r in self._rows]
-            stale = [r for r in self._rows if r.status != ApplicationState.PENDING_FIRM]
+            stale = [r for r in self._rows if r.refusal("submit") is not None]
             self._stale = {
                 r.application_id: ReadinessFlag(FlagLevel.RED, "not_pending", f"已不在待审核：{r.status_label}")
                 for r in stale
