@@ -98,7 +98,7 @@ class Op(Generic[T]):
         self._running = True
         if self._watcher is not None:
             self._watcher.op_started(self)
-        self._handle = self._runner.run(self._work, self._succeeded, self._failed)
+        self._handle = self._runner.start(self._work, self._succeeded, self._failed)
         return self
 
     def cancel(self) -> None:

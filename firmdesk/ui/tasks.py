@@ -117,7 +117,7 @@ class TaskRunner(QObject):
         on_error: ErrorCallback | None = None,
         *,
         owner: QObject | None = None,
-    ) -> TaskHandle:
+    ) -> TaskHandle | Op[Any]:
         """`owner=` is the old spelling of `op(owner, fn)`, kept for `year_loader.py` only (on its way out)."""
         if owner is not None:
             op = self.op(owner, fn)
@@ -125,10 +125,16 @@ class TaskRunner(QObject):
                 op.success(on_success)
             if on_error is not None:
                 op.failure(on_error)
-            op.run()
-            handle = op._handle
-            assert handle is not None
-            return handle
+            return op.run()
+        return self.start(fn, on_success, on_error)
+
+    def start(
+        self,
+        fn: Callable[[], Any],
+        on_success: SuccessCallback | None = None,
+        on_error: ErrorCallback | None = None,
+    ) -> TaskHandle:
+        """`run` without an owner: the layer `Op` is built on."""
         task_id = next(self._ids)
         # Parented to the runner (UI thread), deleted with deleteLater once delivered.
         signals = _TaskSignals(self)
