@@ -45,15 +45,8 @@ from firmdesk.services.models import (
     TrailEvent,
     parse_time,
 )
-from firmdesk.services.uploads import (
-    Cancelled,
-    MultipartBody,
-    PlannedFile,
-    Progress,
-    check_batch_files,
-    check_file,
-    is_cancelled,
-)
+from firmdesk.services.progress import NO_STATE, ProgressState
+from firmdesk.services.uploads import MultipartBody, PlannedFile, check_batch_files, check_file
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -184,8 +177,7 @@ class CmisClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         body: MultipartBody | None = None,
-        progress: Progress | None = None,
-        cancelled: Cancelled | None = None,
+        state: ProgressState = NO_STATE,
         authenticated: bool = True,
     ) -> httpx.Response:
         """Send a request, repeating it only while the connection cannot be made."""
@@ -196,13 +188,13 @@ class CmisClient:
             all_headers["Authorization"] = f"Bearer {self.token}"
         attempt = 0
         while True:
-            if is_cancelled(cancelled):
+            if state.is_cancelled():
                 raise UploadCancelled()
             extra: dict[str, Any] = {}
             if body is not None:
                 all_headers["Content-Type"] = body.content_type
                 all_headers["Content-Length"] = str(body.length)
-                extra = {"content": body.chunks(progress, cancelled), "timeout": self._upload_timeout}
+                extra = {"content": body.chunks(state), "timeout": self._upload_timeout}
             request = self._http.build_request(
                 method, url, params=_clean(params), json=json, headers=all_headers, **extra
             )
@@ -380,11 +372,11 @@ class CmisClient:
         application_ids: Sequence[int],
         files: Sequence[tuple[str, Path]],
         idempotency_key: str | None = None,
-        progress: Progress | None = None,
-        *,
-        cancelled: Cancelled | None = None,
+        state: ProgressState = NO_STATE,
     ) -> BatchDetail:
         """申请: a numbered batch of the applications with the firm's materials `(material, path)`.
+
+        `state` hears the upload's progress in bytes and stops it when cancelled (`UploadCancelled`).
 
         Every file is checked before anything is sent (`AttachmentRejected` names the file). One
         idempotency key covers the whole logical submit, retries included; pass the same key when the
@@ -400,8 +392,7 @@ class CmisClient:
             "/firm/batches",
             body=body,
             headers=_idempotency(idempotency_key),
-            progress=progress,
-            cancelled=cancelled,
+            state=state,
         )
         return _parsed(BatchDetail.from_json, data)
 
@@ -430,12 +421,12 @@ class CmisClient:
         batch_id: int,
         keep_ids: Sequence[int],
         files: Sequence[tuple[str, Path]],
-        progress: Progress | None = None,
+        state: ProgressState = NO_STATE,
         *,
-        cancelled: Cancelled | None = None,
         idempotency_key: str | None = None,
     ) -> BatchDetail:
-        """再次申请-修改附件: keep some of the returned batch's attachments, add new files, resubmit."""
+        """再次申请-修改附件: keep some of the returned batch's attachments, add new files, resubmit (`state`: as
+        for `submit_batch`)."""
         kept_materials = [""] * len(keep_ids)  # what they are matters only for the required material
         new_materials = {material.strip() for material, _ in files}
         if keep_ids and len(keep_ids) + len(files) <= MAX_BATCH_FILES and SOCIAL_SECURITY_MATERIAL not in new_materials:
@@ -452,8 +443,7 @@ class CmisClient:
             f"/firm/batches/{batch_id}/resubmit",
             body=body,
             headers=_idempotency(idempotency_key),
-            progress=progress,
-            cancelled=cancelled,
+            state=state,
         )
         return _parsed(BatchDetail.from_json, data)
 

@@ -20,7 +20,6 @@ from enum import StrEnum
 from pathlib import Path
 
 from firmdesk.domain.errors import InvalidInput
-from firmdesk.domain.states import ApplicationState
 from firmdesk.domain.transitions import require_reason
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.errors import Refused, ServiceError
@@ -29,8 +28,6 @@ from firmdesk.services.models import CpaRow
 from firmdesk.services.sync import Synchronizer
 
 log = logging.getLogger(__name__)
-
-PENDING = ApplicationState.PENDING_FIRM.value
 
 
 class DraftState(StrEnum):
@@ -253,7 +250,7 @@ class DraftStore:
         kept = tuple(
             replace(DraftItem.of(by_app[i.application_id]), conflict=None)
             for i in draft.items
-            if i.application_id in by_app and by_app[i.application_id].status == PENDING
+            if i.application_id in by_app and by_app[i.application_id].refusal("return") is None
         )
         if not kept:
             raise Refused("草稿中的注册会计师都已不在“待事务所审核”状态，无法保留", 409, "transition_refused")
@@ -406,7 +403,7 @@ class DraftSender:
 
 def item_conflict(item: DraftItem, row: CpaRow) -> str | None:
     """Why `item` cannot be returned as drafted, seeing the application's current `row`; None if it can."""
-    if row.status != PENDING:
+    if row.refusal("return") is not None:
         where = f"（批次 {row.batch_number}）" if row.batch_number else ""
         return f"{item.name}（{item.cert_no}）：状态已变为“{row.status_label or row.status}”{where}"
     if item.version is not None and row.version != item.version:

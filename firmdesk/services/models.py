@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any, Generic, Self, TypeVar
 
 from firmdesk.domain import readiness as domain_readiness
-from firmdesk.domain.availability import Availability, refusal
+from firmdesk.domain.availability import Availability, application_actions, batch_actions, refusal
 from firmdesk.domain.readiness import FlagLevel
 
 JSON = Mapping[str, Any]
@@ -41,6 +41,13 @@ def _required_time(value: str) -> datetime:
 
 def _actions(value: Any) -> Availability:
     return MappingProxyType({str(k): (None if v is None else str(v)) for k, v in (value or {}).items()})
+
+
+def _derived(actions_of: Callable[[str], Availability], state: str) -> Availability:
+    try:
+        return actions_of(state)
+    except ValueError:  # a state this client does not know: nothing is offered
+        return MappingProxyType({})
 
 
 def _float(value: Any) -> float:
@@ -74,6 +81,10 @@ class CpaRow:
     qr_url: str | None = None
     #: What the firm may do with the row now (action -> None, or why not), as the server computed it.
     actions: Availability = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        if not self.actions:  # cached before the field (or made in a test): the domain's rule for the status
+            object.__setattr__(self, "actions", _derived(application_actions, self.status))
 
     def refusal(self, action: str) -> str | None:
         """Why `action` does not apply to this row now (None: it does)."""
@@ -121,7 +132,12 @@ class BatchRow:
     return_reason: str | None
     can_withdraw: bool
     version: int
+    #: What the firm may do with the batch now (action -> None, or why not), as the server computed it.
     actions: Availability = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        if not self.actions:  # as for `CpaRow.actions`
+            object.__setattr__(self, "actions", _derived(batch_actions, self.state))
 
     def refusal(self, action: str) -> str | None:
         """Why `action` does not apply to this batch now (None: it does)."""

@@ -1,4 +1,4 @@
-"""Progress, cancellation and write errors of long work (bulk QR, Excel): what `run(args, state)` reports to.
+"""Progress, cancellation and write errors of long work (bulk QR, Excel, uploads): what `run(args, state)` reports to.
 
 The shape follows Orange's `concurrent.py`: the work is a plain function that calls
 `state.set_progress(done, total)` and polls `state.is_cancelled()`; it knows nothing of Qt. The UI passes

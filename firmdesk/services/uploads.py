@@ -7,9 +7,8 @@ so that the user hears about a bad file before anything is sent; the server chec
 from __future__ import annotations
 
 import os
-import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +18,7 @@ from firmdesk.domain.files import ALLOWED_TYPES, SNIFF_BYTES, check_attachment
 from firmdesk.domain.limits import MAX_ATTACHMENT_BYTES
 from firmdesk.domain.materials import check_batch_file_count, material_name, require_batch_materials
 from firmdesk.services.errors import AttachmentRejected, ServiceError, UploadCancelled
-
-#: `progress(sent_bytes, total_bytes)`, called from the thread that uploads.
-Progress = Callable[[int, int], None]
-#: Asked between chunks; true (or a set Event) stops the upload with `UploadCancelled`.
-Cancelled = Callable[[], bool] | threading.Event
+from firmdesk.services.progress import NO_STATE, ProgressState
 
 CHUNK_BYTES = 64 * 1024
 
@@ -85,14 +80,6 @@ def _rejected() -> Iterator[None]:
         raise AttachmentRejected(e.message, code=e.code) from None
 
 
-def is_cancelled(cancelled: Cancelled | None) -> bool:
-    if cancelled is None:
-        return False
-    if isinstance(cancelled, threading.Event):
-        return cancelled.is_set()
-    return bool(cancelled())
-
-
 def _quote(value: str) -> str:
     # As browsers (and httpx) do in multipart headers: escape what would end the quoted string.
     return value.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
@@ -134,20 +121,20 @@ class MultipartBody:
     def _tail(self) -> bytes:
         return f"--{self.boundary}--\r\n".encode()
 
-    def chunks(self, progress: Progress | None = None, cancelled: Cancelled | None = None) -> Iterator[bytes]:
+    def chunks(self, state: ProgressState = NO_STATE) -> Iterator[bytes]:
+        """The body; `state` hears the bytes sent (`set_progress(sent, total)`), and a cancel stops the upload
+        between two chunks with `UploadCancelled`."""
         sent = 0
 
         def step(chunk: bytes) -> bytes:
             nonlocal sent
-            if is_cancelled(cancelled):
+            if state.is_cancelled():
                 raise UploadCancelled()
             sent += len(chunk)
-            if progress is not None:
-                progress(sent, self.length)
+            state.set_progress(sent, self.length)
             return chunk
 
-        if progress is not None:
-            progress(0, self.length)
+        state.set_progress(0, self.length)
         for name, value in self._fields:
             yield step(self._field_part(name, value))
         for name, planned in self._files:

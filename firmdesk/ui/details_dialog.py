@@ -148,7 +148,8 @@ class CpaDetailsDialog(_DetailsDialog):
         self._load()
 
     def _load(self) -> None:
-        self._runner.run(self._fetch, self._show, self._failed, owner=self)
+        # key: a reload (back online) drops the answer of a load still on its way
+        self._runner.op(self, self._fetch, key="load").success(self._show).failure(self._failed).run()
 
     def _server_state_changed(self, online: bool) -> None:
         """Back online while showing the cached copy (or nothing): load the server's, with the trail."""

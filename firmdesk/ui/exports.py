@@ -110,7 +110,7 @@ class ExportRunner(QObject):
             on_error(exc)
             self.failed.emit(message)
 
-        self._runner.run(lambda: work(state), done, failed, owner=self)
+        self._runner.op(self, lambda: work(state)).success(done).failure(failed).run()
         return progress
 
     def _close(self) -> None:

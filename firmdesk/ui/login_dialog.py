@@ -247,7 +247,7 @@ class LoginDialog(QDialog):
             warning = KEYRING_MISSING + "；本次登录不受影响" if getattr(session, "remember_error", None) else None
             return LoginResult(session, server, member_no, warning)
 
-        self._runner.run(work, self._succeeded, self._failed, owner=self)
+        self._runner.op(self, work).success(self._succeeded).failure(self._failed).run()
 
     @staticmethod
     def _check(member_no: str, password: str, server: str) -> str | None:
@@ -313,7 +313,7 @@ class LoginDialog(QDialog):
             self.password_edit.selectAll()
             self.login_failed.emit(message)
 
-        self._runner.run(work, self._succeeded, failed, owner=self)
+        self._runner.op(self, work).success(self._succeeded).failure(failed).run()
 
     def _look_for_offline_cache(self, message: str) -> None:
         offline = self._offline
@@ -328,7 +328,7 @@ class LoginDialog(QDialog):
             self.offline_button.show()
             self._show_message(f"{message}。\n可离线打开本机缓存的数据（{when}），联网后自动登录并同步。", "warning")
 
-        self._runner.run(lambda: offline.cached(*key), offer, lambda exc: None, owner=self)
+        self._runner.op(self, lambda: offline.cached(*key)).success(offer).failure(lambda exc: None).run()
 
     def _withdraw_offline_offer(self, *_args: object) -> None:
         if self._offline_for is not None and not self._login_running:
@@ -370,7 +370,7 @@ class LoginDialog(QDialog):
                 return False, None
             return True, credentials.load(server, member_no) if want else None
 
-        self._runner.run(work, self._prefilled, self._prefill_failed, owner=self)
+        self._runner.op(self, work).success(self._prefilled).failure(self._prefill_failed).run()
 
     def _prefilled(self, result: tuple[bool, StoredCredentials | None]) -> None:
         available, stored = result

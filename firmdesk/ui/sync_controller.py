@@ -93,8 +93,9 @@ class SyncController(QObject):
         self.connectivity = Connectivity(policy, clock)
         self._runner = runner
         self._year: int | None = None
-        self._generation = 0
         self._syncing = False
+        # False once `load` was asked again while a sync ran: that sync's rows and outcome are not shown.
+        self._sync_answers_load = False
         self._again: bool | None = None  # a refresh asked for while syncing (True: full)
         self._sending = False
         self._bound: dict[int, tuple[QAction | QWidget, str]] = {}
@@ -155,8 +156,7 @@ class SyncController(QObject):
 
     def load(self, year: int) -> None:
         """Show the year's cached rows at once, then sync it in the background."""
-        self._generation += 1
-        generation = self._generation
+        self._sync_answers_load = False
         if self._year != year:
             self.data = None
             self.summary = None
@@ -169,16 +169,11 @@ class SyncController(QObject):
             self.data_changed.emit(self.data, "batches")
             if self.summary is not None:
                 self.summary_loaded.emit(self.summary)
-        self._runner.run(
-            lambda: self.store.snapshot(year),
-            lambda snap: self._show_snapshot(generation, snap, cached=True),
-            self._store_failed,
-            owner=self,
-        )
+        self._read_snapshot(year, cached=True)
         if self._syncing:
             self._again = bool(self._again)  # the sync under way was for the old year: sync again after it
         else:
-            self._start_sync(full=False, generation=generation)
+            self._start_sync(full=False)
 
     def refresh(self, full: bool = False) -> None:
         """F5 (and the timers): sync the current year; `full=True` for 完全重新同步."""
@@ -188,7 +183,7 @@ class SyncController(QObject):
             self._again = bool(self._again) or full
             return
         self.started.emit(self._year)
-        self._start_sync(full=full, generation=self._generation)
+        self._start_sync(full=full)
 
     def full_resync(self) -> None:
         self.refresh(full=True)
@@ -199,12 +194,9 @@ class SyncController(QObject):
             return
         self._sending = True
         self.drafts_changed.emit()
-        self._runner.run(
-            lambda: self.sender.send_many(list(uuids)),
-            lambda report: self._drafts_done(report, on_reconnect=False),
-            self._send_failed,
-            owner=self,
-        )
+        self._runner.op(self, lambda: self.sender.send_many(list(uuids))).success(
+            lambda report: self._drafts_done(report, on_reconnect=False)
+        ).failure(self._send_failed).run()
 
     def report_unreachable(self, exc: BaseException | None = None) -> None:
         """Another call (a dialog, a details view) found the server away: go offline and retry with backoff."""
@@ -216,46 +208,45 @@ class SyncController(QObject):
 
     # -- sync --
 
-    def _start_sync(self, *, full: bool, generation: int) -> None:
+    def _start_sync(self, *, full: bool) -> None:
         year = self._year
         assert year is not None
         self._syncing = True
+        self._sync_answers_load = True
         self._retry.stop()
 
         def work() -> tuple[SyncResult, YearSnapshot | None]:
             result = self.synchronizer.sync(year, full=full, allow_empty=full)  # 完全重新同步 is deliberate
             return result, (self.store.snapshot(year) if result.changed else None)
 
-        self._runner.run(
-            work,
-            lambda outcome: self._sync_done(generation, year, *outcome),
-            lambda exc: self._sync_failed(generation, year, exc),
-            owner=self,
-        )
+        # No key: a sync is never superseded (its outcome moves the online state); a second one waits (`_again`).
+        self._runner.op(self, work).success(lambda outcome: self._sync_done(year, *outcome)).failure(
+            lambda exc: self._sync_failed(year, exc)
+        ).run()
 
-    def _sync_done(self, generation: int, year: int, result: SyncResult, snap: YearSnapshot | None) -> None:
+    def _sync_done(self, year: int, result: SyncResult, snap: YearSnapshot | None) -> None:
         self._syncing = False
         transition = self.connectivity.synced(result.at)
         if transition.changed:
             self._announce_online()
         self._periodic.start()
-        if generation == self._generation:
+        if self._sync_answers_load:
             if snap is not None:
-                self._show_snapshot(generation, snap, cached=False)
+                self._show_snapshot(snap, cached=False)
             self.synced.emit(self.last_sync)
             self.finished.emit(year, True)
         if transition.changed:
             self._send_waiting()
         self._run_again()
 
-    def _sync_failed(self, generation: int, year: int, exc: BaseException) -> None:
+    def _sync_failed(self, year: int, exc: BaseException) -> None:
         self._syncing = False
         if isinstance(exc, ServerUnreachable):
             self._went_offline(exc)
         else:
             log.warning("sync of %s failed: %r", year, exc)
             self.part_failed.emit(exc)
-        if generation == self._generation:
+        if self._sync_answers_load:
             self.finished.emit(year, False)
         self._run_again()
 
@@ -264,9 +255,13 @@ class SyncController(QObject):
             full, self._again = self._again, None
             self.refresh(full=full)
 
-    def _show_snapshot(self, generation: int, snap: YearSnapshot, *, cached: bool) -> None:
-        if generation != self._generation:
-            return
+    def _read_snapshot(self, year: int, *, cached: bool) -> None:
+        """The year's rows from the local store; the newest read wins (a `load` of another year drops older ones)."""
+        self._runner.op(self, lambda: self.store.snapshot(year), key="snapshot").success(
+            lambda snap: self._show_snapshot(snap, cached=cached)
+        ).failure(self._store_failed).run()
+
+    def _show_snapshot(self, snap: YearSnapshot, *, cached: bool) -> None:
         if cached and self.data is not None:
             return  # the sync was quicker than the cache: it has the newer rows
         if cached and not snap.cpas and not snap.batches:
@@ -321,12 +316,9 @@ class SyncController(QObject):
         if not waiting or self._sending:
             return
         self._sending = True
-        self._runner.run(
-            lambda: self.sender.send_many(waiting),
-            lambda report: self._drafts_done(report, on_reconnect=True),
-            self._send_failed,
-            owner=self,
-        )
+        self._runner.op(self, lambda: self.sender.send_many(waiting)).success(
+            lambda report: self._drafts_done(report, on_reconnect=True)
+        ).failure(self._send_failed).run()
 
     def _drafts_done(self, report: SendReport, *, on_reconnect: bool) -> None:
         self._sending = False
@@ -348,14 +340,7 @@ class SyncController(QObject):
         if self._year is not None:
             # The sender synced the cache before its checks (and after sending): show what it brought, also
             # when nothing was sent (a conflict), since a later F5 finds the cursor already moved on.
-            year = self._year
-            generation = self._generation
-            self._runner.run(
-                lambda: self.store.snapshot(year),
-                lambda snap: self._show_snapshot(generation, snap, cached=False),
-                self._store_failed,
-                owner=self,
-            )
+            self._read_snapshot(self._year, cached=False)
         if report.error is not None:
             self._send_failed(report.error)
 

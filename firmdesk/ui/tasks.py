@@ -1,16 +1,23 @@
-"""Runs blocking work (network, disk, keyring) on a thread pool and delivers results on the UI thread."""
+"""Runs blocking work (network, disk, keyring) on a thread pool and delivers results on the UI thread.
+
+Widgets start their work as an `Op` (`firmdesk.ui.ops`): `runner.op(owner, work, key=...)`; `run` is the
+plain layer beneath it (no owner, no key), for work whose answer every caller wants.
+"""
 
 from __future__ import annotations
 
 import itertools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
-from shiboken6 import Shiboken
+
+from firmdesk.ui.ops import Op
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +69,7 @@ class _Pending:
     on_success: SuccessCallback | None
     on_error: ErrorCallback | None
     signals: _TaskSignals
-    owner: QObject | None = None
     cancelled: bool = False
-
-    def wanted(self) -> bool:
-        """Not cancelled, and the object the callbacks belong to still exists (a closed dialog does not)."""
-        return not self.cancelled and (self.owner is None or Shiboken.isValid(self.owner))
 
 
 class TaskHandle:
@@ -86,7 +88,8 @@ class TaskRunner(QObject):
     """`run(fn, on_success, on_error)`: `fn` runs on a worker thread, the callbacks on the UI thread.
 
     An error without `on_error` goes to the `failed` signal, so a window can show it in one place.
-    With `owner`, the callbacks are dropped if that object is deleted before the answer comes.
+    `op(owner, work, key=...)` is the same with the `Op` rules: nothing for a deleted owner, the newest
+    op of a key wins.
     """
 
     failed = Signal(object)  # an exception no caller handled
@@ -101,6 +104,7 @@ class TaskRunner(QObject):
         self._pending: dict[int, _Pending] = {}
         self._outcomes: dict[int, Outcome] = {}
         self._lock = threading.Lock()
+        self._keyed: dict[tuple[int, Hashable], Op[Any]] = {}
 
     @property
     def pending_count(self) -> int:
@@ -113,16 +117,50 @@ class TaskRunner(QObject):
         on_error: ErrorCallback | None = None,
         *,
         owner: QObject | None = None,
+    ) -> TaskHandle | Op[Any]:
+        """`owner=` is the old spelling of `op(owner, fn)`, kept for `year_loader.py` only (on its way out)."""
+        if owner is not None:
+            op = self.op(owner, fn)
+            if on_success is not None:
+                op.success(on_success)
+            if on_error is not None:
+                op.failure(on_error)
+            return op.run()
+        return self.start(fn, on_success, on_error)
+
+    def start(
+        self,
+        fn: Callable[[], Any],
+        on_success: SuccessCallback | None = None,
+        on_error: ErrorCallback | None = None,
     ) -> TaskHandle:
+        """`run` without an owner: the layer `Op` is built on."""
         task_id = next(self._ids)
         # Parented to the runner (UI thread), deleted with deleteLater once delivered.
         signals = _TaskSignals(self)
         signals.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
-        self._pending[task_id] = _Pending(on_success, on_error, signals, owner)
+        self._pending[task_id] = _Pending(on_success, on_error, signals)
         if len(self._pending) == 1:
             self.busy_changed.emit(True)
         self._pool.start(_Task(task_id, fn, signals, self._outcomes, self._lock))
         return TaskHandle(self, task_id)
+
+    def op(self, owner: QObject, work: Callable[[], T], *, key: Hashable | None = None) -> Op[T]:
+        """An `Op` of `owner` on this runner (call `.success(...)`, `.failure(...)`, then `.run()`)."""
+        return Op(owner, work, runner=self, key=key)
+
+    # The ops running under a key, for `Op.run` to supersede (keyed by the owner's identity: a deleted
+    # owner's entry goes when its op is answered).
+    def keyed_op(self, owner: QObject, key: Hashable) -> Op[Any] | None:
+        return self._keyed.get((id(owner), key))
+
+    def register_keyed_op(self, op: Op[Any]) -> None:
+        self._keyed[(id(op.owner), op.key)] = op
+
+    def unregister_keyed_op(self, op: Op[Any]) -> None:
+        slot = (id(op.owner), op.key)
+        if self._keyed.get(slot) is op:
+            del self._keyed[slot]
 
     def wait_for_done(self, msecs: int = 5000) -> bool:
         """Blocks until the workers are done (at shutdown only)."""
@@ -141,7 +179,7 @@ class TaskRunner(QObject):
         if pending is None:
             return
         try:
-            if outcome is None or not pending.wanted():
+            if outcome is None or pending.cancelled:
                 return
             ok, payload = outcome
             if ok:

@@ -244,7 +244,15 @@ def test_item_conflict_names_the_new_state_or_the_new_version(firm_client: CmisC
     assert item_conflict(item, row) is None
     from dataclasses import replace
 
-    moved = replace(row, status="submitted", status_label="已提交省注协", batch_number="50010028-2025-9")
+    from firmdesk.domain.availability import application_actions
+
+    moved = replace(
+        row,
+        status="submitted",
+        status_label="已提交省注协",
+        batch_number="50010028-2025-9",
+        actions=application_actions("submitted"),
+    )
     expected = f"{row.name}（{row.cert_no}）：状态已变为“已提交省注协”（批次 50010028-2025-9）"
     assert item_conflict(item, moved) == expected
     assert "重新提交" in (item_conflict(item, replace(row, version=(row.version or 0) + 1)) or "")

@@ -15,6 +15,7 @@ from firmdesk.server.runner import ServerThread
 from firmdesk.services.api_client import CmisClient, new_idempotency_key
 from firmdesk.services.errors import AttachmentRejected, Refused
 from firmdesk.services.models import CpaRow
+from firmdesk.services.progress import TaskState
 from tests.services.files import write_pdf, write_png
 
 FIRM, PASSWORD = "50010028", "demo1234"
@@ -46,7 +47,7 @@ def test_submit_then_withdraw_round_trip(client: CmisClient, tmp_path: Path) -> 
 
     detail = client.submit_batch(
         year, ids, [(SOCIAL, proof), ("其他材料", write_png(tmp_path / "说明.png"))],
-        progress=lambda sent, total: seen.append((sent, total)),
+        state=TaskState(lambda sent, total: seen.append((sent, total))),
     )  # fmt: skip
     batch = detail.batch
     assert batch.state == "submitted" and batch.state_label == "待审核" and batch.can_withdraw

@@ -63,3 +63,28 @@ def test_firm_info_and_login_result() -> None:
         }
     )
     assert "secret-token" not in repr(login)
+
+
+def test_a_row_offers_what_the_server_said_and_why_not() -> None:
+    refused = "只有待事务所审核的年检申请可以退回（当前状态：已提交省注协）"
+    row = CpaRow.from_json({**ROW, "status": "submitted", "actions": {"return": refused, "submit": None}})
+    assert row.refusal("return") == refused and row.refusal("submit") is None  # the server's word, as sent
+    batch = BatchDetail.from_json(
+        {"batch": {"id": 4, "number": "N", "year": 2025, "state": "reviewing", "version": 2,
+                   "actions": {"withdraw": "省注协已开始审核，不能撤回（当前状态：审核中）", "resubmit": None}},
+         "applications": []}
+    ).batch  # fmt: skip
+    assert batch.refusal("withdraw") == "省注协已开始审核，不能撤回（当前状态：审核中）"
+
+
+def test_a_row_cached_before_actions_existed_takes_the_domains_rule() -> None:
+    pending = CpaRow.from_json(ROW)  # no "actions": cached by an older version
+    assert pending.refusal("return") is None and pending.refusal("submit") is None
+    submitted = CpaRow.from_json({**ROW, "status": "submitted"})
+    assert "只有待事务所审核的年检申请可以退回" in (submitted.refusal("return") or "")
+    batch = BatchDetail.from_json(
+        {"batch": {"id": 4, "number": "N", "year": 2025, "state": "returned", "version": 2}, "applications": []}
+    ).batch
+    assert batch.refusal("resubmit") is None and "不能撤回" in (batch.refusal("withdraw") or "")
+    unknown = CpaRow.from_json({**ROW, "status": "from_a_newer_server"})
+    assert unknown.refusal("return") is not None  # nothing is offered for a state this client does not know

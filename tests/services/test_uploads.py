@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
 import tracemalloc
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from firmdesk.domain.limits import MAX_ATTACHMENT_BYTES, SOCIAL_SECURITY_MATERIAL
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.errors import AttachmentRejected, Refused, UploadCancelled
+from firmdesk.services.progress import TaskState
 from firmdesk.services.uploads import MultipartBody, check_batch_files, check_file
 from tests.services.conftest import received, url_of
 from tests.services.files import write_exe, write_pdf, write_png
@@ -120,7 +120,9 @@ def test_upload_reports_progress_up_to_the_total(tmp_path: Path, sink: Threading
     pdf = write_pdf(tmp_path / "社保.pdf", 3 * 1024 * 1024)
     seen: list[tuple[int, int]] = []
     with CmisClient(url_of(sink)) as client:
-        client.submit_batch(2025, [1, 2], [(SOCIAL, pdf)], progress=lambda sent, total: seen.append((sent, total)))
+        client.submit_batch(
+            2025, [1, 2], [(SOCIAL, pdf)], state=TaskState(lambda sent, total: seen.append((sent, total)))
+        )
     total = seen[-1][1]
     assert seen[0] == (0, total) and seen[-1] == (total, total)
     assert all(a[0] <= b[0] for a, b in itertools.pairwise(seen))
@@ -142,15 +144,13 @@ def test_upload_streams_from_disk_without_loading_the_files(tmp_path: Path, sink
 
 def test_cancel_stops_the_upload_midway(tmp_path: Path, sink: ThreadingHTTPServer) -> None:
     pdf = write_pdf(tmp_path / "社保.pdf", 4 * 1024 * 1024)
-    stop = threading.Event()
-
-    def progress(sent: int, total: int) -> None:
-        if sent > total // 4:
-            stop.set()
+    state = TaskState(lambda sent, total: state.cancel() if sent > total // 4 else None)
+    cancelled_before = TaskState()
+    cancelled_before.cancel()
 
     with CmisClient(url_of(sink)) as client:
         with pytest.raises(UploadCancelled):
-            client.submit_batch(2025, [1], [(SOCIAL, pdf)], progress=progress, cancelled=stop)
+            client.submit_batch(2025, [1], [(SOCIAL, pdf)], state=state)
         with pytest.raises(UploadCancelled):
-            client.submit_batch(2025, [1], [(SOCIAL, pdf)], cancelled=lambda: True)
+            client.submit_batch(2025, [1], [(SOCIAL, pdf)], state=cancelled_before)
     assert received(sink) and received(sink)[0] < 4 * 1024 * 1024

@@ -173,3 +173,19 @@ def test_common_reasons_insert_add_edit_delete_and_are_kept_between_runs(
     dialog.reject()
     second = open_dialog(qtbot, world, runner, CommonReasons(reasons.path), 1)
     assert [second.common_list.item(i).text() for i in range(second.common_list.count())] == again
+
+
+def test_a_row_the_server_no_longer_lets_return_is_listed_in_red_with_its_reason(
+    qtbot: Any, world: World, runner: TaskRunner, reasons: CommonReasons
+) -> None:
+    from dataclasses import replace
+
+    from PySide6.QtGui import QColor
+
+    why = "只有待事务所审核的年检申请可以退回（当前状态：已提交省注协）"
+    first, second = world.pending_rows()[:2]
+    dialog = ReturnDialog(world.client, runner, reasons, [first, replace(second, actions={"return": why})])
+    qtbot.addWidget(dialog)
+    assert dialog.rows_list.item(0).foreground().color() != QColor("#c92a2a")
+    assert dialog.rows_list.item(1).foreground().color() == QColor("#c92a2a")
+    assert dialog.rows_list.item(1).toolTip() == why

@@ -179,7 +179,7 @@ def test_submitting_uploads_the_materials_and_shows_the_batch_number(
     editor.table.item(1, 0).setText("在职人员名单")  # the material name is editable
     assert editor.new_files()[1][0] == "在职人员名单"
     progress: list[int] = []
-    dialog._relay.progress.connect(lambda sent, total: progress.append(sent))
+    dialog.upload.progressed.connect(lambda sent, total: progress.append(sent))
     with qtbot.waitSignal(dialog.submitted, timeout=20000) as blocker:
         qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
     detail = blocker.args[0]
@@ -200,7 +200,7 @@ def test_cancelling_the_upload_submits_nothing_and_keeps_the_files(
     dialog = open_dialog(qtbot, world, runner)
     add(qtbot, dialog.materials, [write_pdf(tmp_path / "社保证明.pdf", 4 * 1024 * 1024)], SOCIAL_SECURITY_MATERIAL)
     monkeypatch.setattr(world.client, "submit_batch", slowed_submit(world.client))
-    with qtbot.waitSignal(dialog._relay.progress, timeout=10000):
+    with qtbot.waitSignal(dialog.upload.progressed, timeout=10000):
         qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
     assert dialog.progress.isVisible() and dialog.cancel_upload_button.isVisible()
     qtbot.mouseClick(dialog.cancel_upload_button, Qt.MouseButton.LeftButton)

@@ -24,6 +24,7 @@ from firmdesk.server.db.models import Application, Attachment, Cpa, Firm, Instit
 from firmdesk.server.samples import sample_pdf, sample_png
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.models import BatchDetail, CpaRow
+from firmdesk.services.progress import ProgressState
 from tests.helpers.server import FIRM_PASSWORD, INSTITUTE_PASSWORD, ServerBuilder, api_login
 from tests.services.files import write_pdf
 
@@ -156,13 +157,18 @@ def slowed_submit(client: CmisClient, delay_s: float = 0.01) -> Callable[..., An
     """`client.submit_batch`, waiting `delay_s` at each progress report: loopback is too fast to act mid-upload."""
     real_submit = client.submit_batch
 
-    def slow_submit(*args: Any, **kwargs: Any) -> Any:
-        year, ids, files, key, progress = args
+    class SlowState:
+        def __init__(self, state: ProgressState) -> None:
+            self._state = state
 
-        def slow_progress(sent: int, total: int) -> None:
+        def set_progress(self, done: int, total: int) -> None:
             time.sleep(delay_s)
-            progress(sent, total)
+            self._state.set_progress(done, total)
 
-        return real_submit(year, ids, files, key, slow_progress, **kwargs)
+        def is_cancelled(self) -> bool:
+            return self._state.is_cancelled()
+
+    def slow_submit(year: int, ids: Any, files: Any, key: Any, state: ProgressState) -> Any:
+        return real_submit(year, ids, files, key, SlowState(state))
 
     return slow_submit

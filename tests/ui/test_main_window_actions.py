@@ -342,7 +342,7 @@ def test_quitting_during_an_upload_asks_and_cancels_it(
         pytest.skip("the first pending CPA of the demo data cannot be submitted")
     dialog.materials.slot.pick_requested.emit()
     qtbot.waitUntil(lambda: dialog.submit_button.isEnabled(), timeout=10000)
-    with qtbot.waitSignal(dialog._relay.progress, timeout=10000):
+    with qtbot.waitSignal(dialog.upload.progressed, timeout=10000):
         dialog.submit_button.click()
     assert window.uploading()
 

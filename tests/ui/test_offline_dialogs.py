@@ -37,7 +37,7 @@ def _open_batch(qtbot: Any, window: MainWindow, tab: Any, pick: Any) -> BatchDia
         tab.action_bar.action("view").trigger()
     dialog = opened.args[0]
     assert isinstance(dialog, BatchDialog)
-    qtbot.waitUntil(lambda: dialog.detail is not None and not dialog.tasks.busy, timeout=10000)
+    qtbot.waitUntil(lambda: dialog.detail is not None and not dialog.busy, timeout=10000)
     return dialog
 
 
@@ -161,7 +161,7 @@ def test_details_offline_show_the_cache_or_say_nothing_is_cached(
             window.show_details(row)
         dialog = opened.args[0]
         assert isinstance(dialog, BatchDialog)
-        qtbot.waitUntil(lambda: not dialog.tasks.busy, timeout=10000)
+        qtbot.waitUntil(lambda: not dialog.busy, timeout=10000)
         return dialog
 
     # Online: from the server (and kept in the cache).

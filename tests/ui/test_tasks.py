@@ -67,17 +67,3 @@ def test_busy_changes_once_for_overlapping_tasks(qtbot: Any, runner: TaskRunner)
         runner.run(lambda: 2)
     assert states == [True, False]
     assert runner.pending_count == 0
-
-
-def test_answers_for_a_deleted_owner_are_dropped(qtbot: Any, runner: TaskRunner) -> None:
-    from PySide6.QtCore import QObject
-    from shiboken6 import Shiboken
-
-    release = threading.Event()
-    called: list[object] = []
-    owner = QObject()
-    runner.run(lambda: release.wait(5), called.append, called.append, owner=owner)
-    Shiboken.delete(owner)  # e.g. a details dialog closed before its data came
-    with qtbot.waitSignal(runner.idle, timeout=5000):
-        release.set()
-    assert called == []

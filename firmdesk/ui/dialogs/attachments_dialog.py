@@ -11,9 +11,10 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.attachment_cache import AttachmentCache
 from firmdesk.services.models import Attachment
-from firmdesk.ui.dialogs.base import Runner, ServiceDialog
+from firmdesk.ui.dialogs.base import ServiceDialog
 from firmdesk.ui.dialogs.prompts import ChooseFolder, OpenExternal, choose_folder, open_in_default_program
 from firmdesk.ui.error_text import error_text
+from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.widgets.attachments_panel import AttachmentsPanel
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
 from firmdesk.ui.widgets.screen_fit import fit_to_screen
@@ -28,7 +29,7 @@ class AttachmentsDialog(ServiceDialog):
     def __init__(
         self,
         client: CmisClient,
-        runner: Runner,
+        runner: TaskRunner,
         cache: AttachmentCache,
         *,
         application_id: int | None = None,
@@ -53,7 +54,7 @@ class AttachmentsDialog(ServiceDialog):
         self.title_label.setObjectName("attachmentsTitle")
         self.title_label.setStyleSheet("QLabel { font-size:15px; font-weight:bold; }")
         self.panel = AttachmentsPanel(
-            self.task_group(),
+            self,
             cache,
             client.attachment_content,
             open_external=open_external,
@@ -87,7 +88,7 @@ class AttachmentsDialog(ServiceDialog):
             assert batch_id is not None
             load = lambda: client.batch(batch_id).attachments  # noqa: E731
         self.banner.show_message("正在加载附件列表…", Tone.INFO)
-        self.start_task(lambda: list(load()), self._show, self._failed)
+        self.op(self, lambda: list(load()), key="load").success(self._show).failure(self._failed).run()
 
     def _show(self, attachments: list[Attachment]) -> None:
         self.banner.clear_message()

@@ -19,13 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from firmdesk.domain.states import BatchState
 from firmdesk.services.api_client import CmisClient, RepeatKey
 from firmdesk.services.attachment_cache import AttachmentCache
 from firmdesk.services.errors import Refused, UploadCancelled
 from firmdesk.services.models import BatchDetail
 from firmdesk.services.sync import batch_detail
-from firmdesk.ui.dialogs.base import Runner, ServiceDialog, mark_primary
+from firmdesk.ui.dialogs.base import ServiceDialog, mark_primary
 from firmdesk.ui.dialogs.prompts import (
     ChooseFolder,
     Confirm,
@@ -39,6 +38,7 @@ from firmdesk.ui.dialogs.prompts import (
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.formatting import BATCH_COLOURS, STATUS_COLOURS, datetime_text
 from firmdesk.ui.sync_controller import CACHED_DETAIL_NOTE, SyncController, detail_error_text, offline_reason
+from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.widgets.attachments_panel import AttachmentsPanel
 from firmdesk.ui.widgets.badge import colour_badge
 from firmdesk.ui.widgets.materials_editor import MaterialsEditor
@@ -73,7 +73,7 @@ class BatchDialog(ServiceDialog):
     def __init__(
         self,
         client: CmisClient,
-        runner: Runner,
+        runner: TaskRunner,
         cache: AttachmentCache,
         batch_id: int,
         *,
@@ -100,9 +100,8 @@ class BatchDialog(ServiceDialog):
         self.detail: BatchDetail | None = None
         self.cached = False  # shown from the local store (offline)
         self._repeat = RepeatKey()
-        self._editor_group = self.task_group()
         self.materials: MaterialsEditor | None = None
-        self.tasks.busy_changed.connect(lambda _b: self._update_buttons())
+        self.busy_changed.connect(lambda _b: self._update_buttons())
 
         # Header: number, state, firm, year, time, count, return reason.
         self.number_label = QLabel(self)
@@ -135,7 +134,7 @@ class BatchDialog(ServiceDialog):
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.tabs.addTab(self.cpa_table, "注册会计师")
         self.attachments = AttachmentsPanel(
-            self.task_group(),
+            self,
             cache,
             client.attachment_content,
             open_external=open_external,
@@ -161,7 +160,6 @@ class BatchDialog(ServiceDialog):
         rp.addWidget(self.materials_box, 1)
         self.upload = UploadProgress("resubmitProgress", "cancelResubmitUploadButton", self.resubmit_page)
         self.progress, self.cancel_upload_button = self.upload.bar, self.upload.cancel_button
-        self._relay = self.upload.relay
         self.cancel_upload_button.clicked.connect(self.cancel_upload)
         rp.addWidget(self.upload)
 
@@ -203,7 +201,7 @@ class BatchDialog(ServiceDialog):
     def _server_state_changed(self, online: bool) -> None:
         self._update_buttons()
         editing = self.pages.currentIndex() == PAGE_RESUBMIT
-        if online and (self.cached or self.detail is None) and not editing and not self.tasks.busy:
+        if online and (self.cached or self.detail is None) and not editing and not self.busy:
             self.reload("已重新联网，已加载服务器上的最新内容")  # the cached copy (or nothing) gives way
 
     # -- loading ----------------------------------------------------------------------------------
@@ -235,7 +233,7 @@ class BatchDialog(ServiceDialog):
             self.banner.show_message(detail_error_text(exc, self._sync), Tone.ERROR)
             self._update_buttons()
 
-        self.start_task(fetch, ok, failed)
+        self.op(self, fetch, key="load").success(ok).failure(failed).run()
         self._update_buttons()
 
     def _show(self, detail: BatchDetail) -> None:
@@ -253,7 +251,8 @@ class BatchDialog(ServiceDialog):
             f"事务所：{b.firm_name}　年检年度：{b.year}　申请时间：{datetime_text(b.submitted_at)}"
             f"　注册会计师：{b.cpa_count} 人"
         )
-        returned = b.state == BatchState.RETURNED
+        # Returned: 再次申请 is what the batch waits for, and the institute's reason says what to change.
+        returned = b.refusal("resubmit") is None
         self.reason_label.setVisible(returned and bool(b.return_reason))
         self.reason_label.setText(f"退回原因：{b.return_reason or ''}")
         self.resubmit_reason_label.setText(b.return_reason or "（未填写原因）")
@@ -281,12 +280,12 @@ class BatchDialog(ServiceDialog):
     def _update_buttons(self) -> None:
         b = self.detail.batch if self.detail is not None else None
         editing = self.pages.currentIndex() == PAGE_RESUBMIT
-        busy = self.tasks.busy  # a preview downloading does not block the actions
+        busy = self.busy  # a preview downloading does not block the actions
         offline = offline_reason(self._sync)  # offline wins: the buttons say why
-        self.withdraw_button.setVisible(not editing and b is not None and b.can_withdraw)
+        self.withdraw_button.setVisible(not editing and b is not None and b.refusal("withdraw") is None)
         self.withdraw_button.setEnabled(not busy and offline is None)
         self.withdraw_button.setToolTip(offline or "")
-        self.resubmit_button.setVisible(not editing and b is not None and b.state == BatchState.RETURNED)
+        self.resubmit_button.setVisible(not editing and b is not None and b.refusal("resubmit") is None)
         self.resubmit_button.setEnabled(not busy and offline is None)
         self.resubmit_button.setToolTip(offline or "")
         self.confirm_resubmit_button.setVisible(editing)
@@ -301,7 +300,7 @@ class BatchDialog(ServiceDialog):
     # -- 撤回 ---------------------------------------------------------------------------------------
 
     def withdraw(self) -> None:
-        if self.detail is None or self.tasks.busy or offline_reason(self._sync) is not None:
+        if self.detail is None or self.busy or offline_reason(self._sync) is not None:
             return
         b = self.detail.batch
         if not self._confirm(
@@ -325,19 +324,19 @@ class BatchDialog(ServiceDialog):
             # The server knows better than this window: show its message and what the batch is now.
             self.reload(message, Tone.ERROR)
 
-        self.start_task(lambda: client.withdraw(batch_id, version), ok, failed)
+        self.op(self, lambda: client.withdraw(batch_id, version)).success(ok).failure(failed).run()
         self._update_buttons()
 
     # -- 再次申请-修改附件 --------------------------------------------------------------------------
 
     def start_resubmit(self) -> None:
-        if self.detail is None or self.detail.batch.state != BatchState.RETURNED:
+        if self.detail is None or self.detail.batch.refusal("resubmit") is not None:
             return
         if offline_reason(self._sync) is not None:
             return
         if self.materials is None:
             self.materials = MaterialsEditor(
-                self._editor_group,
+                self,
                 kept=self.detail.attachments,
                 pick_files=self._pick_files,
                 parent=self.materials_box,
@@ -356,7 +355,7 @@ class BatchDialog(ServiceDialog):
         self.pages.setCurrentIndex(PAGE_VIEW)
         if self.detail is not None:
             b = self.detail.batch
-            self.reason_label.setVisible(b.state == BatchState.RETURNED and bool(b.return_reason))
+            self.reason_label.setVisible(b.refusal("resubmit") is None and bool(b.return_reason))
         self._update_buttons()
 
     def resubmit(self) -> None:
@@ -369,14 +368,13 @@ class BatchDialog(ServiceDialog):
         keep, files = self.materials.kept_ids(), self.materials.new_files()
         idem = self._repeat.for_request((tuple(keep), tuple(files)))
         self._set_uploading(True)
-        cancel, report = self.upload.cancelled, self.upload.report
-        client, batch_id = self._client, self._batch_id
+        state, client, batch_id = self.upload.state, self._client, self._batch_id
 
         def work() -> BatchDetail:
-            return client.resubmit(batch_id, keep, files, report, cancelled=cancel, idempotency_key=idem)
+            return client.resubmit(batch_id, keep, files, state, idempotency_key=idem)
 
         self.banner.show_message("正在上传附件并再次申请…", Tone.INFO)
-        self.start_task(work, self._resubmitted, self._resubmit_failed)
+        self.op(self, work).success(self._resubmitted).failure(self._resubmit_failed).run()
 
     def _set_uploading(self, uploading: bool) -> None:
         self.upload.set_active(uploading)

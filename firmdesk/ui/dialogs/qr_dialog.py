@@ -11,9 +11,10 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPushButton, QVBoxLayout
 
 from firmdesk.services.models import CpaRow
 from firmdesk.services.qr_labels import QrLabel
-from firmdesk.ui.dialogs.base import Runner, ServiceDialog
+from firmdesk.ui.dialogs.base import ServiceDialog
 from firmdesk.ui.dialogs.export_dialogs import SaveFile, ask_save_path, default_folder
 from firmdesk.ui.error_text import error_text
+from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
 
 #: Shown at half its print size (300 dpi), about 150 % of a 96 dpi screen's 1:1: sharp and easy to scan.
@@ -28,7 +29,7 @@ class QrDialog(ServiceDialog):
 
     def __init__(
         self,
-        runner: Runner,
+        runner: TaskRunner,
         row: CpaRow,
         *,
         save_file: SaveFile = ask_save_path,
@@ -86,7 +87,7 @@ class QrDialog(ServiceDialog):
 
         if row.qr_url:
             self.url_label.setText(f"验证地址：<a href='{row.qr_url}'>{row.qr_url}</a>")
-            self.start_task(partial(_render, self._label), self._show, self._failed)
+            self.op(self, partial(_render, self._label)).success(self._show).failure(self._failed).run()
         else:
             self.image_label.setText("暂无二维码")
             self.banner.show_message("服务器未提供该注师的二维码地址，请刷新列表后重试（或升级服务器）", Tone.ERROR)
@@ -137,7 +138,7 @@ class QrDialog(ServiceDialog):
             message = error_text(exc) if not isinstance(exc, OSError) else f"无法写入文件 {path}：{exc.strerror}"
             self.banner.show_message(message, Tone.ERROR)
 
-        self.start_task(write, ok, failed)
+        self.op(self, write).success(ok).failure(failed).run()
 
 
 def _render(label: QrLabel) -> bytes:

@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from firmdesk.domain.limits import REASON_MAX_CHARS
-from firmdesk.domain.states import ApplicationState
 from firmdesk.services.api_client import CmisClient, RepeatKey, new_idempotency_key
 from firmdesk.services.common_reasons import CommonReasons, clean_reason
 from firmdesk.services.errors import Refused, ServerUnreachable, ServiceError
 from firmdesk.services.models import CpaRow
-from firmdesk.ui.dialogs.base import Runner, ServiceDialog
+from firmdesk.ui.dialogs.base import ServiceDialog
 from firmdesk.ui.error_text import error_text
+from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.widgets.gate import gate
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
 
@@ -130,7 +130,7 @@ class ReturnDialog(ServiceDialog):
     def __init__(
         self,
         client: CmisClient,
-        runner: Runner,
+        runner: TaskRunner,
         reasons: CommonReasons,
         rows: Sequence[CpaRow],
         *,
@@ -267,8 +267,10 @@ class ReturnDialog(ServiceDialog):
         self.rows_list.clear()
         for row in self._rows:
             item = QListWidgetItem(f"{row.name}　{row.cert_no}　{row.status_label}")
-            if row.status != ApplicationState.PENDING_FIRM:
+            refused = row.refusal("return")
+            if refused is not None:
                 item.setForeground(QColor("#c92a2a"))
+                item.setToolTip(refused)
             item.setData(Qt.ItemDataRole.UserRole, row.application_id)
             self.rows_list.addItem(item)
         box = self.rows_list.parentWidget()
@@ -405,7 +407,9 @@ class ReturnDialog(ServiceDialog):
         idem = self._repeat.for_request((items, reason))
         client = self._client
         self.banner.show_message(f"正在退回 {len(items)} 份年检申请…", Tone.INFO)
-        self.start_task(lambda: client.return_applications(list(items), reason, idem), self._done, self._failed)
+        self.op(self, lambda: client.return_applications(list(items), reason, idem)).success(self._done).failure(
+            self._failed
+        ).run()
         self._update_buttons()
 
     def _done(self, rows: list[CpaRow]) -> None:
@@ -447,7 +451,7 @@ class ReturnDialog(ServiceDialog):
             by_id = {r.application_id: r for r in fresh}
             self._rows = [by_id.get(r.application_id, r) for r in self._rows]
             self._fill_rows()
-            stale = [r for r in self._rows if r.status != ApplicationState.PENDING_FIRM]
+            stale = [r for r in self._rows if r.refusal("return") is not None]
             for i, row in enumerate(self._rows):
                 self.rows_list.item(i).setSelected(row in stale)
             if stale:
@@ -458,4 +462,6 @@ class ReturnDialog(ServiceDialog):
             self.banner.show_message(f"{message}\n{hint}", Tone.ERROR)
             self._update_buttons()
 
-        self.start_task(lambda: [client.application(i).row for i in ids], ok, lambda _e: None)
+        self.op(self, lambda: [client.application(i).row for i in ids], key="recheck").success(ok).failure(
+            lambda _e: None
+        ).run()

@@ -23,18 +23,18 @@ from PySide6.QtWidgets import (
 )
 
 from firmdesk.domain.readiness import FlagLevel
-from firmdesk.domain.states import ApplicationState
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.attachment_cache import AttachmentCache
 from firmdesk.services.common_reasons import CommonReasons
 from firmdesk.services.models import ApplicationDetail, CpaRow, ReadinessFlag
 from firmdesk.ui.dialogs.attachments_dialog import AttachmentsDialog
-from firmdesk.ui.dialogs.base import Runner, ServiceDialog
+from firmdesk.ui.dialogs.base import ServiceDialog
 from firmdesk.ui.dialogs.prompts import ChooseFolder, OpenExternal, choose_folder, open_in_default_program
 from firmdesk.ui.dialogs.return_dialog import ReturnDialog
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.formatting import STATUS_COLOURS, date_text, datetime_text, hours_text, retired_text
 from firmdesk.ui.sync_controller import SyncController, offline_reason
+from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.widgets.attachments_panel import AttachmentsPanel
 from firmdesk.ui.widgets.badge import Badge, colour_badge, flag_note
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
@@ -59,7 +59,7 @@ class ReviewQueueDialog(ServiceDialog):
     def __init__(
         self,
         client: CmisClient,
-        runner: Runner,
+        runner: TaskRunner,
         cache: AttachmentCache,
         reasons: CommonReasons,
         rows: Sequence[CpaRow],
@@ -78,7 +78,6 @@ class ReviewQueueDialog(ServiceDialog):
         self.setWindowTitle("逐个审核 - 注师待审核")
         fit_to_screen(self, 1180, 760)
         self._client = client
-        self._runner_for_children = runner
         self._cache = cache
         self._reasons = reasons
         self._open_external = open_external
@@ -86,7 +85,6 @@ class ReviewQueueDialog(ServiceDialog):
         self._rows = [r for r in rows if r.application_id is not None]
         self._index = max(0, min(start_index, len(self._rows) - 1))
         self._marked: list[int] = [i for i in marked if any(r.application_id == i for r in self._rows)]
-        self._request = 0
         self.detail: ApplicationDetail | None = None
         self.flags: list[ReadinessFlag] | None = None
         self._sync = sync
@@ -151,7 +149,7 @@ class ReviewQueueDialog(ServiceDialog):
         self.form.addRow("申请前检查：", self.flags_box)
 
         self.panel = AttachmentsPanel(
-            self.task_group(),
+            self,
             cache,
             client.attachment_content,
             open_external=open_external,
@@ -235,10 +233,6 @@ class ReviewQueueDialog(ServiceDialog):
         by_id = {r.application_id: r for r in self._rows}
         return [by_id[i] for i in self._marked if i in by_id]
 
-    @staticmethod
-    def _reviewable(row: CpaRow) -> bool:
-        return row.status == ApplicationState.PENDING_FIRM
-
     # -- moving -----------------------------------------------------------------------------------
 
     def next(self) -> None:
@@ -297,8 +291,6 @@ class ReviewQueueDialog(ServiceDialog):
         self.status_holder.addWidget(self.status_badge)
 
     def _load(self, row: CpaRow) -> None:
-        self._request += 1
-        request = self._request
         client, app_id = self._client, row.application_id
         assert app_id is not None
 
@@ -308,8 +300,6 @@ class ReviewQueueDialog(ServiceDialog):
             return detail, flags
 
         def ok(result: tuple[ApplicationDetail, list[ReadinessFlag]]) -> None:
-            if request != self._request:
-                return  # the user moved on
             detail, flags = result
             self.detail, self.flags = detail, flags
             self._rows[self._index] = detail.row
@@ -327,11 +317,10 @@ class ReviewQueueDialog(ServiceDialog):
             self.detail_loaded.emit(detail)
 
         def failed(exc: BaseException) -> None:
-            if request != self._request:
-                return
             self.banner.show_message(error_text(exc), Tone.ERROR)
 
-        self.start_task(work, ok, failed)
+        # key: moving on drops the answer for the application left behind
+        self.op(self, work, key="detail").success(ok).failure(failed).run()
 
     def _show_flags(self, flags: Sequence[ReadinessFlag] | None) -> None:
         while self.flags_layout.count():
@@ -351,12 +340,11 @@ class ReviewQueueDialog(ServiceDialog):
 
     def _update(self) -> None:
         row = self.current()
-        reviewable = row is not None and self._reviewable(row)
         marked = row is not None and row.application_id in self._marked
         self.prev_button.setEnabled(self._index > 0)
         self.next_button.setEnabled(self._index < len(self._rows) - 1)
-        self.return_button.setEnabled(reviewable)
-        self.mark_button.setEnabled(reviewable)
+        self.return_button.setEnabled(row is not None and row.refusal("return") is None)
+        self.mark_button.setEnabled(row is not None and row.refusal("submit") is None)
         self.attachments_button.setEnabled(row is not None)
         self.mark_button.setText("取消标记 (空格)" if marked else "标记加入申请 (空格)")
         if marked:
@@ -374,7 +362,7 @@ class ReviewQueueDialog(ServiceDialog):
         row = self.current()
         if row is None or row.application_id is None or self._child_open():
             return
-        if not self._reviewable(row):
+        if row.refusal("submit") is not None:
             self.banner.show_message(f"{row.name} 的申请当前为“{row.status_label}”，不能加入申请", Tone.WARNING)
             return
         if row.application_id in self._marked:
@@ -390,7 +378,7 @@ class ReviewQueueDialog(ServiceDialog):
             return
         dialog = AttachmentsDialog(
             self._client,
-            self._runner_for_children,
+            self.runner,
             self._cache,
             application_id=row.application_id if self.detail is None else None,
             attachments=self.detail.attachments if self.detail is not None else None,
@@ -408,13 +396,13 @@ class ReviewQueueDialog(ServiceDialog):
         row = self.current()
         if row is None or self._child_open():
             return
-        if not self._reviewable(row):
+        if row.refusal("return") is not None:
             self.banner.show_message(f"{row.name} 的申请当前为“{row.status_label}”，不能退回", Tone.WARNING)
             return
         if self._write_draft is not None and offline_reason(self._sync) is not None:
             self._draft_return(row, self._write_draft)
             return
-        dialog = ReturnDialog(self._client, self._runner_for_children, self._reasons, [row], parent=self)
+        dialog = ReturnDialog(self._client, self.runner, self._reasons, [row], parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.returned.connect(self._on_returned)
         dialog.finished.connect(self._child_finished)

@@ -25,15 +25,15 @@ from PySide6.QtWidgets import (
 )
 
 from firmdesk.domain.readiness import FlagLevel
-from firmdesk.domain.states import ApplicationState
 from firmdesk.services.api_client import CmisClient, RepeatKey
 from firmdesk.services.errors import Refused, ServerUnreachable, UploadCancelled
 from firmdesk.services.models import BatchDetail, CpaRow, ReadinessFlag
-from firmdesk.ui.dialogs.base import Runner, ServiceDialog, mark_primary
+from firmdesk.ui.dialogs.base import ServiceDialog, mark_primary
 from firmdesk.ui.dialogs.prompts import PickFiles, pick_attachment_files
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.formatting import hours_text, retired_text
 from firmdesk.ui.sync_controller import SyncController, offline_reason
+from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.widgets.badge import Badge, link_button
 from firmdesk.ui.widgets.materials_editor import MaterialsEditor
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
@@ -77,7 +77,7 @@ class SubmitDialog(ServiceDialog):
     def __init__(
         self,
         client: CmisClient,
-        runner: Runner,
+        runner: TaskRunner,
         year: int,
         rows: Sequence[CpaRow],
         *,
@@ -124,14 +124,13 @@ class SubmitDialog(ServiceDialog):
 
         materials_box = QGroupBox("上传附件（事务所批次材料）", self)
         materials_layout = QVBoxLayout(materials_box)
-        self.materials = MaterialsEditor(self.task_group(), pick_files=pick_files, parent=materials_box)
+        self.materials = MaterialsEditor(self, pick_files=pick_files, parent=materials_box)
         self.materials.changed.connect(self._update)
         self.materials.checking_changed.connect(lambda _c: self._update())
         materials_layout.addWidget(self.materials)
 
         self.upload = UploadProgress("uploadProgress", "cancelUploadButton", self)
         self.progress, self.cancel_upload_button = self.upload.bar, self.upload.cancel_button
-        self._relay = self.upload.relay
         self.cancel_upload_button.clicked.connect(self.cancel_upload)
 
         self.success_label = QLabel(self)
@@ -203,7 +202,7 @@ class SubmitDialog(ServiceDialog):
             self.banner.show_message(f"申请前检查未完成：{error_text(exc)}（仍可提交，注协会再次检查）", Tone.WARNING)
             self.readiness_loaded.emit()
 
-        self.start_task(lambda: client.readiness(ids), ok, failed)
+        self.op(self, lambda: client.readiness(ids)).success(ok).failure(failed).run()
 
     def _fill_rows(self) -> None:
         table = self.table
@@ -290,14 +289,13 @@ class SubmitDialog(ServiceDialog):
         files = self.materials.new_files()
         idem = self._repeat.for_request((tuple(ids), tuple(files)))
         self._set_uploading(True)
-        cancel, report = self.upload.cancelled, self.upload.report
-        client, year = self._client, self._year
+        state, client, year = self.upload.state, self._client, self._year
 
         def work() -> BatchDetail:
-            return client.submit_batch(year, ids, files, idem, report, cancelled=cancel)
+            return client.submit_batch(year, ids, files, idem, state)
 
         self.banner.show_message("正在上传附件并提交…", Tone.INFO)
-        self.start_task(work, self._done, self._failed)
+        self.op(self, work).success(self._done).failure(self._failed).run()
 
     def _set_uploading(self, uploading: bool) -> None:
         self.upload.set_active(uploading)
@@ -345,7 +343,7 @@ class SubmitDialog(ServiceDialog):
         def ok(fresh: list[CpaRow]) -> None:
             by_id = {r.application_id: r for r in fresh}
             self._rows = [by_id.get(r.application_id, r) for r in self._rows]
-            stale = [r for r in self._rows if r.status != ApplicationState.PENDING_FIRM]
+            stale = [r for r in self._rows if r.refusal("submit") is not None]
             self._stale = {
                 r.application_id: ReadinessFlag(FlagLevel.RED, "not_pending", f"已不在待审核：{r.status_label}")
                 for r in stale
@@ -359,7 +357,9 @@ class SubmitDialog(ServiceDialog):
                 hint = "申请已更新，已选的材料仍保留，可再次提交。"
             self.banner.show_message(f"{message}\n{hint}", Tone.ERROR)
 
-        self.start_task(lambda: [client.application(i).row for i in ids], ok, lambda _e: None)
+        self.op(self, lambda: [client.application(i).row for i in ids], key="recheck").success(ok).failure(
+            lambda _e: None
+        ).run()
 
     def reject(self) -> None:
         # Esc or 关闭 during an upload cancels the upload first; a second press closes.

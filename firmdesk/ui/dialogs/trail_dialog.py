@@ -7,9 +7,10 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.models import CpaRow, TrailEvent
-from firmdesk.ui.dialogs.base import Runner, ServiceDialog
+from firmdesk.ui.dialogs.base import ServiceDialog
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.formatting import STATUS_COLOURS
+from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.widgets.badge import colour_badge
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
 from firmdesk.ui.widgets.timeline import TimelineView
@@ -20,7 +21,7 @@ class TrailDialog(ServiceDialog):
 
     loaded = Signal(list)  # list[TrailEvent]
 
-    def __init__(self, client: CmisClient, runner: Runner, row: CpaRow, *, parent: QWidget | None = None) -> None:
+    def __init__(self, client: CmisClient, runner: TaskRunner, row: CpaRow, *, parent: QWidget | None = None) -> None:
         super().__init__(runner, parent)
         self.setObjectName("trailDialog")
         self.setWindowTitle(f"审批流程 - {row.name}")
@@ -57,7 +58,7 @@ class TrailDialog(ServiceDialog):
         client, app_id = self._client, self.row.application_id
         assert app_id is not None
         self.banner.show_message("正在加载审批流程…", Tone.INFO)
-        self.start_task(lambda: client.trail(app_id), self._show, self._failed)
+        self.op(self, lambda: client.trail(app_id), key="load").success(self._show).failure(self._failed).run()
 
     def _show(self, events: list[TrailEvent]) -> None:
         self.banner.clear_message()

@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 from firmdesk.domain.limits import human_size
 from firmdesk.services.attachment_cache import AttachmentCache, Fetch
 from firmdesk.services.models import Attachment
-from firmdesk.ui.dialogs.base import Runner, TaskGroup
 from firmdesk.ui.dialogs.prompts import ChooseFolder, OpenExternal, choose_folder, open_in_default_program
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.formatting import datetime_text
+from firmdesk.ui.ops import Op, OpStarter
 from firmdesk.ui.widgets.image_view import ImageView, read_image
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
 from firmdesk.ui.widgets.pdf_view import PdfView
@@ -62,7 +62,7 @@ class AttachmentsPanel(QWidget):
 
     def __init__(
         self,
-        runner: Runner | TaskGroup,
+        ops: OpStarter,
         cache: AttachmentCache,
         fetch: Fetch,
         *,
@@ -73,14 +73,14 @@ class AttachmentsPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("attachmentsPanel")
-        # A group of the owning dialog (cancelled when it closes), or one of its own.
-        self.tasks = runner if isinstance(runner, TaskGroup) else TaskGroup(runner, self)
+        # The dialog it lives in (its ops end when it closes), or the task runner.
+        self._ops = ops
         self._cache = cache
         self._fetch = fetch
         self._open_external = open_external
         self._choose_folder = choose_folder
         self._attachments: list[Attachment] = []
-        self._request = 0  # the latest preview asked for; older answers are dropped
+        self._preview: Op[tuple[Path, QImage | None]] | None = None  # the preview being fetched
 
         self.table = QTableWidget(0, 5, self)
         self.table.setObjectName("attachmentsTable")
@@ -170,7 +170,8 @@ class AttachmentsPanel(QWidget):
         return list(self._attachments)
 
     def set_attachments(self, attachments: Sequence[Attachment]) -> None:
-        self._request += 1
+        if self._preview is not None:
+            self._preview.cancel()  # a file of the old list must not show over the new one
         self._attachments = list(attachments)
         table = self.table
         table.blockSignals(True)
@@ -228,8 +229,6 @@ class AttachmentsPanel(QWidget):
         attachment = self.selected()
         if attachment is None:
             return
-        self._request += 1
-        request = self._request
         kind = attachment.file_type.lower()
         self.loading_label.setText(f"正在下载“{attachment.original_name}”…")
         self.stack.setCurrentIndex(PAGE_LOADING)
@@ -241,17 +240,14 @@ class AttachmentsPanel(QWidget):
             return path, read_image(path) if kind in IMAGE_TYPES else None
 
         def ok(result: tuple[Path, QImage | None]) -> None:
-            if request != self._request:
-                return
             path, image = result
             self._show(attachment, path, image)
 
         def failed(exc: BaseException) -> None:
-            if request != self._request:
-                return
             self._show_error(attachment, error_text(exc))
 
-        self.tasks.run(work, ok, failed)
+        # key: selecting another file drops the answer for the one before
+        self._preview = self._ops.op(self, work, key="preview").success(ok).failure(failed).run()
 
     def _show(self, attachment: Attachment, path: Path, image: QImage | None) -> None:
         kind = attachment.file_type.lower()
@@ -293,7 +289,7 @@ class AttachmentsPanel(QWidget):
                 self.banner.show_message(f"系统没有可以打开“{path.name}”的程序，请先保存到文件夹再打开", Tone.WARNING)
 
         cache, fetch = self._cache, self._fetch
-        self.tasks.run(lambda: cache.get(attachment, fetch), opened, self._on_save_error)
+        self._ops.op(self, lambda: cache.get(attachment, fetch)).success(opened).failure(self._on_save_error).run()
 
     def _ask_save_selected(self) -> None:
         attachment = self.selected()
@@ -327,7 +323,7 @@ class AttachmentsPanel(QWidget):
             self._update_buttons()
             self._on_save_error(exc)
 
-        self.tasks.run(lambda: cache.save_to(items, fetch, folder), ok, failed)
+        self._ops.op(self, lambda: cache.save_to(items, fetch, folder)).success(ok).failure(failed).run()
 
     def _on_save_error(self, exc: BaseException) -> None:
         self.banner.show_message(error_text(exc), Tone.ERROR)

@@ -30,10 +30,10 @@ from firmdesk.domain.files import ALLOWED_TYPES_TEXT
 from firmdesk.domain.limits import MAX_ATTACHMENT_BYTES, MAX_BATCH_FILES, SOCIAL_SECURITY_MATERIAL, human_size
 from firmdesk.services.models import Attachment
 from firmdesk.services.uploads import PlannedFile, check_file
-from firmdesk.ui.dialogs.base import Runner, TaskGroup
 from firmdesk.ui.dialogs.prompts import PickFiles, pick_attachment_files
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.formatting import datetime_text
+from firmdesk.ui.ops import OpStarter
 from firmdesk.ui.widgets.badge import link_button
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
 
@@ -126,7 +126,7 @@ class MaterialsEditor(QWidget):
 
     def __init__(
         self,
-        runner: Runner | TaskGroup,
+        ops: OpStarter,
         *,
         kept: Sequence[Attachment] = (),
         pick_files: PickFiles = pick_attachment_files,
@@ -135,7 +135,7 @@ class MaterialsEditor(QWidget):
         super().__init__(parent)
         self.setObjectName("materialsEditor")
         self.setAcceptDrops(True)
-        self.tasks = runner if isinstance(runner, TaskGroup) else TaskGroup(runner, self)
+        self._ops = ops  # the dialog it lives in: the checks end when it closes
         self._pick_files = pick_files
         self._entries: list[KeptMaterial | NewMaterial] = [KeptMaterial(a) for a in kept]
         self._picked = 0  # files asked for so far (their pick order)
@@ -310,7 +310,7 @@ class MaterialsEditor(QWidget):
             self._refresh()
             self.changed.emit()
 
-        self.tasks.run(lambda: check_file(material, path), ok, failed)
+        self._ops.op(self, lambda: check_file(material, path)).success(ok).failure(failed).run()
 
     def remove_at(self, index: int) -> None:
         del self._entries[index]
