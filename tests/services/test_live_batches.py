@@ -15,7 +15,7 @@ from firmdesk.server.runner import ServerThread
 from firmdesk.services.api_client import CmisClient, new_idempotency_key
 from firmdesk.services.errors import AttachmentRejected, Refused
 from firmdesk.services.models import CpaRow
-from tests.services.files import write_pdf, write_png
+from tests.helpers.files import write_pdf, write_png
 
 FIRM, PASSWORD = "50010028", "demo1234"
 SOCIAL = SOCIAL_SECURITY_MATERIAL
