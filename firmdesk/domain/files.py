@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import filetype
+import filetype  # type: ignore[import-untyped]  # filetype ships neither type hints nor stubs
 
 from firmdesk.domain.errors import LimitExceeded
 from firmdesk.domain.limits import MAX_ATTACHMENT_BYTES, human_size

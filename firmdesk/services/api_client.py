@@ -292,7 +292,8 @@ class CmisClient:
             self.token = None
 
     def me(self) -> dict[str, Any]:
-        return self._call("GET", "/auth/me")
+        answer: dict[str, Any] = self._call("GET", "/auth/me")
+        return answer
 
     # -- firm -----------------------------------------------------------------------------------
 

@@ -163,7 +163,9 @@ def _set_up_sheet(sheet: Worksheet, table: ExcelTable) -> None:
     sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    page_setup = sheet.sheet_properties.pageSetUpPr
+    assert page_setup is not None  # openpyxl gives every new sheet one
+    page_setup.fitToPage = True
 
 
 class _RowWriter:
@@ -171,6 +173,7 @@ class _RowWriter:
 
     def __init__(self, sheet: Worksheet, columns: int) -> None:
         self.letters = [get_column_letter(i) for i in range(1, columns + 1)]
+        assert sheet.parent is not None  # a sheet made by Workbook.create_sheet
         self.epoch = sheet.parent.epoch
         self.style_ids: dict[type, int] = {}
         for kind, number_format in (
@@ -228,7 +231,7 @@ class _RowWriter:
     def _moment(self, ref: str, value: CellValue) -> str:
         if isinstance(value, datetime):
             value = _local_naive(value)
-        serial = to_excel(value, self.epoch)  # type: ignore[arg-type]
+        serial = to_excel(value, self.epoch)  # type: ignore[no-untyped-call]  # unannotated in types-openpyxl
         return f'<c r="{ref}" t="n" s="{self.style_ids[type(value)]}"><v>{serial!r}</v></c>'
 
 

@@ -285,7 +285,8 @@ class LocalStore:
         return _time(rows[0]["synced_at"]) if rows else None
 
     def cpa_count(self, year: int) -> int:
-        return self._db.query("SELECT count(*) AS n FROM cpa_rows WHERE year = ?", (year,))[0]["n"]
+        count: int = self._db.query("SELECT count(*) AS n FROM cpa_rows WHERE year = ?", (year,))[0]["n"]
+        return count
 
     def row_of_application(self, application_id: int) -> CpaRow | None:
         rows = self._db.query("SELECT data FROM cpa_rows WHERE application_id = ?", (application_id,))

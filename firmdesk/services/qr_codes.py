@@ -266,7 +266,7 @@ class GlyphSet:
             left, top, right, bottom = self.font.getbbox(char, anchor="ls")
             bitmap = np.zeros((0, 0), dtype=bool)
             if right > left and bottom > top:
-                image = Image.new("1", (right - left, bottom - top), 0)
+                image = Image.new("1", (int(right - left), int(bottom - top)), 0)  # FreeType boxes are whole pixels
                 draw = ImageDraw.Draw(image)
                 draw.fontmode = "1"  # no anti-aliasing: labels are 1 bit and printed at 300 dpi
                 draw.text((-left, -top), char, font=self.font, fill=1, anchor="ls")

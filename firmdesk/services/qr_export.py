@@ -104,11 +104,11 @@ def export_qr_zip(
     with writing(zip_path), temporary_beside(zip_path) as tmp:
         # PNGs are compressed already: deflating them again costs time and gains almost nothing.
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
-            for n, (name, png) in enumerate(zip(names, images, strict=True)):
+            for n, (name, image) in enumerate(zip(names, images, strict=True)):
                 if n % 256 == 0:
                     check_cancelled(state)
-                assert png is not None
-                archive.writestr(name, png)
+                assert image is not None
+                archive.writestr(name, image)
         os.replace(tmp, zip_path)
     state.set_progress(total, total)
     return QrExportResult(zip_path, total, stats["rendered"], stats["reused"])

@@ -186,6 +186,7 @@ def render_many(
             return
         workers = default_workers() if workers is None else workers
         job = _Job(renderer, labels, save_to, state)
+        chunks: Iterator[tuple[list[tuple[int, bytes]], int]]
         if workers <= 1 or len(missing) < POOL_THRESHOLD:
             chunks = (job.render_here(missing[i : i + 16]) for i in range(0, len(missing), 16))
         else:

@@ -127,24 +127,27 @@ def _bch(value: int, bits: int, poly: int, poly_degree: int) -> int:
 
 def _mask(kind: int, row: np.ndarray, col: np.ndarray) -> np.ndarray:
     y, x = row, col
+    mask: np.ndarray  # numpy types `==` as Any
     match kind:
         case 0:
-            return (x + y) % 2 == 0
+            mask = (x + y) % 2 == 0
         case 1:
-            return y % 2 == 0
+            mask = y % 2 == 0
         case 2:
-            return x % 3 == 0
+            mask = x % 3 == 0
         case 3:
-            return (x + y) % 3 == 0
+            mask = (x + y) % 3 == 0
         case 4:
-            return (x // 3 + y // 2) % 2 == 0
+            mask = (x // 3 + y // 2) % 2 == 0
         case 5:
-            return x * y % 2 + x * y % 3 == 0
+            mask = x * y % 2 + x * y % 3 == 0
         case 6:
-            return (x * y % 2 + x * y % 3) % 2 == 0
+            mask = (x * y % 2 + x * y % 3) % 2 == 0
         case 7:
-            return ((x + y) % 2 + x * y % 3) % 2 == 0
-    raise ValueError(f"mask {kind}")
+            mask = ((x + y) % 2 + x * y % 3) % 2 == 0
+        case _:
+            raise ValueError(f"mask {kind}")
+    return mask
 
 
 @dataclass(frozen=True)

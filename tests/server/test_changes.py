@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.server.conftest import World, submit_batch
+from tests.helpers.server_world import World, submit_batch
 
 
 def test_change_feed_returns_only_what_changed(world: World) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import httpx
 
-from tests.server.conftest import World, submit_batch
+from tests.helpers.server_world import World, submit_batch
 
 
 def _race(*calls: Callable[[], httpx.Response]) -> list[httpx.Response]:

@@ -13,7 +13,7 @@ from firmdesk.server.db.models import FaceSession
 from firmdesk.server.runner import ServerThread
 from firmdesk.server.services.clock import utcnow
 from tests.helpers.server import FIRM_PASSWORD, ServerBuilder, api_login
-from tests.server.conftest import World, submit_batch
+from tests.helpers.server_world import World, submit_batch
 
 
 def test_retired_is_remembered_and_preset_next_year(world: World) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from firmdesk.domain.limits import FACE_SESSIONS_PER_DAY
 from tests.helpers.server import tiny_pdf
-from tests.server.conftest import World, submit_batch
+from tests.helpers.server_world import World, submit_batch
 
 
 def _upload(client, application_id: int, material: str) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from tests.server.conftest import World, submit_batch
+from tests.helpers.server_world import World, submit_batch
 
 
 def test_firm_info_lists_years_with_applications_and_the_current_one(world: World) -> None:

@@ -10,7 +10,7 @@ from firmdesk.server.db.session import make_engine, migrate
 from firmdesk.server.services.commands import ReturnApplications, WithdrawBatch
 from firmdesk.server.services.idempotency import Operation, request_hash
 from tests.helpers.server import tiny_pdf
-from tests.server.conftest import World, batch_files, submit_batch
+from tests.helpers.server_world import World, batch_files, submit_batch
 
 REUSED = "idempotency_key_reused"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.helpers.server import INSTITUTE_PASSWORD, api_login
-from tests.server.conftest import World, submit_batch
+from tests.helpers.server_world import World, submit_batch
 
 
 def _other_firm_world(world: World) -> dict[str, int]:

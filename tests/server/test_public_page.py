@@ -31,7 +31,7 @@ from firmdesk.services.api_client import CmisClient
 from firmdesk.services.models import CpaRow
 from firmdesk.services.qr_labels import labels_for
 from tests.helpers.server import CPA_PASSWORD, FIRM_PASSWORD, ServerBuilder, api_login
-from tests.server.conftest import World, submit_batch
+from tests.helpers.server_world import World, submit_batch
 
 LABELS = {
     "approved": "年检通过",

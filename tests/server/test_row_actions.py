@@ -8,7 +8,7 @@ from __future__ import annotations
 from firmdesk.domain.availability import APPLICATION_ROLE_ACTIONS, BATCH_ROLE_ACTIONS
 from firmdesk.domain.states import ApplicationState, BatchState, FirmTab, Role
 from firmdesk.domain.tabs import cpa_in_tab
-from tests.server.conftest import World, batch_in, submit_batch
+from tests.helpers.server_world import World, batch_in, submit_batch
 
 FIRM_APPLICATION = {str(a) for a in APPLICATION_ROLE_ACTIONS[Role.FIRM]}
 INSTITUTE_APPLICATION = {str(a) for a in APPLICATION_ROLE_ACTIONS[Role.INSTITUTE]}

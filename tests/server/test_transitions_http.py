@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from firmdesk.domain.states import ApplicationState, BatchState
-from tests.server.conftest import World, batch_files, batch_in, submit_batch
+from tests.helpers.server_world import World, batch_files, batch_in, submit_batch
 
 A = ApplicationState
 

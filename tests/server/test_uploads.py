@@ -10,7 +10,7 @@ import httpx
 
 from firmdesk.domain.limits import MAX_ATTACHMENT_BYTES, MAX_BATCH_FILES, SOCIAL_SECURITY_MATERIAL
 from tests.helpers.server import tiny_pdf, tiny_png
-from tests.server.conftest import World
+from tests.helpers.server_world import World
 
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 

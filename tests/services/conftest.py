@@ -1,28 +1,15 @@
-"""Loopback helpers for the services tests: a closed port, and small plain HTTP servers that are not CMIS."""
+"""Loopback fixtures for the services tests: a closed port, and small plain HTTP servers that are not CMIS
+(tests/helpers/loopback.py holds the servers)."""
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
-import httpx
 import pytest
 
-
-class CountingTransport(httpx.HTTPTransport):
-    """The real transport, counting the requests it was asked to send."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls = 0
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.calls += 1
-        return super().handle_request(request)
+from tests.helpers.loopback import OtherJsonService, PlainSite, UploadSink, serve, url_of
 
 
 @pytest.fixture
@@ -34,105 +21,18 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-class _PlainSite(BaseHTTPRequestHandler):
-    """Answers every GET like an ordinary web site would: an HTML page."""
-
-    def do_GET(self) -> None:
-        body = "<html><body>路由器管理页面</body></html>".encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-class _OtherJsonService(_PlainSite):
-    """A JSON service with a /healthz of its own, but not CMIS."""
-
-    def do_GET(self) -> None:
-        body = b'{"status": "ok", "service": "grafana"}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-class _Sink(_PlainSite):
-    """Reads a POST body in chunks, records how much arrived, then answers 201 with a minimal batch."""
-
-    received: list[int]
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length", "0"))
-        got = 0
-        try:
-            while got < length:
-                chunk = self.rfile.read(min(65536, length - got))
-                if not chunk:
-                    break
-                got += len(chunk)
-        finally:
-            self.server.received.append(got)  # type: ignore[attr-defined]
-        if got == length:
-            body = json.dumps(
-                {
-                    "batch": {"id": 1, "number": "50010028-2025-1", "year": 2025, "state": "submitted"},
-                    "applications": [],
-                }
-            ).encode()
-            self.send_response(201)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-
-def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.received = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
-def _url(server: ThreadingHTTPServer) -> str:
-    host, port = server.server_address[:2]
-    return f"http://{host}:{port}"
-
-
 @pytest.fixture
 def plain_site_url() -> Iterator[str]:
-    for server in _serve(_PlainSite):
-        yield _url(server)
+    for server in serve(PlainSite):
+        yield url_of(server)
 
 
 @pytest.fixture
 def other_json_service_url() -> Iterator[str]:
-    for server in _serve(_OtherJsonService):
-        yield _url(server)
+    for server in serve(OtherJsonService):
+        yield url_of(server)
 
 
 @pytest.fixture
 def sink() -> Iterator[ThreadingHTTPServer]:
-    yield from _serve(_Sink)
-
-
-def url_of(server: ThreadingHTTPServer) -> str:
-    return _url(server)
-
-
-def received(server: ThreadingHTTPServer, count: int = 1, timeout: float = 5) -> list[int]:
-    """The body sizes the sink saw, once `count` requests have ended (its handlers run in threads)."""
-    deadline = time.monotonic() + timeout
-    while len(server.received) < count and time.monotonic() < deadline:  # type: ignore[attr-defined]
-        time.sleep(0.01)
-    return list(server.received)  # type: ignore[attr-defined]
+    yield from serve(UploadSink)

@@ -20,8 +20,7 @@ from firmdesk.services.errors import Refused, ServerUnreachable
 from firmdesk.services.local_store import LocalStore
 from firmdesk.services.models import CpaRow
 from firmdesk.services.sync import Synchronizer
-from tests.helpers.server import api_login
-from tests.services.offline_fixtures import (  # noqa: F401  (fixtures)
+from tests.helpers.offline import (  # noqa: F401  (fixtures)
     DEMO_FIRM,
     DEMO_PASSWORD,
     YEAR,
@@ -33,6 +32,7 @@ from tests.services.offline_fixtures import (  # noqa: F401  (fixtures)
     offline_folder,
     restartable_server,
 )
+from tests.helpers.server import api_login
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,7 +16,7 @@ from firmdesk.services.api_client import CmisClient, new_idempotency_key
 from firmdesk.services.errors import AttachmentRejected, Refused
 from firmdesk.services.models import CpaRow
 from firmdesk.services.progress import TaskState
-from tests.services.files import write_pdf, write_png
+from tests.helpers.files import write_pdf, write_png
 
 FIRM, PASSWORD = "50010028", "demo1234"
 SOCIAL = SOCIAL_SECURITY_MATERIAL

@@ -11,7 +11,7 @@ from firmdesk.server.demo_data import seed_demo
 from firmdesk.server.runner import ServerThread
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.errors import ServerUnreachable
-from tests.services.conftest import CountingTransport
+from tests.helpers.loopback import CountingTransport
 
 
 def test_a_slow_server_times_out_without_a_retry(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from firmdesk.services.api_client import CmisClient
 from firmdesk.services.drafts import DraftStore
 from firmdesk.services.local_store import CACHE_FILE, DRAFTS_FILE, LocalStore, store_folder
 from firmdesk.services.sync import Synchronizer
-from tests.services.offline_fixtures import (  # noqa: F401  (fixtures)
+from tests.helpers.offline import (  # noqa: F401  (fixtures)
     YEAR,
     RestartableServer,
     counting,

@@ -14,7 +14,7 @@ from firmdesk.services.local_store import CACHE_FILE, LocalStore
 from firmdesk.services.offline_access import NO_CACHE, WRONG_PASSWORD, OfflineAccess
 from firmdesk.services.session import FirmSession
 from firmdesk.services.sync import Synchronizer
-from tests.services.offline_fixtures import (  # noqa: F401  (fixtures)
+from tests.helpers.offline import (  # noqa: F401  (fixtures)
     DEMO_FIRM,
     DEMO_PASSWORD,
     YEAR,

@@ -14,8 +14,7 @@ from firmdesk.server.runner import ServerThread
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.local_store import LocalStore
 from firmdesk.services.sync import SuspiciousEmpty, Synchronizer, SyncKind, plan_sync
-from tests.helpers.server import FIRM_PASSWORD, ServerBuilder
-from tests.services.offline_fixtures import (  # noqa: F401  (fixtures)
+from tests.helpers.offline import (  # noqa: F401  (fixtures)
     DEMO_FIRM,
     YEAR,
     CountingTransport,
@@ -26,6 +25,7 @@ from tests.services.offline_fixtures import (  # noqa: F401  (fixtures)
     offline_folder,
     restartable_server,
 )
+from tests.helpers.server import FIRM_PASSWORD, ServerBuilder
 
 
 @pytest.fixture

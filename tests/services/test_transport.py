@@ -7,7 +7,7 @@ import pytest
 
 from firmdesk.services.api_client import CmisClient, normalize_server_url
 from firmdesk.services.errors import InvalidServerAddress, Refused, ServerFailed, ServerUnreachable
-from tests.services.conftest import CountingTransport
+from tests.helpers.loopback import CountingTransport
 
 REFUSAL = "该批次已开始审核，不能撤回"
 

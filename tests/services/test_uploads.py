@@ -14,8 +14,8 @@ from firmdesk.services.api_client import CmisClient
 from firmdesk.services.errors import AttachmentRejected, Refused, UploadCancelled
 from firmdesk.services.progress import TaskState
 from firmdesk.services.uploads import MultipartBody, check_batch_files, check_file
-from tests.services.conftest import received, url_of
-from tests.services.files import write_exe, write_pdf, write_png
+from tests.helpers.files import write_exe, write_pdf, write_png
+from tests.helpers.loopback import received, url_of
 
 SOCIAL = SOCIAL_SECURITY_MATERIAL
 

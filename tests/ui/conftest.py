@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,16 +10,10 @@ import pytest
 from PySide6.QtCore import QSettings
 from shiboken6 import Shiboken
 
-from firmdesk.services.api_client import CmisClient
 from firmdesk.services.credentials import CredentialStore
-from firmdesk.services.session import FirmSession
 from firmdesk.ui.gc_guard import MainThreadGarbageCollector
-from firmdesk.ui.main_window import MainWindow
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
-
-DEMO_FIRM = "50010028"
-DEMO_PASSWORD = "demo1234"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -64,34 +57,9 @@ def look(qapp: Any) -> None:
     apply_look(qapp)
 
 
-@contextmanager
-def demo_firm_client(base_url: str) -> Iterator[CmisClient]:
-    """A client logged in as the demo firm, closed afterwards."""
-    client = CmisClient(base_url)
-    client.login("firm", DEMO_FIRM, DEMO_PASSWORD)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
 @pytest.fixture
 def credentials() -> CredentialStore:
     return CredentialStore()
-
-
-def firm_login(base_url: str, credentials: CredentialStore, member_no: str = DEMO_FIRM) -> FirmSession:
-    return FirmSession.login(base_url, member_no, DEMO_PASSWORD, False, credentials=credentials)
-
-
-def open_window(qtbot: Any, session: FirmSession, runner: TaskRunner, settings: UiSettings) -> MainWindow:
-    window = MainWindow(session.client, session.firm, runner, settings)
-    qtbot.addWidget(window)
-    window.resize(1366, 740)
-    window.show()
-    with qtbot.waitSignal(window.data_shown, timeout=20000):
-        window.start()
-    return window
 
 
 # -- servers ---------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from firmdesk.services.attachment_cache import AttachmentCache
 from firmdesk.ui.dialogs.attachments_dialog import AttachmentsDialog
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.widgets.attachments_panel import PAGE_ERROR, PAGE_EXTERNAL, PAGE_IMAGE, PAGE_PDF
-from tests.ui.test_dialogs_support import World, add_attachment, make_world, minimal_xlsx, real_pdf, real_png
+from tests.helpers.dialog_world import World, add_attachment, make_world
+from tests.helpers.files import minimal_xlsx, real_pdf, real_png
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from firmdesk.services.attachment_cache import AttachmentCache
 from firmdesk.services.models import BatchDetail
 from firmdesk.ui.dialogs.batch_dialog import PAGE_RESUBMIT, BatchDialog
 from firmdesk.ui.tasks import TaskRunner
-from tests.services.files import write_pdf, write_png
-from tests.ui.test_dialogs_support import World, make_world
+from tests.helpers.dialog_world import World, make_world
+from tests.helpers.files import write_pdf, write_png
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from firmdesk.services.api_client import CmisClient
 from firmdesk.services.common_reasons import DEFAULT_REASONS, CommonReasons
 from firmdesk.ui.dialogs.return_dialog import ReturnDialog
 from firmdesk.ui.tasks import TaskRunner
+from tests.helpers.dialog_world import FIRM_NUMBER, World, make_world
 from tests.helpers.server import FIRM_PASSWORD
-from tests.ui.test_dialogs_support import FIRM_NUMBER, World, make_world
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from firmdesk.services.attachment_cache import AttachmentCache
 from firmdesk.services.common_reasons import CommonReasons
 from firmdesk.ui.dialogs.review_queue import ReviewQueueDialog
 from firmdesk.ui.tasks import TaskRunner
-from tests.ui.test_dialogs_support import World, make_world
+from tests.helpers.dialog_world import World, make_world
 
 
 @pytest.fixture

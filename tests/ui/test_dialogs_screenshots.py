@@ -25,8 +25,8 @@ from firmdesk.ui.dialogs.review_queue import ReviewQueueDialog
 from firmdesk.ui.dialogs.submit_dialog import SubmitDialog
 from firmdesk.ui.dialogs.trail_dialog import TrailDialog
 from firmdesk.ui.tasks import TaskRunner
-from tests.services.files import write_exe, write_pdf, write_png
-from tests.ui.conftest import demo_firm_client
+from tests.helpers.demo import demo_firm_client
+from tests.helpers.files import write_exe, write_pdf, write_png
 
 OUT = os.environ.get("FIRMDESK_SCREENSHOTS", "")
 pytestmark = pytest.mark.skipif(not OUT, reason="set FIRMDESK_SCREENSHOTS=<folder> to take the screenshots")

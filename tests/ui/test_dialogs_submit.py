@@ -20,8 +20,8 @@ from firmdesk.ui.dialogs.submit_dialog import SubmitDialog
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.widgets.badge import Badge
 from firmdesk.ui.widgets.materials_editor import MaterialsEditor
-from tests.services.files import write_exe, write_pdf, write_png
-from tests.ui.test_dialogs_support import YEAR, World, add_cpa, make_world, old_birth_date, slowed_submit
+from tests.helpers.dialog_world import YEAR, World, add_cpa, make_world, old_birth_date, slowed_submit
+from tests.helpers.files import write_exe, write_pdf, write_png
 
 
 @pytest.fixture

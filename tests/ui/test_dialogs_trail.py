@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel
 from firmdesk.ui.dialogs.trail_dialog import TrailDialog
 from firmdesk.ui.formatting import datetime_text
 from firmdesk.ui.tasks import TaskRunner
-from tests.ui.test_dialogs_support import World, make_world
+from tests.helpers.dialog_world import World, make_world
 
 
 @pytest.fixture

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures imported from tests/helpers are parameters of the tests)
 """The spec's whole cycle for one CPA: the CPA's and the institute's steps through the server's command line,
 the firm's through the main window's widgets (退回, 申请, 再次申请-修改附件, 审批流程)."""
 
@@ -13,12 +14,15 @@ from firmdesk.ui.dialogs.return_dialog import ReturnDialog
 from firmdesk.ui.dialogs.submit_dialog import SubmitDialog
 from firmdesk.ui.dialogs.trail_dialog import TrailDialog
 from firmdesk.ui.main_window import MainWindow
-from tests.ui import test_main_window_actions as shared
-from tests.ui.test_main_window_actions import trigger
-
-# A seeded demo server, a logged-in firm and its main window with stand-in prompts.
-answers, desk, demo_live = shared.answers, shared.desk, shared.demo_live
-session, window = shared.session, shared.window
+from tests.helpers.main_window import (  # noqa: F401  (fixtures: a seeded demo server, the firm, its main window)
+    answers,
+    demo_live,
+    demo_server_settings,
+    desk,
+    session,
+    trigger,
+    window,
+)
 
 CPA_PASSWORD = "cpa12345"
 INSTITUTE = ["--code", "50", "--password", "demo-institute"]

@@ -20,7 +20,7 @@ from firmdesk.services.session import FirmSession
 from firmdesk.ui.login_dialog import KEYRING_MISSING, LoginDialog, LoginResult
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
-from tests.ui.conftest import DEMO_FIRM, DEMO_PASSWORD
+from tests.helpers.demo import DEMO_FIRM, DEMO_PASSWORD
 
 
 def login(server: str, member_no: str, password: str, remember: bool) -> FirmSession:

@@ -20,7 +20,8 @@ from firmdesk.ui.main_window import MainWindow
 from firmdesk.ui.models.roles import RECORD_ROLE
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
-from tests.ui.conftest import firm_login, open_window
+from tests.helpers.demo import firm_login
+from tests.helpers.main_window import open_window
 
 SUBMITTED_STATES = ["submitted", "reviewing", "reviewed", "withdrawn"]
 

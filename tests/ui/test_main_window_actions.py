@@ -1,133 +1,33 @@
+# ruff: noqa: F811  (the fixtures imported from tests/helpers are parameters of the tests)
 """The firm's actions from the main window against the real server: 退回, 申请, 撤回, 再次申请, 审批流程, menus."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QDialog
 
 from firmdesk.domain.states import BatchState, FirmTab
-from firmdesk.services.attachment_cache import AttachmentCache
-from firmdesk.services.common_reasons import CommonReasons
-from firmdesk.services.credentials import CredentialStore
 from firmdesk.services.models import BatchRow, CpaRow
-from firmdesk.services.qr_images import QrImageCache
 from firmdesk.services.session import FirmSession
 from firmdesk.ui.dialogs.batch_dialog import PAGE_RESUBMIT, BatchDialog
-from firmdesk.ui.dialogs.export_dialogs import ExportChoice, UserPrompts
 from firmdesk.ui.dialogs.return_dialog import ReturnDialog
 from firmdesk.ui.dialogs.review_queue import ReviewQueueDialog
 from firmdesk.ui.dialogs.submit_dialog import SubmitDialog
 from firmdesk.ui.dialogs.trail_dialog import TrailDialog
 from firmdesk.ui.main_window import MainWindow
-from firmdesk.ui.tabs.review_actions import DeskServices
-from firmdesk.ui.tasks import TaskRunner
-from firmdesk.ui.ui_settings import UiSettings
+from tests.helpers.main_window import (  # noqa: F401  (fixtures)
+    Answers,
+    answers,
+    demo_live,
+    demo_server_settings,
+    desk,
+    session,
+    trigger,
+    window,
+)
 from tests.helpers.server import tiny_pdf
-from tests.ui.conftest import firm_login
-
-# -- fixtures shared with test_qr_excel_ui.py and test_full_cycle.py ----------------------------------
-
-
-@dataclass
-class Answers:
-    """What the stand-in prompts answer (a user who always says yes), and what they were asked."""
-
-    folder: Path
-    files: list[Path]
-    export_choice: ExportChoice = field(default_factory=lambda: ExportChoice(chosen_only=False, target=0))
-    defaults: list[Path] = field(default_factory=list)  # the default paths offered by 保存 dialogs
-    done: list[str] = field(default_factory=list)
-    save_as: Path | None = None  # None: the default file name, in `folder`
-    no_to: list[str] = field(default_factory=list)  # questions answered 取消 once (matched by their text)
-    asked: list[str] = field(default_factory=list)  # every confirmation question
-
-    def confirm(self, _parent: Any, _title: str, text: str, _ok_text: str) -> bool:
-        self.asked.append(text)
-        refused = next((part for part in self.no_to if part in text), None)
-        if refused is not None:
-            self.no_to.remove(refused)
-        return refused is None
-
-    def save_file(self, _parent: Any, _title: str, default: Path, _filter: str) -> Path:
-        self.defaults.append(default)
-        return self.save_as or self.folder / default.name
-
-
-@pytest.fixture
-def answers(tmp_path: Path) -> Answers:
-    proof = tmp_path / "社保证明.pdf"
-    proof.write_bytes(tiny_pdf("social security"))
-    folder = tmp_path / "out"
-    folder.mkdir()
-    return Answers(folder, [proof])
-
-
-@pytest.fixture
-def desk(tmp_path: Path, answers: Answers) -> DeskServices:
-    prompts = UserPrompts(
-        confirm=answers.confirm,
-        pick_files=lambda *_args: list(answers.files),
-        choose_folder=lambda *_args: answers.folder,
-        open_external=lambda _path: True,
-        save_file=answers.save_file,
-        choose_export=lambda *_args: answers.export_choice,
-        show_done=lambda _parent, _title, text, _folder: answers.done.append(text),
-    )
-    return DeskServices(
-        AttachmentCache(tmp_path / "attachments"),
-        CommonReasons(tmp_path / "common_reasons.json"),
-        QrImageCache(tmp_path / "qr-cache"),
-        prompts,
-    )
-
-
-@pytest.fixture
-def demo_live(live_server: Any, server_settings: Any) -> Any:
-    """The shared server on a fresh database with the demo data: for tests that change data."""
-    from firmdesk.server.demo_data import seed_demo
-
-    seed_demo(server_settings)
-    return live_server
-
-
-@pytest.fixture
-def session(demo_live: Any, credentials: CredentialStore) -> Iterator[FirmSession]:
-    firm_session = firm_login(demo_live.base_url, credentials)
-    yield firm_session
-    firm_session.logout()
-
-
-def open_desk(
-    qtbot: Any, session: FirmSession, runner: TaskRunner, settings: UiSettings, desk: DeskServices
-) -> MainWindow:
-    window = MainWindow(session.client, session.firm, runner, settings, services=desk)
-    qtbot.addWidget(window)
-    window.resize(1366, 740)
-    window.show()
-    with qtbot.waitSignal(window.data_shown, timeout=20000):
-        window.start()
-    return window
-
-
-@pytest.fixture
-def window(qtbot: Any, session: FirmSession, runner: TaskRunner, ui_settings: UiSettings, desk: DeskServices) -> Any:
-    return open_desk(qtbot, session, runner, ui_settings, desk)
-
-
-def trigger(qtbot: Any, window: MainWindow, tab: FirmTab, key: str) -> QDialog:
-    """Press the tab's action; the dialog it opens."""
-    action = window.tabs[tab].action_bar.action(key)
-    assert action.isEnabled(), action.toolTip()
-    with qtbot.waitSignal(window.actions.opened, timeout=5000) as opened:
-        action.trigger()
-    dialog = opened.args[0]
-    return dialog
 
 
 def ids(rows: list[Any]) -> list[int]:
@@ -324,7 +224,7 @@ def test_clicks_elsewhere_do_not_open_dialogs(qtbot: Any, window: MainWindow) ->
 def test_quitting_during_an_upload_asks_and_cancels_it(
     qtbot: Any, window: MainWindow, session: FirmSession, answers: Answers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.ui.test_dialogs_support import slowed_submit
+    from tests.helpers.dialog_world import slowed_submit
 
     big = answers.files[0].with_name("社保证明（大）.pdf")
     big.write_bytes(tiny_pdf("social security") + b"%" * (4 * 1024 * 1024))

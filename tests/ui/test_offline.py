@@ -26,7 +26,7 @@ from firmdesk.ui.drafts_view import DraftsView
 from firmdesk.ui.sync_controller import OFFLINE_ACTION_TOOLTIP, SyncController
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
-from tests.services.offline_fixtures import (  # noqa: F401  (fixtures)
+from tests.helpers.offline import (  # noqa: F401  (fixtures)
     DEMO_FIRM,
     DEMO_PASSWORD,
     YEAR,

@@ -23,12 +23,12 @@ from firmdesk.ui.sync_controller import (
     OFFLINE_ACTION_TOOLTIP,
     SyncController,
 )
-from tests.services.offline_fixtures import (  # noqa: F401  (fixtures)
+from tests.helpers.offline import (  # noqa: F401  (fixtures)
     RestartableServer,
     demo_server_settings,
     restartable_server,
 )
-from tests.ui.test_offline_window import _log_in, _offline, _type, shell  # noqa: F401  (shell: a fixture)
+from tests.helpers.offline_window import go_offline, log_in, shell, type_text  # noqa: F401  (shell: a fixture)
 
 
 def _open_batch(qtbot: Any, window: MainWindow, tab: Any, pick: Any) -> BatchDialog:
@@ -51,7 +51,7 @@ def _back_online(qtbot: Any, sync: SyncController, server: RestartableServer) ->
 def test_the_batch_and_submit_dialogs_disable_their_server_buttons_offline(
     qtbot: Any, shell: Shell, restartable_server: RestartableServer
 ) -> None:
-    window = _log_in(qtbot, shell, restartable_server.base_url)
+    window = log_in(qtbot, shell, restartable_server.base_url)
     submitted = _open_batch(qtbot, window, window.submitted_tab, lambda b: b.can_withdraw)
     returned = _open_batch(qtbot, window, window.returned_tab, lambda b: True)
     pending = window.pending_tab
@@ -66,7 +66,7 @@ def test_the_batch_and_submit_dialogs_disable_their_server_buttons_offline(
     assert withdraw.isVisible() and withdraw.isEnabled() and withdraw.toolTip() == ""
     assert resubmit.isVisible() and resubmit.isEnabled() and resubmit.toolTip() == ""
 
-    sync = _offline(qtbot, window, restartable_server)
+    sync = go_offline(qtbot, window, restartable_server)
     for button in (withdraw, resubmit):
         assert button.isVisible() and not button.isEnabled() and button.toolTip() == OFFLINE_ACTION_TOOLTIP
     asked: list[str] = []
@@ -90,12 +90,12 @@ def test_the_batch_and_submit_dialogs_disable_their_server_buttons_offline(
 def test_r_in_the_review_queue_offline_writes_a_draft(
     qtbot: Any, shell: Shell, restartable_server: RestartableServer
 ) -> None:
-    window = _log_in(qtbot, shell, restartable_server.base_url)
+    window = log_in(qtbot, shell, restartable_server.base_url)
     pending = window.pending_tab
     pending.table.selectRow(0)
     row = pending.current_record()
     assert row is not None
-    sync = _offline(qtbot, window, restartable_server)
+    sync = go_offline(qtbot, window, restartable_server)
 
     with qtbot.waitSignal(window.actions.opened, timeout=5000) as opened:
         pending.action_bar.action("review").trigger()
@@ -112,7 +112,7 @@ def test_r_in_the_review_queue_offline_writes_a_draft(
     assert editor.send_on_reconnect.isChecked()
     assert [i.application_id for i in editor.draft.items] == [row.application_id]
     assert "存为草稿" in queue.banner.text()
-    _type(editor.reason_edit, "审计报告签字页缺失")
+    type_text(editor.reason_edit, "审计报告签字页缺失")
     uuid = editor.draft.uuid
     editor.close()  # saves at once
     assert queue.draft_editor is None
@@ -125,7 +125,7 @@ def test_r_in_the_review_queue_offline_writes_a_draft(
         queue.open_return()
     second = opened.args[0]
     assert isinstance(second, DraftEditor) and queue.draft_editor is second
-    _type(second.reason_edit, "附件缺页")
+    type_text(second.reason_edit, "附件缺页")
     queue.reject()
     assert sync.drafts.require(second.draft.uuid).reason == "附件缺页"
 
@@ -143,7 +143,7 @@ def test_r_in_the_review_queue_offline_writes_a_draft(
 def test_details_offline_show_the_cache_or_say_nothing_is_cached(
     qtbot: Any, shell: Shell, restartable_server: RestartableServer
 ) -> None:
-    window = _log_in(qtbot, shell, restartable_server.base_url)
+    window = log_in(qtbot, shell, restartable_server.base_url)
     query = window.tabs[FirmTab.QUERY]
     opened_online, never_opened = [r for r in query.shown_records() if r.application_id is not None][:2]
     batches = window.submitted_tab.shown_records()
@@ -174,7 +174,7 @@ def test_details_offline_show_the_cache_or_say_nothing_is_cached(
     assert online_batch.detail is not None and not online_batch.cached
     online_batch.reject()
 
-    _offline(qtbot, window, restartable_server)
+    go_offline(qtbot, window, restartable_server)
     dialog = details(opened_online)
     with qtbot.waitSignal(dialog.loaded, timeout=10000):
         pass
@@ -226,9 +226,9 @@ def test_a_return_that_finds_no_server_takes_the_window_offline_and_can_become_a
 ) -> None:
     from firmdesk.domain.states import Action
     from firmdesk.services.api_client import CmisClient
-    from tests.services.offline_fixtures import DEMO_FIRM, DEMO_PASSWORD
+    from tests.helpers.offline import DEMO_FIRM, DEMO_PASSWORD
 
-    window = _log_in(qtbot, shell, restartable_server.base_url)
+    window = log_in(qtbot, shell, restartable_server.base_url)
     sync = window.sync
     assert sync is not None
     pending = window.pending_tab
@@ -239,7 +239,7 @@ def test_a_return_that_finds_no_server_takes_the_window_offline_and_can_become_a
         pending.action_bar.action("return").trigger()
     dialog = opened.args[0]
     assert isinstance(dialog, ReturnDialog) and not dialog.draft_button.isVisible()
-    _type(dialog.reason_edit, "执业证书复印件模糊")
+    type_text(dialog.reason_edit, "执业证书复印件模糊")
 
     restartable_server.stop()
     with qtbot.waitSignal(sync.state_changed, timeout=20000) as went:

@@ -28,7 +28,7 @@ from firmdesk.ui.main_window import MainWindow
 from firmdesk.ui.shell import Shell
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
-from tests.services.offline_fixtures import (  # noqa: F401  (fixtures)
+from tests.helpers.offline import (  # noqa: F401  (fixtures)
     DEMO_FIRM,
     DEMO_PASSWORD,
     RestartableServer,

@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QMenu
 
 from firmdesk.domain.states import Action, FirmTab
 from firmdesk.services.api_client import CmisClient
@@ -20,68 +18,24 @@ from firmdesk.services.local_store import store_folder
 from firmdesk.services.session import FirmSession
 from firmdesk.ui.dialogs.return_dialog import ReturnDialog
 from firmdesk.ui.draft_editor import DraftEditor
-from firmdesk.ui.main_window import MainWindow
 from firmdesk.ui.shell import Shell
 from firmdesk.ui.sync_controller import OFFLINE_ACTION_TOOLTIP, SyncController
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
-from tests.services.offline_fixtures import (  # noqa: F401  (fixtures)
+from tests.helpers.offline import (  # noqa: F401  (fixtures)
     DEMO_FIRM,
     DEMO_PASSWORD,
     RestartableServer,
     demo_server_settings,
     restartable_server,
 )
-
-
-def _type(widget: Any, text: str) -> None:
-    """Type CJK text key by key, as an input method delivers it (QTest.keyClicks takes Latin-1 only)."""
-    for char in text:
-        press = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, char)
-        QApplication.sendEvent(widget, press)
-
-
-@pytest.fixture
-def shell(
-    qtbot: Any, runner: TaskRunner, ui_settings: UiSettings, tmp_path: Path, credentials: CredentialStore
-) -> Iterator[Shell]:
-    def login(server: str, member_no: str, password: str, remember: bool) -> FirmSession:
-        return FirmSession.login(server, member_no, password, remember, credentials=credentials)
-
-    the_shell = Shell(login, credentials, runner, ui_settings, offline_root=tmp_path / "data")
-    yield the_shell
-    if the_shell.window is not None:
-        the_shell.window.close()
-    the_shell.shutdown()
-
-
-def _log_in(qtbot: Any, shell: Shell, server_url: str, *, synced: bool = True) -> MainWindow:
-    dialog = shell.show_login()  # deleted by the shell once logged in
-    dialog.fill(DEMO_FIRM, DEMO_PASSWORD, server_url)
-    with qtbot.waitSignal(shell.window_opened, timeout=20000) as opened:
-        dialog.login_button.click()
-    window: MainWindow = opened.args[0]
-    qtbot.addWidget(window)
-    window.resize(1366, 740)
-    if synced:
-        qtbot.waitUntil(lambda: window.sync_label.text().startswith("最后同步"), timeout=20000)
-    return window
-
-
-def _offline(qtbot: Any, window: MainWindow, server: RestartableServer) -> SyncController:
-    sync = window.sync
-    assert sync is not None
-    server.stop()
-    with qtbot.waitSignal(sync.state_changed, timeout=20000) as blocker:
-        window.refresh_action.trigger()  # F5
-    assert blocker.args == [False]
-    return sync
+from tests.helpers.offline_window import go_offline, log_in, shell, type_text  # noqa: F401  (shell: a fixture)
 
 
 def test_offline_round_trip_in_the_real_window(
     qtbot: Any, shell: Shell, restartable_server: RestartableServer, tmp_path: Path
 ) -> None:
-    window = _log_in(qtbot, shell, restartable_server.base_url)
+    window = log_in(qtbot, shell, restartable_server.base_url)
     sync = window.sync
     assert isinstance(sync, SyncController) and window.loader is sync
     assert window.online_label.text() == "● 在线"
@@ -98,7 +52,7 @@ def test_offline_round_trip_in_the_real_window(
     pending.model.set_checked([0, 1], True)
     chosen = pending.checked_records()
     assert len(chosen) == 2 and submit.isEnabled()
-    _offline(qtbot, window, restartable_server)
+    go_offline(qtbot, window, restartable_server)
     assert window.online_label.text() == "● 离线"
     assert window.sync_label.text().endswith("（离线，自动重试中）")
     assert "离线模式" in window.notice.text()
@@ -134,7 +88,7 @@ def test_offline_round_trip_in_the_real_window(
     assert editor.isVisible() and editor.send_on_reconnect.isChecked() and editor.offline_hint.isVisible()
     assert editor.testAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     assert {i.application_id for i in editor.draft.items} == {r.application_id for r in chosen}
-    _type(editor.reason_edit, "继续教育学时证明不清晰，请重新上传")
+    type_text(editor.reason_edit, "继续教育学时证明不清晰，请重新上传")
     with qtbot.waitSignal(editor.saved, timeout=3000):
         pass  # autosaved 300 ms after the last keystroke
     uuid = editor.draft.uuid
@@ -215,7 +169,7 @@ def test_offline_round_trip_in_the_real_window(
 def test_a_draft_can_be_written_online_and_a_stray_one_is_not_kept(
     qtbot: Any, shell: Shell, restartable_server: RestartableServer
 ) -> None:
-    window = _log_in(qtbot, shell, restartable_server.base_url)
+    window = log_in(qtbot, shell, restartable_server.base_url)
     sync = window.sync
     assert sync is not None and sync.online
     pending = window.pending_tab
@@ -245,7 +199,7 @@ def test_a_draft_can_be_written_online_and_a_stray_one_is_not_kept(
     with qtbot.waitSignal(window.actions.opened, timeout=5000) as opened:
         pending.action_bar.action("draft").trigger()
     editor = opened.args[0]
-    _type(editor.reason_edit, "附件缺页")
+    type_text(editor.reason_edit, "附件缺页")
     with qtbot.waitSignal(sync.drafts_sent, timeout=20000):
         editor.send_button.click()  # online: sent at once
     assert sync.drafts.all()[0].state is DraftState.SENT
@@ -267,7 +221,7 @@ def test_without_a_usable_store_the_window_works_online_only(
 
     shell = Shell(login, credentials, runner, ui_settings, offline_root=blocker)
     try:
-        window = _log_in(qtbot, shell, restartable_server.base_url, synced=False)
+        window = log_in(qtbot, shell, restartable_server.base_url, synced=False)
         assert window.sync is None and window.drafts_view is None and window.tab_widget.count() == 5
         assert "无法使用本地数据文件" in window.notice.text()
         qtbot.waitUntil(lambda: window.pending_tab.loaded, timeout=20000)

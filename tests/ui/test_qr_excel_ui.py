@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures imported from tests/helpers are parameters of the tests)
 """二维码 (one CPA), 批量下载二维码, 打印标签 and 导出 Excel from the main window, against the real server."""
 
 from __future__ import annotations
@@ -34,13 +35,8 @@ from firmdesk.ui.main_window import MainWindow
 from firmdesk.ui.resources import apply_look
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
-from tests.ui import test_main_window_actions as shared
-from tests.ui.conftest import firm_login
-from tests.ui.test_main_window_actions import Answers, open_desk
-
-# The stand-in prompts and services of the main window's action tests.
-answers = shared.answers
-desk = shared.desk
+from tests.helpers.demo import firm_login
+from tests.helpers.main_window import Answers, answers, desk, open_desk  # noqa: F401  (fixtures: stand-in prompts)
 
 pytestmark = pytest.mark.skipif(find_cjk_font() is None, reason="labels need a font with Chinese glyphs")
 

@@ -45,7 +45,7 @@ from firmdesk.ui.widgets.screen_fit import (
     keep_on_screen,
     placed_frame,
 )
-from tests.ui.conftest import demo_firm_client, firm_login
+from tests.helpers.demo import demo_firm_client, firm_login
 
 ROOT = Path(__file__).resolve().parents[2]
 MARGIN = QSize(FRAME_MARGIN_WIDTH, FRAME_MARGIN_HEIGHT)

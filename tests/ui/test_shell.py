@@ -14,7 +14,7 @@ from firmdesk.ui.main_window import MainWindow
 from firmdesk.ui.shell import Shell
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
-from tests.ui.conftest import DEMO_FIRM, DEMO_PASSWORD
+from tests.helpers.demo import DEMO_FIRM, DEMO_PASSWORD
 
 
 def _logged_in(qtbot: Any, runner: TaskRunner, settings: UiSettings, url: str, root: Path) -> tuple[Shell, MainWindow]:

@@ -3,42 +3,32 @@ database and port, a firm client whose requests are counted, and the client's of
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 
 from firmdesk.server.config import Settings
 from firmdesk.server.runner import ServerThread
 from firmdesk.services.api_client import CmisClient
+from tests.helpers.demo import DEMO_FIRM, DEMO_PASSWORD, YEAR, demo_server_settings
+from tests.helpers.loopback import CountingTransport
 
-DEMO_FIRM = "50010028"
-DEMO_PASSWORD = "demo1234"
-YEAR = 2025
-
-
-class CountingTransport(httpx.BaseTransport):
-    """The real transport, counting each request by `METHOD path`."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport()
-        self.counts: Counter[str] = Counter()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.counts[f"{request.method} {request.url.path.removeprefix('/api/v1')}"] += 1
-        return self.inner.handle_request(request)
-
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    def reset(self) -> None:
-        self.counts.clear()
-
-    def close(self) -> None:
-        self.inner.close()
+# The demo account and the seeded settings come along: `restartable_server` needs `demo_server_settings` in the
+# test module too, and the offline tests sign in as the demo firm.
+__all__ = [
+    "DEMO_FIRM",
+    "DEMO_PASSWORD",
+    "YEAR",
+    "CountingTransport",
+    "RestartableServer",
+    "counting",
+    "demo_server_settings",
+    "firm_client",
+    "offline_folder",
+    "restartable_server",
+]
 
 
 @dataclass
@@ -62,14 +52,6 @@ class RestartableServer:
         if self.thread is not None:
             self.thread.stop()
             self.thread = None
-
-
-@pytest.fixture
-def demo_server_settings(server_settings: Settings) -> Settings:
-    from firmdesk.server.demo_data import seed_demo
-
-    seed_demo(server_settings)
-    return server_settings
 
 
 @pytest.fixture

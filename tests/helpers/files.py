@@ -1,10 +1,14 @@
-"""Real files on disk for the upload tests: content that is (or pretends to be) pdf, png, exe."""
+"""Files for the upload and attachment tests: content that is (or pretends to be) pdf, png, xlsx, exe."""
 
 from __future__ import annotations
 
+import io
 import struct
+import zipfile
 import zlib
 from pathlib import Path
+
+from firmdesk.server.samples import sample_pdf, sample_png
 
 
 def write_pdf(path: Path, size: int = 2048) -> Path:
@@ -32,3 +36,23 @@ def write_exe(path: Path) -> Path:
     header += b"\x00" * (0x80 - len(header)) + b"PE\x00\x00" + b"\x00" * 400
     path.write_bytes(bytes(header))
     return path
+
+
+def real_pdf(title: str = "Social security certificate") -> bytes:
+    """A PDF that renders (a page with text), for the previews."""
+    return sample_pdf(title, ["FirmDesk test", "2025"])
+
+
+def real_png() -> bytes:
+    return sample_png(320, 200)
+
+
+def minimal_xlsx() -> bytes:
+    """An xlsx as far as the type check goes: a zip with the OOXML parts it looks for (fixed times: the same
+    bytes at every call, whatever the clock)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, text in (("[Content_Types].xml", "<Types/>"), ("_rels/.rels", "<Relationships/>")):
+            z.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0)), text)
+        z.writestr(zipfile.ZipInfo("xl/workbook.xml", date_time=(2025, 1, 1, 0, 0, 0)), "<workbook/>")
+    return out.getvalue()

@@ -1,14 +1,12 @@
-"""Shared set-up of the dialog tests: a real server with one firm and its CPAs, the real client logged in.
+"""The dialog tests' world: a real server with one firm and its CPAs, the real client logged in.
 
-Kept as plain functions (not fixtures) so the dialog test modules import them explicitly; this module holds
-no tests of its own.
+Plain functions (not fixtures), imported explicitly by the dialog test modules.
 """
 
 from __future__ import annotations
 
 import io
 import time
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,17 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from PySide6.QtWidgets import QWidget
 
 from firmdesk.domain.limits import SOCIAL_SECURITY_MATERIAL
 from firmdesk.domain.states import ApplicationState
 from firmdesk.server.db.models import Application, Attachment, Cpa, Firm, Institute
-from firmdesk.server.samples import sample_pdf, sample_png
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.models import BatchDetail, CpaRow
 from firmdesk.services.progress import ProgressState
+from tests.helpers.files import write_pdf
 from tests.helpers.server import FIRM_PASSWORD, INSTITUTE_PASSWORD, ServerBuilder, api_login
-from tests.services.files import write_pdf
 
 FIRM_NUMBER = "50010028"
 YEAR = 2025
@@ -119,38 +115,8 @@ def add_attachment(world: World, application: Application, material: str, name: 
         session.commit()
 
 
-def real_pdf(title: str = "Social security certificate") -> bytes:
-    return sample_pdf(title, ["FirmDesk test", "2025"])
-
-
-def real_png() -> bytes:
-    return sample_png(320, 200)
-
-
-def minimal_xlsx() -> bytes:
-    """An xlsx as far as the type check goes: a zip with the OOXML parts it looks for (fixed times: the same
-    bytes at every call, whatever the clock)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        for name, text in (("[Content_Types].xml", "<Types/>"), ("_rels/.rels", "<Relationships/>")):
-            z.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0)), text)
-        z.writestr(zipfile.ZipInfo("xl/workbook.xml", date_time=(2025, 1, 1, 0, 0, 0)), "<workbook/>")
-    return out.getvalue()
-
-
-def write_big_pdf(path: Path, size: int) -> Path:
-    return write_pdf(path, size)
-
-
 def old_birth_date(age: int) -> date:
     return date(YEAR - age, 1, 1)
-
-
-def visible_text(widget: QWidget) -> str:
-    """Every QLabel text under `widget`, to assert on what the user reads."""
-    from PySide6.QtWidgets import QLabel
-
-    return "\n".join(label.text() for label in widget.findChildren(QLabel) if label.isVisibleTo(widget))
 
 
 def slowed_submit(client: CmisClient, delay_s: float = 0.01) -> Callable[..., Any]:
