@@ -66,7 +66,7 @@ class RestartableServer:
 
 @pytest.fixture
 def demo_server_settings(server_settings: Settings) -> Settings:
-    from firmdesk.server.demo_data import seed_demo
+    from firmdesk.server.demo import seed_demo
 
     seed_demo(server_settings)
     return server_settings

@@ -16,7 +16,7 @@ from firmdesk.domain.tabs import NOT_APPLIED_TAB_STATES
 from firmdesk.server.config import fast_test_settings
 from firmdesk.server.db.models import Application, Batch, Cpa, Firm
 from firmdesk.server.db.session import make_engine, make_session_factory
-from firmdesk.server.demo_data import seed_demo
+from firmdesk.server.demo import seed_demo
 from firmdesk.server.runner import ServerThread
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.errors import Refused

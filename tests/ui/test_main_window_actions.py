@@ -90,7 +90,7 @@ def desk(tmp_path: Path, answers: Answers) -> DeskServices:
 @pytest.fixture
 def demo_live(live_server: Any, server_settings: Any) -> Any:
     """The shared server on a fresh database with the demo data: for tests that change data."""
-    from firmdesk.server.demo_data import seed_demo
+    from firmdesk.server.demo import seed_demo
 
     seed_demo(server_settings)
     return live_server

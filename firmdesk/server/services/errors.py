@@ -13,6 +13,12 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
+class AccountDisabled(Unauthorized):
+    """The account is disabled: it cannot sign in and its tokens no longer work (HTTP 401)."""
+
+    code = "account_disabled"
+
+
 class BadCredentials(DomainError):
     """Wrong member number or password: HTTP 401."""
 
