@@ -281,7 +281,7 @@ class Builder:
         session = self.session = opened.session
         self.store = opened.store
         self.rng = random.Random(seed)
-        self._next_id = {t: (session.scalar(select(func.max(t.id))) or 0) + 1 for t in TABLES}
+        self._next_id = {t: (session.scalar(select(func.max(_table(t).c.id))) or 0) + 1 for t in TABLES}
         self.rows: dict[type[Base], list[dict]] = {t: [] for t in TABLES}
         self.apps: list[AppRecord] = []
         self.batches: list[BatchRecord] = []
@@ -313,7 +313,7 @@ class Builder:
 
     def account(self, role: Role, organisation_id: int, login: str, person: str, password: str) -> dict:
         """An organisation's first account: a firm's or an institute's 主管理员, or the CPA's own."""
-        organisation = {"firm_id": None, "institute_id": None, "cpa_id": None}
+        organisation: dict[str, int | None] = {"firm_id": None, "institute_id": None, "cpa_id": None}
         organisation[{Role.FIRM: "firm_id", Role.INSTITUTE: "institute_id", Role.CPA: "cpa_id"}[role]] = organisation_id
         return self.add(
             Account,
@@ -424,7 +424,7 @@ class Builder:
         ]
         for table in TABLES:
             if self.rows[table]:
-                insert_many(self.session, table.__table__, self.rows[table])
+                insert_many(self.session, _table(table), self.rows[table])
         self.session.flush()
 
     def _number_changes(self) -> None:
@@ -449,6 +449,12 @@ class Builder:
             self.session.add(ChangeCounter(id=1, value=seq))
         else:
             self.session.execute(update(ChangeCounter).where(ChangeCounter.id == 1).values(value=seq))
+
+
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def insert_many(session: Session, table: Table, rows: list[dict]) -> None:
@@ -517,8 +523,8 @@ def ensure_institute(b: Builder, window: DemoWindow) -> InstituteRecord:
     if existing is not None:
         materials = (list(existing.materials_working), list(existing.materials_retired))
         first = b.session.scalar(select(Account).where(Account.institute_id == existing.id).order_by(Account.id))
-        person = (first.id, first.person_name) if first is not None else (None, None)
-        return InstituteRecord(existing.id, existing.code, existing.name, *materials, *person)
+        acting = (first.id, first.person_name) if first is not None else (None, None)
+        return InstituteRecord(existing.id, existing.code, existing.name, *materials, *acting)
     row = b.add(
         Institute,
         code=DEMO_INSTITUTE_CODE,

@@ -135,7 +135,7 @@ def resolve_token(session: Session, token: str | None) -> Principal:
         raise Unauthorized("登录已过期，请重新登录")
     account = row.account
     if account.disabled:
-        raise AccountDisabled(ACCOUNT_DISABLED)
+        raise Unauthorized(ACCOUNT_DISABLED)
     return Principal(account=account, organisation=account.organisation, token_hash=digest)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from firmdesk.domain.errors import DomainError, LimitExceeded
+from firmdesk.domain.errors import DomainError, Forbidden, LimitExceeded
 
 
 class Unauthorized(DomainError):
@@ -13,8 +13,8 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
-class AccountDisabled(Unauthorized):
-    """The account is disabled: it cannot sign in and its tokens no longer work (HTTP 401)."""
+class AccountDisabled(Forbidden):
+    """Signing in with the right password to a disabled account: HTTP 403 (its tokens get `Unauthorized`)."""
 
     code = "account_disabled"
 
