@@ -143,8 +143,10 @@ class Account(Base):
 
     @property
     def organisation(self) -> Firm | Institute | Cpa:
-        organisation = self.firm or self.institute or self.cpa
-        assert organisation is not None, "an account always belongs to an organisation (check constraint)"
+        """The firm, institute or CPA the account belongs to (only that relationship is loaded)."""
+        role = self.role
+        organisation = self.firm if role is Role.FIRM else self.institute if role is Role.INSTITUTE else self.cpa
+        assert organisation is not None, "an account always belongs to the organisation its org_kind names"
         return organisation
 
 
