@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 from argon2 import PasswordHasher
-from sqlalchemy import JSON, Boolean, Date, DateTime, Table, func, insert, select, update
+from sqlalchemy import JSON, Boolean, Date, DateTime, Table, func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from firmdesk.domain.accounts import AccountRole
@@ -426,6 +426,15 @@ class Builder:
             if self.rows[table]:
                 insert_many(self.session, _table(table), self.rows[table])
         self.session.flush()
+        if self.session.get_bind().dialect.name == "postgresql":
+            # The ids were given here, so PostgreSQL's sequences never moved: move them past the rows,
+            # or the server's next insert would take an id the demo already used.
+            for table in TABLES:
+                if self.rows[table]:
+                    name = _table(table).name
+                    self.session.execute(
+                        text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT MAX(id) FROM {name}))")
+                    )
 
     def _number_changes(self) -> None:
         """Like the server, one change-feed position per use case: the CPAs' import is one, and the
