@@ -51,7 +51,7 @@ class SyncBench:
 
     def __post_init__(self) -> None:
         from firmdesk.server.config import fast_test_settings
-        from firmdesk.server.demo_data import generate_firm
+        from firmdesk.server.demo import generate_firm
         from firmdesk.server.runner import ServerThread
         from firmdesk.services.api_client import CmisClient
 

@@ -335,7 +335,7 @@ def serve(args: argparse.Namespace) -> None:
 
 
 def seed_demo_command(args: argparse.Namespace) -> None:
-    from firmdesk.server.demo_data import (
+    from firmdesk.server.demo import (
         CPA_PASSWORD,
         DEMO_INSTITUTE_CODE,
         DEMO_INSTITUTE_NAME,
@@ -370,7 +370,7 @@ def seed_demo_command(args: argparse.Namespace) -> None:
 
 
 def generate_firm_command(args: argparse.Namespace) -> None:
-    from firmdesk.server.demo_data import FIRM_PASSWORD, generate_firm
+    from firmdesk.server.demo import FIRM_PASSWORD, generate_firm
 
     settings = _settings(args)
     started = time.perf_counter()

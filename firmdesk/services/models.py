@@ -204,6 +204,8 @@ class TrailEvent:
     from_label: str | None
     to_label: str | None
     batch_number: str | None
+    #: The person who acted for the organisation (not shown yet; None from older servers).
+    actor_person: str | None = None
 
     @classmethod
     def from_json(cls, data: JSON) -> Self:
@@ -223,6 +225,7 @@ class TrailEvent:
             from_label=data.get("from_label"),
             to_label=data.get("to_label"),
             batch_number=data.get("batch_number"),
+            actor_person=data.get("actor_person"),
         )
 
 

@@ -106,7 +106,7 @@ def import_server() -> None:
     """
     import firmdesk.server.app
     import firmdesk.server.config
-    import firmdesk.server.demo_data
+    import firmdesk.server.demo
     import firmdesk.server.runner  # noqa: F401
 
 
@@ -132,7 +132,7 @@ def start_demo_server(data_dir: Path, *, reset: bool = False, fast_hashes: bool 
 
 def _seed_if_empty(settings: Any) -> bool:
     """Migrate and seed a new database; an existing demo database is kept as it is (False)."""
-    from firmdesk.server.demo_data import seed_demo
+    from firmdesk.server.demo import seed_demo
 
     try:
         seed_demo(settings)

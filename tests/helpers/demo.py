@@ -21,7 +21,7 @@ YEAR = 2025
 @pytest.fixture
 def demo_server_settings(server_settings: Settings) -> Settings:
     """`server_settings` with the demo data seeded."""
-    from firmdesk.server.demo_data import seed_demo
+    from firmdesk.server.demo import seed_demo
 
     seed_demo(server_settings)
     return server_settings

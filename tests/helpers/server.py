@@ -21,11 +21,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from firmdesk.domain.accounts import AccountRole
 from firmdesk.domain.states import ApplicationState
 from firmdesk.server.config import Settings, fast_test_settings
-from firmdesk.server.db.models import Application, Attachment, Cpa, Firm, Institute, TrainingHours
+from firmdesk.server.db.models import Account, Application, Attachment, Cpa, Firm, Institute, TrainingHours
 from firmdesk.server.db.session import make_engine, make_session_factory, migrate
 from firmdesk.server.runner import ServerThread
 from firmdesk.server.security import hash_password, new_token
@@ -79,12 +81,12 @@ class ServerBuilder:
         materials_working: Iterable[str] = WORKING_MATERIALS,
         materials_retired: Iterable[str] = RETIRED_MATERIALS,
         min_training_hours: float = 40,
+        person: str = "陈主任",
     ) -> Institute:
         with self.sessions() as session:
             institute = Institute(
                 code=code,
                 name=name,
-                password_hash=self._hash(password),
                 current_year=current_year,
                 window_start=date(current_year + 1, 1, 1),
                 deadline=date(current_year + 1, 4, 30),
@@ -95,6 +97,8 @@ class ServerBuilder:
                 min_training_hours=min_training_hours,
             )
             session.add(institute)
+            session.flush()
+            session.add(self._account(institute_id=institute.id, login=code, person=person, password=password))
             session.commit()
             return institute
 
@@ -105,12 +109,63 @@ class ServerBuilder:
         name: str = "重庆山城会计师事务所",
         *,
         password: str = FIRM_PASSWORD,
+        person: str = "王主管",
     ) -> Firm:
         with self.sessions() as session:
-            firm = Firm(number=number, name=name, password_hash=self._hash(password), institute_id=institute.id)
+            firm = Firm(number=number, name=name, institute_id=institute.id)
             session.add(firm)
+            session.flush()
+            session.add(self._account(firm_id=firm.id, login=number, person=person, password=password))
             session.commit()
             return firm
+
+    def account(
+        self,
+        organisation: Firm | Institute,
+        login: str,
+        person: str,
+        *,
+        password: str,
+        role: AccountRole = AccountRole.REVIEWER,
+    ) -> Account:
+        """A further account of a firm or an institute (its first one comes with it)."""
+        key = {"firm_id": organisation.id} if isinstance(organisation, Firm) else {"institute_id": organisation.id}
+        with self.sessions() as session:
+            account = self._account(**key, login=login, person=person, password=password, role=role)
+            session.add(account)
+            session.commit()
+            return account
+
+    def set_disabled(self, role: str, login: str, disabled: bool = True) -> None:
+        with self.sessions() as session:
+            account = session.scalars(select(Account).where(Account.org_kind == role, Account.login == login)).one()
+            account.disabled = disabled
+            session.commit()
+
+    def _account(
+        self,
+        *,
+        login: str,
+        person: str,
+        password: str,
+        role: AccountRole = AccountRole.ADMIN,
+        firm_id: int | None = None,
+        institute_id: int | None = None,
+        cpa_id: int | None = None,
+    ) -> Account:
+        kind = "firm" if firm_id is not None else "institute" if institute_id is not None else "cpa"
+        return Account(
+            org_kind=kind,
+            firm_id=firm_id,
+            institute_id=institute_id,
+            cpa_id=cpa_id,
+            login=login,
+            person_name=person,
+            password_hash=self._hash(password),
+            org_role=role.value,
+            disabled=False,
+            created_at=utcnow(),
+        )
 
     def cpa(
         self,
@@ -129,7 +184,6 @@ class ServerBuilder:
             cpa = Cpa(
                 cert_no=cert_no or f"{firm.number}{n:04d}",
                 name=name or f"测试注师{n}",
-                password_hash=self._hash(password),
                 firm_id=firm.id,
                 birth_date=birth_date,
                 gender="女" if n % 2 else "男",
@@ -141,6 +195,11 @@ class ServerBuilder:
             )
             session.add(cpa)
             session.flush()
+            session.add(
+                self._account(
+                    cpa_id=cpa.id, login=cpa.cert_no, person=cpa.name, password=password, role=AccountRole.CPA
+                )
+            )
             for year, hours in (training if training is not None else {2024: 48.0, 2025: 48.0}).items():
                 session.add(TrainingHours(cpa_id=cpa.id, year=year, hours=hours))
             session.commit()

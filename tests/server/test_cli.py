@@ -11,7 +11,7 @@ import pytest
 
 from firmdesk.domain.limits import SOCIAL_SECURITY_MATERIAL
 from firmdesk.server.cli import main
-from firmdesk.server.demo_data import (
+from firmdesk.server.demo import (
     CPA_PASSWORD,
     CURRENT_YEAR,
     DEMO_FIRM_NUMBER,

@@ -17,6 +17,7 @@ from firmdesk.domain.files import sniff_type
 from firmdesk.domain.states import Action, ApplicationState, BatchState
 from firmdesk.server.config import Settings, fast_test_settings
 from firmdesk.server.db.models import (
+    Account,
     Application,
     Attachment,
     Base,
@@ -31,10 +32,14 @@ from firmdesk.server.db.models import (
     TrainingHours,
 )
 from firmdesk.server.db.session import make_engine
-from firmdesk.server.demo_data import (
+from firmdesk.server.demo import (
     CPA_PASSWORD,
     CURRENT_YEAR,
+    DEMO_ADMINS,
     DEMO_FIRM_NUMBER,
+    DEMO_INSTITUTE_CODE,
+    FIRM_PASSWORD,
+    INSTITUTE_PASSWORD,
     SECOND_FIRM_NUMBER,
     demo_window,
     generate_firm,
@@ -220,11 +225,40 @@ def test_cpas_have_fictional_profiles_passwords_and_qr_tokens(session: Session) 
     cpas = session.scalars(select(Cpa)).all()
     assert len({c.qr_token for c in cpas}) == len(cpas)
     assert all(len(c.id_number) == 18 and c.id_number.startswith("5099") for c in cpas)
-    assert len({c.password_hash for c in cpas}) == 1  # hashed once, reused
-    assert PasswordHasher().verify(cpas[0].password_hash, CPA_PASSWORD)
+    accounts = session.scalars(select(Account).where(Account.org_kind == "cpa")).all()
+    assert sorted((a.cpa_id, a.login, a.person_name) for a in accounts) == sorted(
+        (c.id, c.cert_no, c.name) for c in cpas
+    )
+    assert len({a.password_hash for a in accounts}) == 1  # hashed once, reused
+    assert PasswordHasher().verify(accounts[0].password_hash, CPA_PASSWORD)
     institute = session.scalar(select(Institute))
     assert institute.current_year == CURRENT_YEAR and institute.min_training_hours == 40
     assert institute.notice_start and institute.materials_working and institute.materials_retired
+
+
+def test_each_organisation_has_its_first_account_run_by_a_fictional_person(session: Session) -> None:
+    """The demo logins stay the organisations' numbers; behind each stands a person, named in the trail."""
+    admins = {
+        (a.org_kind, a.login): (a.person_name, a.org_role, a.disabled)
+        for a in session.scalars(select(Account).where(Account.org_kind != "cpa"))
+    }
+    assert admins == {
+        ("institute", DEMO_INSTITUTE_CODE): (DEMO_ADMINS[DEMO_INSTITUTE_CODE], "admin", False),
+        ("firm", DEMO_FIRM_NUMBER): ("张丽", "admin", False),
+        ("firm", SECOND_FIRM_NUMBER): (DEMO_ADMINS[SECOND_FIRM_NUMBER], "admin", False),
+    }
+    for account in session.scalars(select(Account).where(Account.org_kind != "cpa")):
+        password = INSTITUTE_PASSWORD if account.org_kind == "institute" else FIRM_PASSWORD
+        assert PasswordHasher().verify(account.password_hash, password)
+    # Every event names the person who acted: the firm's events its 主管理员, a CPA's the CPA.
+    persons = session.execute(
+        select(Event.actor_role, Event.actor_id, Event.actor_person, Account.person_name, Account.login).join(
+            Account, Account.id == Event.actor_account_id
+        )
+    ).all()
+    assert len(persons) == session.scalar(select(func.count()).select_from(Event))
+    assert all(person == name and member_no == login for _, member_no, person, name, login in persons)
+    assert {person for role, member_no, person, *_ in persons if member_no == DEMO_FIRM_NUMBER} == {"张丽"}
 
 
 def test_attachments_are_real_files_in_the_servers_storage(session: Session, settings: Settings) -> None:

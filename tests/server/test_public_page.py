@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from firmdesk.domain.states import ApplicationState
 from firmdesk.server.config import Settings, fast_test_settings
 from firmdesk.server.db.models import Application, Cpa, Firm
-from firmdesk.server.demo_data import DEMO_FIRM_NUMBER, seed_demo
+from firmdesk.server.demo import DEMO_FIRM_NUMBER, seed_demo
 from firmdesk.server.ratelimit import PublicRateLimiter
 from firmdesk.server.runner import ServerThread
 from firmdesk.server.services.clock import CHINA

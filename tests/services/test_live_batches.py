@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from firmdesk.domain.limits import SOCIAL_SECURITY_MATERIAL
-from firmdesk.server.demo_data import seed_demo
+from firmdesk.server.demo import seed_demo
 from firmdesk.server.runner import ServerThread
 from firmdesk.services.api_client import CmisClient, new_idempotency_key
 from firmdesk.services.errors import AttachmentRejected, Refused

@@ -16,7 +16,7 @@ from firmdesk.domain.tabs import NOT_APPLIED_TAB_STATES
 from firmdesk.server.config import fast_test_settings
 from firmdesk.server.db.models import Application, Batch, Cpa, Firm
 from firmdesk.server.db.session import make_engine, make_session_factory
-from firmdesk.server.demo_data import seed_demo
+from firmdesk.server.demo import seed_demo
 from firmdesk.server.runner import ServerThread
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.errors import Refused
@@ -139,6 +139,7 @@ def test_a_batch_detail_has_its_cpas_materials_and_events(demo: Demo) -> None:
     assert all(a.status == "submitted" and a.batch_number == row.number for a in detail.applications)
     assert "社保证明材料" in {a.material for a in detail.attachments}
     assert detail.events and detail.events[0].action == "submit_batch"
+    assert detail.events[0].actor_person == "张丽"  # the demo firm's 主管理员, acting for the firm
     content = demo.client.attachment_content(detail.attachments[0].id)
     assert hashlib.sha256(content).hexdigest() == detail.attachments[0].sha256
 
@@ -151,6 +152,7 @@ def test_an_application_detail_trail_and_readiness(demo: Demo) -> None:
     trail = demo.client.trail(rows[0].application_id or 0)
     assert [e.at for e in trail] == sorted(e.at for e in trail)
     assert trail[-1].to_state == ApplicationState.PENDING_FIRM
+    assert (trail[-1].actor_name, trail[-1].actor_person) == (rows[0].name, rows[0].name)  # the CPA acted
     flags = demo.client.readiness([r.application_id or 0 for r in rows])
     assert set(flags) == {r.application_id for r in rows}
     assert any(f.level is FlagLevel.RED for fs in flags.values() for f in fs)  # the demo's low training hours

@@ -10,7 +10,7 @@ import pytest
 from keyring.backends import fail
 
 from firmdesk.domain.limits import LOGIN_MAX_FAILURES
-from firmdesk.server.demo_data import seed_demo
+from firmdesk.server.demo import seed_demo
 from firmdesk.server.runner import ServerThread
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.credentials import CredentialStore

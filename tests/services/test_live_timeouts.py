@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from firmdesk.server.config import fast_test_settings
-from firmdesk.server.demo_data import seed_demo
+from firmdesk.server.demo import seed_demo
 from firmdesk.server.runner import ServerThread
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.errors import ServerUnreachable

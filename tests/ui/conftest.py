@@ -68,7 +68,7 @@ def credentials() -> CredentialStore:
 
 def _start_demo_server(data_dir: Path, **overrides: Any) -> Any:
     from firmdesk.server.config import fast_test_settings
-    from firmdesk.server.demo_data import seed_demo
+    from firmdesk.server.demo import seed_demo
     from firmdesk.server.runner import ServerThread
 
     settings = fast_test_settings(data_dir, **overrides)
@@ -89,7 +89,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 @pytest.fixture
 def fresh_server(server_settings: Any) -> Iterator[Any]:
     """A demo server of its own (the server engineer's `live_server`, seeded): for tests that change data."""
-    from firmdesk.server.demo_data import seed_demo
+    from firmdesk.server.demo import seed_demo
 
     seed_demo(server_settings)
     yield from _live(server_settings)
@@ -98,7 +98,7 @@ def fresh_server(server_settings: Any) -> Iterator[Any]:
 @pytest.fixture
 def slow_server(server_settings: Any) -> Iterator[Any]:
     """Every /firm request sleeps 0.6 s (the server's `debug_delay_s`): the UI must keep running meanwhile."""
-    from firmdesk.server.demo_data import seed_demo
+    from firmdesk.server.demo import seed_demo
 
     seed_demo(server_settings)
     yield from _live(server_settings.model_copy(update={"debug_delay_s": 0.6}))

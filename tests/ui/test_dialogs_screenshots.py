@@ -35,7 +35,7 @@ pytestmark = pytest.mark.skipif(not OUT, reason="set FIRMDESK_SCREENSHOTS=<folde
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from firmdesk.server.config import fast_test_settings
-    from firmdesk.server.demo_data import seed_demo
+    from firmdesk.server.demo import seed_demo
     from firmdesk.server.runner import ServerThread
 
     settings = fast_test_settings(tmp_path_factory.mktemp("demo"))

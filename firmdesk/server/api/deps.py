@@ -70,20 +70,20 @@ def _require(principal: Principal, role: Role) -> None:
 
 async def current_firm(principal: CurrentPrincipal) -> Firm:
     _require(principal, Role.FIRM)
-    assert isinstance(principal.account, Firm)
-    return principal.account
+    assert isinstance(principal.organisation, Firm)
+    return principal.organisation
 
 
 async def current_cpa(principal: CurrentPrincipal) -> Cpa:
     _require(principal, Role.CPA)
-    assert isinstance(principal.account, Cpa)
-    return principal.account
+    assert isinstance(principal.organisation, Cpa)
+    return principal.organisation
 
 
 async def current_institute(principal: CurrentPrincipal) -> Institute:
     _require(principal, Role.INSTITUTE)
-    assert isinstance(principal.account, Institute)
-    return principal.account
+    assert isinstance(principal.organisation, Institute)
+    return principal.organisation
 
 
 CurrentFirm = Annotated[Firm, Depends(current_firm)]
@@ -91,16 +91,19 @@ CurrentCpa = Annotated[Cpa, Depends(current_cpa)]
 CurrentInstitute = Annotated[Institute, Depends(current_institute)]
 
 
-async def firm_actor_dep(firm: CurrentFirm) -> Actor:
-    return firm_actor(firm)
+# The person acting is the signed-in account; the organisation is the one it belongs to.
 
 
-async def cpa_actor_dep(cpa: CurrentCpa) -> Actor:
-    return cpa_actor(cpa)
+async def firm_actor_dep(principal: CurrentPrincipal, firm: CurrentFirm) -> Actor:
+    return firm_actor(firm, principal.account)
 
 
-async def institute_actor_dep(institute: CurrentInstitute) -> Actor:
-    return institute_actor(institute)
+async def cpa_actor_dep(principal: CurrentPrincipal, cpa: CurrentCpa) -> Actor:
+    return cpa_actor(cpa, principal.account)
+
+
+async def institute_actor_dep(principal: CurrentPrincipal, institute: CurrentInstitute) -> Actor:
+    return institute_actor(institute, principal.account)
 
 
 FirmActor = Annotated[Actor, Depends(firm_actor_dep)]

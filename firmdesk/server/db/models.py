@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -19,20 +20,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from firmdesk.domain.states import Role
+
 
 class Base(DeclarativeBase):
     pass
 
 
 class Institute(Base):
-    """A provincial institute (地方注协); `code` is its login id (e.g. 50, 重庆)."""
+    """A provincial institute (地方注协); `code` is its first account's login id (e.g. 50, 重庆)."""
 
     __tablename__ = "institutes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    password_hash: Mapped[str] = mapped_column(String(200))
     current_year: Mapped[int] = mapped_column(Integer)
     window_start: Mapped[date] = mapped_column(Date)
     deadline: Mapped[date] = mapped_column(Date)
@@ -43,32 +45,32 @@ class Institute(Base):
     min_training_hours: Mapped[float] = mapped_column(Float, default=40)
 
     firms: Mapped[list[Firm]] = relationship(back_populates="institute")
+    accounts: Mapped[list[Account]] = relationship(back_populates="institute", order_by="Account.id")
 
 
 class Firm(Base):
-    """An accounting firm (会计师事务所); `number` (8 digits) is its login id."""
+    """An accounting firm (会计师事务所); `number` (8 digits) is its first account's login id."""
 
     __tablename__ = "firms"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(8), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    password_hash: Mapped[str] = mapped_column(String(200))
     institute_id: Mapped[int] = mapped_column(ForeignKey("institutes.id"), index=True)
 
     institute: Mapped[Institute] = relationship(back_populates="firms")
     cpas: Mapped[list[Cpa]] = relationship(back_populates="firm")
+    accounts: Mapped[list[Account]] = relationship(back_populates="firm", order_by="Account.id")
 
 
 class Cpa(Base):
-    """A CPA (注册会计师); `cert_no` (12 digits) is the login id. Personal info comes from the MOF platform."""
+    """A CPA (注册会计师); `cert_no` (12 digits) is its account's login id. Personal info: the MOF platform."""
 
     __tablename__ = "cpas"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cert_no: Mapped[str] = mapped_column(String(12), unique=True)
     name: Mapped[str] = mapped_column(String(50))
-    password_hash: Mapped[str] = mapped_column(String(200))
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
     ethnicity: Mapped[str] = mapped_column(String(20), default="汉族")
     gender: Mapped[str] = mapped_column(String(4), default="男")
@@ -91,6 +93,61 @@ class Cpa(Base):
 
     firm: Mapped[Firm] = relationship(back_populates="cpas")
     training: Mapped[list[TrainingHours]] = relationship(back_populates="cpa")
+    account: Mapped[Account | None] = relationship(back_populates="cpa")
+
+
+#: Exactly one organisation per account, the one its `org_kind` names.
+ACCOUNT_ONE_ORGANISATION = (
+    "(org_kind = 'firm' AND firm_id IS NOT NULL AND institute_id IS NULL AND cpa_id IS NULL)"
+    " OR (org_kind = 'institute' AND institute_id IS NOT NULL AND firm_id IS NULL AND cpa_id IS NULL)"
+    " OR (org_kind = 'cpa' AND cpa_id IS NOT NULL AND firm_id IS NULL AND institute_id IS NULL)"
+)
+
+
+class Account(Base):
+    """A person who signs in (账户), for exactly one organisation: a firm, an institute or a CPA.
+
+    `login` is unique per kind of organisation; each organisation's first account has the login id the
+    organisation always had (firm number, institute code, certificate number). A CPA's account is the CPA.
+    """
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("org_kind", "login"),
+        CheckConstraint(ACCOUNT_ONE_ORGANISATION, name="ck_accounts_one_organisation"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The kind of organisation (a `Role` value: firm, institute, cpa): what the login screen asks for.
+    org_kind: Mapped[str] = mapped_column(String(12))
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), nullable=True, index=True)
+    institute_id: Mapped[int | None] = mapped_column(ForeignKey("institutes.id"), nullable=True, index=True)
+    cpa_id: Mapped[int | None] = mapped_column(ForeignKey("cpas.id"), nullable=True, unique=True)
+    login: Mapped[str] = mapped_column(String(40))
+    #: The person's name (e.g. the firm's 主管理员 张丽; a CPA's account: the CPA's name).
+    person_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    #: The person's role in the organisation (`firmdesk.domain.accounts.AccountRole`).
+    org_role: Mapped[str] = mapped_column(String(12))
+    #: A disabled account cannot sign in and its tokens stop working.
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    firm: Mapped[Firm | None] = relationship(back_populates="accounts")
+    institute: Mapped[Institute | None] = relationship(back_populates="accounts")
+    cpa: Mapped[Cpa | None] = relationship(back_populates="account")
+
+    @property
+    def role(self) -> Role:
+        return Role(self.org_kind)
+
+    @property
+    def organisation(self) -> Firm | Institute | Cpa:
+        """The firm, institute or CPA the account belongs to (only that relationship is loaded)."""
+        role = self.role
+        organisation = self.firm if role is Role.FIRM else self.institute if role is Role.INSTITUTE else self.cpa
+        assert organisation is not None, "an account always belongs to the organisation its org_kind names"
+        return organisation
 
 
 class TrainingHours(Base):
@@ -212,8 +269,11 @@ class Event(Base):
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), nullable=True, index=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), nullable=True, index=True)
     actor_role: Mapped[str] = mapped_column(String(12))
-    actor_id: Mapped[str] = mapped_column(String(20))  # member number
-    actor_name: Mapped[str] = mapped_column(String(100))
+    actor_id: Mapped[str] = mapped_column(String(20))  # the organisation's member number
+    actor_name: Mapped[str] = mapped_column(String(100))  # the organisation's name
+    #: The person who acted (None: the system, e.g. auto-review, or an event older than accounts).
+    actor_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True, index=True)
+    actor_person: Mapped[str | None] = mapped_column(String(100), nullable=True)
     action: Mapped[str] = mapped_column(String(24))
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     from_state: Mapped[str | None] = mapped_column(String(24), nullable=True)
@@ -250,21 +310,24 @@ class FaceSession(Base):
 
 
 class AuthToken(Base):
-    """A bearer token; only its hash is stored. Logout revokes it."""
+    """A bearer token of an account; only its hash is stored. Logout revokes it."""
 
     __tablename__ = "auth_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(12))
-    subject_id: Mapped[int] = mapped_column(Integer)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
+    account: Mapped[Account] = relationship()
+
 
 class LoginFailure(Base):
-    """A failed login, counted for the lockout (5 within 15 minutes locks for 15 minutes)."""
+    """A failed login, counted for the lockout (5 within 15 minutes locks for 15 minutes).
+
+    Keyed by what was typed (kind of organisation and login), so unknown logins are counted too."""
 
     __tablename__ = "login_failures"
     __table_args__ = (Index("ix_login_failures_who", "role", "member_no", "at"),)

@@ -7,39 +7,34 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from firmdesk.domain.limits import LOGIN_FAILURE_WINDOW_MINUTES, LOGIN_LOCK_MINUTES, LOGIN_MAX_FAILURES
 from firmdesk.domain.states import Role
-from firmdesk.server.db.models import AuthToken, Cpa, Firm, Institute, LoginFailure
+from firmdesk.server.db.models import Account, AuthToken, Cpa, Firm, Institute, LoginFailure
 from firmdesk.server.security import dummy_hash, new_token, token_hash, verify_password
 from firmdesk.server.services.clock import CHINA, iso_utc, utcnow
-from firmdesk.server.services.errors import AccountLocked, BadCredentials, Unauthorized
+from firmdesk.server.services.errors import AccountDisabled, AccountLocked, BadCredentials, Unauthorized
 from firmdesk.server.services.schemas import LoginResult, Me
 
-Account = Cpa | Firm | Institute
+#: What an account signs in for: a CPA, a firm or an institute.
+Organisation = Cpa | Firm | Institute
 
-_MODELS: dict[Role, type[Cpa] | type[Firm] | type[Institute]] = {
-    Role.CPA: Cpa,
-    Role.FIRM: Firm,
-    Role.INSTITUTE: Institute,
-}
+ACCOUNT_DISABLED = "该账户已停用，请联系管理员"
 
 
-def member_no_of(account: Account) -> str:
-    if isinstance(account, Cpa):
-        return account.cert_no
-    if isinstance(account, Firm):
-        return account.number
-    return account.code
+def member_no_of(organisation: Organisation) -> str:
+    """The organisation's own number (certificate number, firm number, institute code)."""
+    if isinstance(organisation, Cpa):
+        return organisation.cert_no
+    if isinstance(organisation, Firm):
+        return organisation.number
+    return organisation.code
 
 
-def find_account(session: Session, role: Role, member_no: str) -> Account | None:
-    if role is Role.CPA:
-        return session.scalar(select(Cpa).where(Cpa.cert_no == member_no))
-    if role is Role.FIRM:
-        return session.scalar(select(Firm).where(Firm.number == member_no))
-    return session.scalar(select(Institute).where(Institute.code == member_no))
+def find_account(session: Session, role: Role, login: str) -> Account | None:
+    """The account that signs in as `login` for a `role` organisation."""
+    return session.scalar(select(Account).where(Account.org_kind == role.value, Account.login == login))
 
 
 @dataclass
@@ -76,22 +71,25 @@ class Authenticator:
             if failures + 1 >= LOGIN_MAX_FAILURES:
                 raise _locked(now + timedelta(minutes=LOGIN_LOCK_MINUTES))
             raise BadCredentials("会员编号或密码错误")
+        if account.disabled:  # told only to whoever knows the password
+            raise AccountDisabled(ACCOUNT_DISABLED)
         session.execute(
             delete(LoginFailure).where(LoginFailure.role == role.value, LoginFailure.member_no == member_no)
         )
         token = new_token()
         expires_at = now + timedelta(hours=self.token_hours)
         session.add(
-            AuthToken(
-                token_hash=token_hash(token),
-                role=role.value,
-                subject_id=account.id,
-                created_at=now,
-                expires_at=expires_at,
-            )
+            AuthToken(token_hash=token_hash(token), account_id=account.id, created_at=now, expires_at=expires_at)
         )
+        organisation = account.organisation
         session.commit()
-        return LoginResult(token=token, expires_at=expires_at, role=role.value, member_no=member_no, name=account.name)
+        return LoginResult(
+            token=token,
+            expires_at=expires_at,
+            role=role.value,
+            member_no=member_no_of(organisation),
+            name=organisation.name,
+        )
 
 
 def _locked(locked_until: datetime) -> AccountLocked:
@@ -101,15 +99,19 @@ def _locked(locked_until: datetime) -> AccountLocked:
 
 @dataclass(frozen=True)
 class Principal:
-    """The signed-in account behind a bearer token."""
+    """The signed-in account behind a bearer token, and the organisation it acts for."""
 
-    role: Role
     account: Account
+    organisation: Organisation
     token_hash: str
 
     @property
+    def role(self) -> Role:
+        return self.account.role
+
+    @property
     def me(self) -> Me:
-        return Me(role=self.role.value, member_no=member_no_of(self.account), name=self.account.name)
+        return Me(role=self.role.value, member_no=member_no_of(self.organisation), name=self.organisation.name)
 
 
 def resolve_token(session: Session, token: str | None) -> Principal:
@@ -117,16 +119,24 @@ def resolve_token(session: Session, token: str | None) -> Principal:
     if not token:
         raise Unauthorized("请先登录")
     digest = token_hash(token)
-    row = session.scalar(select(AuthToken).where(AuthToken.token_hash == digest))
+    account_and_organisation = joinedload(AuthToken.account)
+    row = session.scalar(
+        select(AuthToken)
+        .where(AuthToken.token_hash == digest)
+        .options(
+            account_and_organisation.joinedload(Account.firm),
+            account_and_organisation.joinedload(Account.institute),
+            account_and_organisation.joinedload(Account.cpa),
+        )
+    )
     if row is None or row.revoked_at is not None:
         raise Unauthorized("登录已失效，请重新登录")
     if row.expires_at <= utcnow():
         raise Unauthorized("登录已过期，请重新登录")
-    role = Role(row.role)
-    account = session.get(_MODELS[role], row.subject_id)
-    if account is None:
-        raise Unauthorized("登录已失效，请重新登录")
-    return Principal(role=role, account=account, token_hash=digest)
+    account = row.account
+    if account.disabled:
+        raise Unauthorized(ACCOUNT_DISABLED)
+    return Principal(account=account, organisation=account.organisation, token_hash=digest)
 
 
 def logout(session: Session, principal: Principal) -> None:

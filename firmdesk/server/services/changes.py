@@ -87,6 +87,8 @@ class Change:
             actor_role=self.actor.role.value,
             actor_id=self.actor.member_no,
             actor_name=self.actor.name,
+            actor_account_id=self.actor.account_id,
+            actor_person=self.actor.person_name,
             action=action.value,
             reason=reason,
             from_state=from_state,

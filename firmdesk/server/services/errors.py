@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from firmdesk.domain.errors import DomainError, InvalidInput, LimitExceeded
+from firmdesk.domain.errors import DomainError, Forbidden, InvalidInput, LimitExceeded
 
 
 class Unauthorized(DomainError):
     """No valid bearer token (missing, expired or revoked): HTTP 401."""
 
     code = "unauthorized"
+
+
+class AccountDisabled(Forbidden):
+    """Signing in with the right password to a disabled account: HTTP 403 (its tokens get `Unauthorized`)."""
+
+    code = "account_disabled"
 
 
 class BadCredentials(DomainError):

@@ -1,33 +1,52 @@
-"""The CPA's inbox: returns (by the firm or the institute) notify the CPA with the reason."""
+"""The CPA's inbox: returns (by the firm or the institute) notify the CPA with the reason.
+
+The texts are written here once; the demo data words its messages with the same functions."""
 
 from __future__ import annotations
 
+from firmdesk.domain.states import Role
 from firmdesk.server.db.models import Application, Message
 from firmdesk.server.services.changes import Change
 
+#: Who returned an application, as the CPA's message says it.
+RETURNED_BY = {Role.FIRM: "事务所", Role.INSTITUTE: "地方注协"}
+
+
+def return_message(year: int, by: str, by_name: str, reason: str) -> tuple[str, str]:
+    """Title and body of the message telling the CPA that `by` (事务所 or 地方注协, named `by_name`) returned."""
+    title = f"{year}年度年检申请被{by}退回"
+    body = f"您的{year}年度年检申请被{by}（{by_name}）退回。退回原因：{reason}\n请修改后再次申请。"
+    return title, body
+
+
+def decision_message(year: int, label: str, reason: str | None) -> tuple[str, str]:
+    """Title and body of the message telling the CPA the institute's decision (`label`, e.g. 年检通过)."""
+    body = f"您的{year}年度年检结果：{label}。"
+    if reason:
+        body += f"原因：{reason}"
+    return f"{year}年度年检结果：{label}", body
+
 
 def notify_return(change: Change, application: Application, by: str, reason: str) -> None:
+    title, body = return_message(application.year, by, change.actor.name, reason)
     change.session.add(
         Message(
             cpa_id=application.cpa_id,
             application_id=application.id,
-            title=f"{application.year}年度年检申请被{by}退回",
-            body=f"您的{application.year}年度年检申请被{by}（{change.actor.name}）退回。退回原因：{reason}\n"
-            "请修改后再次申请。",
+            title=title,
+            body=body,
             created_at=change.now,
         )
     )
 
 
 def notify_decision(change: Change, application: Application, label: str, reason: str | None) -> None:
-    body = f"您的{application.year}年度年检结果：{label}。"
-    if reason:
-        body += f"原因：{reason}"
+    title, body = decision_message(application.year, label, reason)
     change.session.add(
         Message(
             cpa_id=application.cpa_id,
             application_id=application.id,
-            title=f"{application.year}年度年检结果：{label}",
+            title=title,
             body=body,
             created_at=change.now,
         )

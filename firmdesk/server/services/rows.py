@@ -284,6 +284,7 @@ def to_event(event: Event, batch_number: str | None) -> EventPublic:
         actor_role_label=Role(event.actor_role).label,
         actor_id=event.actor_id,
         actor_name=event.actor_name,
+        actor_person=event.actor_person,
         action=event.action,
         action_label=Action(event.action).label,
         reason=event.reason,

@@ -121,6 +121,10 @@ class EventPublic(BaseModel):
     actor_role_label: str
     actor_id: str
     actor_name: str
+    actor_person: str | None = Field(
+        default=None,
+        description="The person who acted for the organisation `actor_name` (None: the system, or not recorded)",
+    )
     action: str
     action_label: str
     reason: str | None
