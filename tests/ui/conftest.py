@@ -13,9 +13,12 @@ from shiboken6 import Shiboken
 
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.credentials import CredentialStore
+from firmdesk.services.firm_stores import FirmStores
 from firmdesk.services.session import FirmSession
+from firmdesk.ui.desk_services import DeskServices
 from firmdesk.ui.gc_guard import MainThreadGarbageCollector
 from firmdesk.ui.main_window import MainWindow
+from firmdesk.ui.sync_controller import SyncController
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
 
@@ -84,8 +87,37 @@ def firm_login(base_url: str, credentials: CredentialStore, member_no: str = DEM
     return FirmSession.login(base_url, member_no, DEMO_PASSWORD, False, credentials=credentials)
 
 
-def open_window(qtbot: Any, session: FirmSession, runner: TaskRunner, settings: UiSettings) -> MainWindow:
-    window = MainWindow(session.client, session.firm, runner, settings)
+@pytest.fixture
+def stores(tmp_path: Path, runner: TaskRunner) -> Iterator[FirmStores]:
+    """The firm's cache and drafts on disk, as the shell opens them; closed once the last worker is done."""
+    firm_stores = FirmStores.open(tmp_path / "offline")
+    yield firm_stores
+    runner.wait_for_done(10000)
+    firm_stores.close()
+
+
+def new_window(
+    session: FirmSession,
+    runner: TaskRunner,
+    settings: UiSettings,
+    stores: FirmStores,
+    services: DeskServices | None = None,
+) -> MainWindow:
+    """The main window as the shell builds it: with its sync controller on the firm's stores."""
+    sync = SyncController(session.client, stores.cache, stores.drafts, runner)
+    return MainWindow(session.client, session.firm, runner, settings, sync=sync, services=services)
+
+
+def open_window(
+    qtbot: Any,
+    session: FirmSession,
+    runner: TaskRunner,
+    settings: UiSettings,
+    stores: FirmStores,
+    services: DeskServices | None = None,
+) -> MainWindow:
+    """`new_window`, shown, once its first load is done."""
+    window = new_window(session, runner, settings, stores, services)
     qtbot.addWidget(window)
     window.resize(1366, 740)
     window.show()

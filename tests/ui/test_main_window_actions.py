@@ -15,9 +15,11 @@ from firmdesk.domain.states import BatchState, FirmTab
 from firmdesk.services.attachment_cache import AttachmentCache
 from firmdesk.services.common_reasons import CommonReasons
 from firmdesk.services.credentials import CredentialStore
+from firmdesk.services.firm_stores import FirmStores
 from firmdesk.services.models import BatchRow, CpaRow
 from firmdesk.services.qr_images import QrImageCache
 from firmdesk.services.session import FirmSession
+from firmdesk.ui.desk_services import DeskServices
 from firmdesk.ui.dialogs.batch_dialog import PAGE_RESUBMIT, BatchDialog
 from firmdesk.ui.dialogs.export_dialogs import ExportChoice, UserPrompts
 from firmdesk.ui.dialogs.return_dialog import ReturnDialog
@@ -25,11 +27,10 @@ from firmdesk.ui.dialogs.review_queue import ReviewQueueDialog
 from firmdesk.ui.dialogs.submit_dialog import SubmitDialog
 from firmdesk.ui.dialogs.trail_dialog import TrailDialog
 from firmdesk.ui.main_window import MainWindow
-from firmdesk.ui.tabs.review_actions import DeskServices
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
 from tests.helpers.server import tiny_pdf
-from tests.ui.conftest import firm_login
+from tests.ui.conftest import firm_login, open_window
 
 # -- fixtures shared with test_qr_excel_ui.py and test_full_cycle.py ----------------------------------
 
@@ -104,20 +105,21 @@ def session(demo_live: Any, credentials: CredentialStore) -> Iterator[FirmSessio
 
 
 def open_desk(
-    qtbot: Any, session: FirmSession, runner: TaskRunner, settings: UiSettings, desk: DeskServices
+    qtbot: Any, session: FirmSession, runner: TaskRunner, settings: UiSettings, desk: DeskServices, stores: FirmStores
 ) -> MainWindow:
-    window = MainWindow(session.client, session.firm, runner, settings, services=desk)
-    qtbot.addWidget(window)
-    window.resize(1366, 740)
-    window.show()
-    with qtbot.waitSignal(window.data_shown, timeout=20000):
-        window.start()
-    return window
+    return open_window(qtbot, session, runner, settings, stores, desk)
 
 
 @pytest.fixture
-def window(qtbot: Any, session: FirmSession, runner: TaskRunner, ui_settings: UiSettings, desk: DeskServices) -> Any:
-    return open_desk(qtbot, session, runner, ui_settings, desk)
+def window(
+    qtbot: Any,
+    session: FirmSession,
+    runner: TaskRunner,
+    ui_settings: UiSettings,
+    desk: DeskServices,
+    stores: FirmStores,
+) -> Any:
+    return open_desk(qtbot, session, runner, ui_settings, desk, stores)
 
 
 def trigger(qtbot: Any, window: MainWindow, tab: FirmTab, key: str) -> QDialog:
@@ -140,7 +142,7 @@ def ids(rows: list[Any]) -> list[int]:
 def test_every_tab_has_its_action_bar_and_excel(window: MainWindow) -> None:
     keys = {tab: window.tabs[tab].action_bar.keys() for tab in FirmTab}
     assert keys == {
-        FirmTab.PENDING_REVIEW: ["review", "attachments", "return", "submit", "excel"],
+        FirmTab.PENDING_REVIEW: ["review", "attachments", "return", "draft", "submit", "excel"],
         FirmTab.NOT_APPLIED: ["trail", "attachments", "excel"],
         FirmTab.SUBMITTED: ["view", "withdraw", "attachments", "excel"],
         FirmTab.RETURNED: ["view", "resubmit", "attachments", "excel"],
@@ -237,7 +239,7 @@ def test_withdraw_brings_the_batch_back_to_pending_review(qtbot: Any, window: Ma
     assert shown[batch.id].state == BatchState.WITHDRAWN
     assert submitted.current_record().id == batch.id  # the refresh kept the row selected
     assert not submitted.action_bar.action("withdraw").isEnabled()
-    assert "该批次已撤回" in submitted.action_bar.action("withdraw").toolTip()
+    assert "该批次已撤回，无需再次撤回（当前状态：已撤回）" in submitted.action_bar.action("withdraw").toolTip()
     assert set(cpas) <= set(ids(window.tabs[FirmTab.PENDING_REVIEW].shown_records()))
 
 
@@ -246,7 +248,7 @@ def test_withdraw_is_disabled_for_a_batch_under_review(window: MainWindow) -> No
     assert submitted.select_record(lambda b: b.state == BatchState.REVIEWING)
     action = submitted.action_bar.action("withdraw")
     assert not action.isEnabled()
-    assert "省注协已开始审核，不能撤回" in action.toolTip()
+    assert "省注协已开始审核，不能撤回（当前状态：审核中）" in action.toolTip()
     assert submitted.action_bar.action("view").isEnabled()
 
 
