@@ -71,10 +71,10 @@ def _run_ui(starter: DemoServerStarter | None, smoke_dir: Path | None, args: arg
     from firmdesk.services.common_reasons import CommonReasons
     from firmdesk.services.credentials import CredentialStore
     from firmdesk.services.session import FirmSession
+    from firmdesk.ui.desk_services import DeskServices
     from firmdesk.ui.gc_guard import MainThreadGarbageCollector
     from firmdesk.ui.resources import apply_look
     from firmdesk.ui.shell import Shell
-    from firmdesk.ui.tabs.review_actions import DeskServices
     from firmdesk.ui.tasks import TaskRunner
     from firmdesk.ui.ui_settings import UiSettings
 

@@ -56,16 +56,24 @@ Migration = Callable[[sqlite3.Connection], None]
 class Database:
     """One connection, used from any thread under a lock; `transaction()` is the only way to write.
 
-    `migrations[i]` brings the schema from version i to i+1 (`PRAGMA user_version`).
+    `migrations[i]` brings the schema from version i to i+1 (`PRAGMA user_version`). With `in_memory=True`
+    nothing touches the disk (the data goes with the program): the stand-in when `path` cannot be used, which
+    it still names (where the data would have been).
     """
 
-    def __init__(self, path: Path, migrations: Sequence[Migration], *, synchronous: str = "NORMAL") -> None:
+    def __init__(
+        self, path: Path, migrations: Sequence[Migration], *, synchronous: str = "NORMAL", in_memory: bool = False
+    ) -> None:
         self.path = path
+        self.in_memory = in_memory
         self._lock = threading.RLock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5)
+        if not in_memory:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        target = ":memory:" if in_memory else path
+        self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None, timeout=5)
         try:
-            self._conn.execute("PRAGMA journal_mode=WAL")
+            if not in_memory:
+                self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute(f"PRAGMA synchronous={synchronous}")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._migrate(migrations)
@@ -223,6 +231,18 @@ class LocalStore:
     @property
     def path(self) -> Path:
         return self._db.path
+
+    @property
+    def in_memory(self) -> bool:
+        """True for `LocalStore.in_memory_for`: nothing of this session is kept after it."""
+        return self._db.in_memory
+
+    @classmethod
+    def in_memory_for(cls, folder: Path) -> LocalStore:
+        """An empty cache in memory, for a session whose `folder` cannot be used (the sync fills it as usual)."""
+        store = cls(Database(folder / CACHE_FILE, CACHE_MIGRATIONS, in_memory=True), recreated=True)
+        store._check_row_shape()
+        return store
 
     @classmethod
     def open(cls, folder: Path) -> LocalStore:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from firmdesk.services.drafts import DraftState, DraftStore, ReturnReasonDraft
 from firmdesk.services.errors import ServiceError
+from firmdesk.ui import palette
 from firmdesk.ui.draft_editor import DraftEditor
 from firmdesk.ui.sync_controller import SyncController
 from firmdesk.ui.widgets.gate import gate
@@ -30,9 +31,9 @@ DRAFT_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
 
 _STATE_COLORS = {
-    DraftState.CONFLICT: QColor("#c92a2a"),
-    DraftState.SENDING: QColor("#1553b6"),
-    DraftState.SENT: QColor("#2b8a3e"),
+    DraftState.CONFLICT: QColor(palette.RED),
+    DraftState.SENDING: QColor(palette.SENDING),
+    DraftState.SENT: QColor(palette.GREEN),
 }
 
 

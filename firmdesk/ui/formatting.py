@@ -4,28 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from firmdesk.domain.states import ApplicationState, BatchState
-
-#: Text colours of the statuses (a clean palette that reads on white).
-STATUS_COLOURS: dict[str, str] = {
-    "none": "#8a94a6",
-    ApplicationState.DRAFT: "#8a94a6",
-    ApplicationState.PENDING_FIRM: "#1f6feb",
-    ApplicationState.FIRM_RETURNED: "#d9480f",
-    ApplicationState.SUBMITTED: "#7048e8",
-    ApplicationState.INSTITUTE_RETURNED: "#d9480f",
-    ApplicationState.APPROVED: "#2b8a3e",
-    ApplicationState.DEFERRED: "#e8590c",
-    ApplicationState.FAILED: "#c92a2a",
-}
-
-BATCH_COLOURS: dict[str, str] = {
-    BatchState.SUBMITTED: "#1f6feb",
-    BatchState.REVIEWING: "#7048e8",
-    BatchState.REVIEWED: "#2b8a3e",
-    BatchState.RETURNED: "#d9480f",
-    BatchState.WITHDRAWN: "#8a94a6",
-}
+# The state colours live in ui/palette.py; the dialogs still import them from here.
+from firmdesk.ui.palette import BATCH_COLOURS as BATCH_COLOURS
+from firmdesk.ui.palette import STATUS_COLOURS as STATUS_COLOURS
 
 
 def date_text(value: date | None) -> str:

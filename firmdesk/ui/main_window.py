@@ -1,24 +1,24 @@
 """The firm's main window: header strip (year, deadline, progress), the five tabs and their actions, status bar.
 
-With a `SyncController` (the offline-first mode the shell opens) the tabs show the local cache first and
-sync in the background, the window follows online/offline, and a sixth page, 草稿, lists the drafted
-return reasons. Without one (no usable local store) it loads from the server only, as a `YearLoader`.
+The tabs show the local cache first and its `SyncController` syncs in the background (the stores are on
+disk, or in memory when the disk cannot be used: the status bar then says so); the window follows
+online/offline, and a sixth page, 草稿, lists the drafted return reasons. The tabs' actions are declared in
+`tab_actions.py`, the status bar in `status_bar.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
-from firmdesk.domain.states import BatchState, FirmTab
+from firmdesk.domain.states import FirmTab
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.errors import ServerUnreachable, SessionExpired
 from firmdesk.services.models import BatchRow, CpaRow, FirmInfo, FirmSummary
-from firmdesk.services.settings import data_dir
+from firmdesk.ui.desk_services import DeskServices
 from firmdesk.ui.dialogs.help_dialogs import AboutDialog, AboutFacts, ShortcutsDialog
 from firmdesk.ui.draft_editor import DraftEditor
 from firmdesk.ui.drafts_view import DraftsView
@@ -27,22 +27,20 @@ from firmdesk.ui.exports import TabExports
 from firmdesk.ui.header_strip import HeaderStrip
 from firmdesk.ui.notice_banner import NoticeBanner
 from firmdesk.ui.resources import app_icon
+from firmdesk.ui.status_bar import FULL_RESYNCING, REFRESHING, SYNCING, FirmStatusBar
 from firmdesk.ui.sync_controller import SyncController, offline_reason
+from firmdesk.ui.tab_actions import TabActionContext, install_tab_actions
 from firmdesk.ui.tabs.batch_tabs import ReturnedTab, SubmittedTab
 from firmdesk.ui.tabs.not_applied_tab import NotAppliedTab
 from firmdesk.ui.tabs.pending_review_tab import PendingReviewTab
 from firmdesk.ui.tabs.query_tab import QueryTab
 from firmdesk.ui.tabs.record_tab import RecordTab
-from firmdesk.ui.tabs.review_actions import DeskServices, ReviewActions
+from firmdesk.ui.tabs.review_actions import ReviewActions
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
 from firmdesk.ui.widgets.screen_fit import fit_to_screen, keep_on_screen
 from firmdesk.ui.widgets.upload_progress import UploadProgress
 from firmdesk.ui.year_data import YearData
-from firmdesk.ui.year_loader import YearLoader
-
-REFRESHING = "正在刷新…"
-FULL_RESYNCING = "正在完全重新同步…"
 
 
 class MainWindow(QMainWindow):
@@ -59,8 +57,8 @@ class MainWindow(QMainWindow):
         settings: UiSettings,
         parent: QWidget | None = None,
         *,
+        sync: SyncController,
         services: DeskServices | None = None,
-        sync: SyncController | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("main_window")
@@ -80,18 +78,13 @@ class MainWindow(QMainWindow):
         self.actions.changed.connect(self.action_done)
         self.actions.refused.connect(self._action_refused)
 
-        self.loader: YearLoader | SyncController
-        if sync is not None:
-            sync.setParent(self)  # stopped and deleted with the window; the shell closes its stores
-            self.loader = sync
-        else:
-            self.loader = YearLoader(client, runner, self)
-        self.loader.data_changed.connect(self._data_arrived)
-        self.loader.summary_loaded.connect(self._summary_arrived)
-        self.loader.part_failed.connect(self._part_failed)
-        self.loader.started.connect(self._load_started)
-        self.loader.finished.connect(self._load_finished)
-        self.loader.synced.connect(self._synced)
+        sync.setParent(self)  # stopped and deleted with the window; the shell closes its stores
+        sync.data_changed.connect(self._data_arrived)
+        sync.summary_loaded.connect(self._summary_arrived)
+        sync.part_failed.connect(self._part_failed)
+        sync.started.connect(self._load_started)
+        sync.finished.connect(self._load_finished)
+        sync.synced.connect(self._synced)
         runner.failed.connect(self.show_error)
 
         self.header = HeaderStrip(self)
@@ -101,9 +94,8 @@ class MainWindow(QMainWindow):
         self.exports.message.connect(self._export_message)
         self.header.year_chosen.connect(self._year_chosen)
         self.notice = NoticeBanner(self)
-        if sync is not None:
-            sync.state_changed.connect(self._connection_changed)
-            sync.notice.connect(self._sync_notice)
+        sync.state_changed.connect(self._connection_changed)
+        sync.notice.connect(self._sync_notice)
 
         self.tab_widget = QTabWidget(self)
         self.tab_widget.setObjectName("firm_tabs")
@@ -121,13 +113,11 @@ class MainWindow(QMainWindow):
             tab.record_activated.connect(self.show_details)
             tab.restore_header_state(settings.header_state(tab.tab.value))
             self._update_tab_label(tab)
-        self.drafts_view: DraftsView | None = None
-        if sync is not None:
-            self.drafts_view = DraftsView(sync.drafts, sync, self)
-            self.tab_widget.addTab(self.drafts_view, "草稿")
-            self.drafts_view.count_changed.connect(self._update_drafts_label)
-            self.actions.drafts_edited.connect(self.drafts_view.reload)
-            self._update_drafts_label(self.drafts_view.unsent_count())
+        self.drafts_view = DraftsView(sync.drafts, sync, self)
+        self.tab_widget.addTab(self.drafts_view, "草稿")
+        self.drafts_view.count_changed.connect(self._update_drafts_label)
+        self.actions.drafts_edited.connect(self.drafts_view.reload)
+        self._update_drafts_label(self.drafts_view.unsent_count())
         self.tab_widget.setCurrentIndex(min(max(settings.current_tab(), 0), len(self.tabs) - 1))
 
         central = QWidget(self)
@@ -200,151 +190,21 @@ class MainWindow(QMainWindow):
         self.about_action.setObjectName("about_action")
 
     def _build_tab_actions(self) -> None:
-        """Each tab's action bar (the same actions in its right-click menu), enabled when they apply."""
-        actions, exports = self.actions, self.exports
-        pending, not_applied, query = self.pending_tab, self.not_applied_tab, self.query_tab
-        # The closures below are kept by the tabs' action bars: they must not hold the window itself.
-        header, current_year = self.header, self.firm.current_year
+        """Each tab's action bar (the same actions in its right-click menu), from `tab_actions.TAB_ACTIONS`."""
+        # The closures kept by the tabs' action bars must not hold the window itself.
+        header, current_year, sync = self.header, self.firm.current_year, self.sync
 
         def year() -> int:
             chosen = header.year()
             return chosen if chosen is not None else current_year
 
-        def has_application(tab: RecordTab[Any]) -> str | None:
-            row = tab.current_record()
-            if row is None:
-                return "请先选中一名注册会计师"
-            return None if row.application_id is not None else "该注师本年度尚未申请年检"
-
-        def rows_to_return() -> list[CpaRow]:
-            return pending.checked_records() or [r for r in [pending.current_record()] if r is not None]
-
-        sync = self.sync
-        if sync is not None:
+        install_tab_actions(self.tabs, TabActionContext(self.actions, self.exports, year))
+        for tab in self.tabs.values():
             # 申请/撤回/再次申请 need the server: the action bars disable them offline (their one enable rule).
-            for tab in self.tabs.values():
-                tab.action_bar.set_server_gate(lambda: offline_reason(sync))
-                sync.state_changed.connect(tab.action_bar.refresh)
-
-        bar = pending.action_bar
-        review = bar.add(
-            "review",
-            "逐个审核",
-            lambda: actions.review_queue(pending, year()),
-            available=lambda: None if pending.current_record() is not None else "请先选中一行",
-            tooltip="从当前行开始逐个审核（Enter）：J/K 下一份/上一份，A 附件，R 退回，空格 标记加入申请",
-        )
-        pending.enter_action = review
-        bar.add(
-            "attachments",
-            "附件",
-            lambda: with_current(pending, actions.attachments),
-            available=lambda: has_application(pending),
-            tooltip="查看当前注师上传的附件",
-        )
-        bar.add(
-            "return",
-            "退回",
-            lambda: actions.return_rows(rows_to_return()),
-            available=lambda: None if rows_to_return() else "请先勾选或选中要退回的注册会计师",
-            tooltip="退回勾选的申请（未勾选时退回当前行），须填写退回原因；离线时保存为草稿，联网后发送",
-        )
-        if sync is not None:
-            bar.add(
-                "draft",
-                "存为草稿",
-                lambda: actions.draft(rows_to_return()),
-                available=lambda: None if rows_to_return() else "请先勾选或选中要退回的注册会计师",
-                tooltip="为勾选的申请（未勾选时为当前行）起草退回原因，保存在本机“草稿”中，稍后再发送",
-            )
-        bar.add(
-            "submit",
-            "申请",
-            lambda: actions.submit(pending.checked_records(), year()),
-            available=lambda: None if pending.checked_records() else "请先勾选要申请的注册会计师，按空格可勾选当前行",
-            tooltip="将勾选的注册会计师连同事务所批次材料提交至省注协",
-            primary=True,
-            needs_server=True,
-        )
-        add_excel_action(pending, exports)
-
-        for tab in (not_applied, query):
+            tab.action_bar.set_server_gate(lambda: offline_reason(sync))
+            sync.state_changed.connect(tab.action_bar.refresh)
+        for tab in (self.not_applied_tab, self.query_tab):
             tab.link_clicked.connect(self._status_clicked)
-            tab.action_bar.add(
-                "trail",
-                "审批流程",
-                lambda t=tab: with_current(t, actions.trail),
-                available=lambda t=tab: has_application(t),
-                tooltip="查看审批流程（也可点击“审批状态”）",
-            )
-            tab.action_bar.add(
-                "attachments",
-                "附件",
-                lambda t=tab: with_current(t, actions.attachments),
-                available=lambda t=tab: has_application(t),
-                tooltip="查看当前注师上传的附件",
-            )
-        query.action_bar.add(
-            "qr",
-            "二维码",
-            lambda: with_current(query, actions.qr),
-            available=lambda: None if query.current_record() is not None else "请先选中一名注册会计师",
-            tooltip="查看、复制、保存当前注师的年检二维码",
-        )
-        query.action_bar.addSeparator()
-        query.action_bar.add(
-            "bulk_qr",
-            "批量下载二维码",
-            lambda: exports.bulk_qr(query),
-            available=lambda: None if query.shown_count() else "列表为空",
-            tooltip="所选或当前列表全部注师的二维码，保存到文件夹或 .zip",
-        )
-        query.action_bar.add(
-            "labels",
-            "打印标签",
-            lambda: exports.print_labels(query),
-            available=lambda: None if query.shown_count() else "列表为空",
-            tooltip="所选或当前列表全部注师的二维码标签，排成 A4 PDF 以便打印裁切",
-        )
-        add_excel_action(not_applied, exports)
-
-        for tab in (self.submitted_tab, self.returned_tab):
-            tab.action_bar.add(
-                "view",
-                "查看",
-                lambda t=tab: with_current(t, actions.open_batch),
-                available=lambda t=tab: None if t.current_record() is not None else "请先选中一个批次",
-                tooltip="查看该批次的注册会计师、批次材料和审批流程",
-            )
-        submitted = self.submitted_tab
-        submitted.action_bar.add(
-            "withdraw",
-            "撤回",
-            lambda: with_current(submitted, lambda b: actions.open_batch(b, withdraw=True)),
-            available=lambda: withdraw_blocked(submitted.current_record()),
-            tooltip="撤回该批次：其中的申请回到“注师待审核”，可重新提交",
-            needs_server=True,
-        )
-        returned = self.returned_tab
-        returned.action_bar.add(
-            "resubmit",
-            "再次申请-修改附件",
-            lambda: with_current(returned, lambda b: actions.open_batch(b, resubmit=True)),
-            available=lambda: None if returned.current_record() is not None else "请先选中一个批次",
-            tooltip="查看退回原因，修改批次材料后再次提交省注协",
-            primary=True,
-            needs_server=True,
-        )
-        for tab in (submitted, returned):
-            tab.action_bar.add(
-                "attachments",
-                "附件",
-                lambda t=tab: with_current(t, actions.batch_attachments),
-                available=lambda t=tab: None if t.current_record() is not None else "请先选中一个批次",
-                tooltip="查看该批次的批次材料（如社保证明材料）",
-            )
-            add_excel_action(tab, exports)
-        add_excel_action(query, exports)
 
     def _status_clicked(self, row: CpaRow) -> None:
         if row.application_id is None:
@@ -361,30 +221,20 @@ class MainWindow(QMainWindow):
             self.notice.show_message(text, "error")
 
     def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        bar.setObjectName("status_bar")
-        self.firm_label = QLabel(f"{self.firm.name}（{self.firm.number}）", self)
-        self.firm_label.setObjectName("status_firm")
-        self.online_label = QLabel(self)
-        self.online_label.setObjectName("status_online")
-        self.sync_label = QLabel("尚未同步", self)
-        self.sync_label.setObjectName("status_sync")
-        # Wide enough for the longest text, so the status bar does not jump at each sync.
-        metrics = self.sync_label.fontMetrics()
-        longest = ("同步失败 · 最后同步 00:00:00", "最后同步 00:00:00（离线，自动重试中）")
-        widest = max(metrics.horizontalAdvance(text) for text in longest)
-        self.sync_label.setMinimumWidth(widest + 24)
-        bar.addPermanentWidget(self.firm_label)
-        bar.addPermanentWidget(self.online_label)
-        bar.addPermanentWidget(self.sync_label)
-        self._set_online(True if self.sync is None else self.sync.online)
+        self.status = FirmStatusBar(self.firm, self)
+        self.setStatusBar(self.status)
+        self.firm_label = self.status.firm_label
+        self.online_label = self.status.online_label
+        self.sync_label = self.status.sync_label
+        self.status.show_in_memory(self.sync.store.in_memory)
+        self._set_online(self.sync.online)
 
     # public
     def start(self) -> None:
         """Load the chosen year (called once the window is shown)."""
         year = self.header.year()
         if year is not None:
-            self.loader.load(year)
+            self.sync.load(year)
         self.current_tab().table.setFocus()
 
     def year(self) -> int | None:
@@ -396,16 +246,13 @@ class MainWindow(QMainWindow):
         if year is not None:
             if self._action_message is None:
                 self.statusBar().showMessage(REFRESHING)
-            if self.sync is not None and self.sync.year == year:
+            if self.sync.year == year:
                 self.sync.refresh()
             else:
-                self.loader.load(year)
+                self.sync.load(year)
 
     def full_resync(self) -> None:
-        """文件 → 完全重新同步: download the whole year again (without the local store: a plain reload)."""
-        if self.sync is None:
-            self.refresh()
-            return
+        """文件 → 完全重新同步: download the whole year again."""
         self.statusBar().showMessage(FULL_RESYNCING)
         self.sync.full_resync()
 
@@ -434,10 +281,8 @@ class MainWindow(QMainWindow):
             self.session_expired.emit(exc.message)
             return
         if isinstance(exc, ServerUnreachable):
-            if self.sync is not None:
-                self.sync.report_unreachable(exc)  # goes offline (if not yet), says so once, retries
-                return
-            self._set_online(False)
+            self.sync.report_unreachable(exc)  # goes offline (if not yet), says so once, retries
+            return
         message = error_text(exc)
         self.statusBar().showMessage(message, 10000)
         self.notice.show_message(message, "error")
@@ -454,7 +299,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def show_about(self) -> AboutDialog:
-        folder = self.sync.store.path.parent if self.sync is not None else data_dir(create=False)
+        folder = self.sync.store.path.parent
         facts = AboutFacts(self.client.base_url, f"{self.firm.name}（{self.firm.number}）", folder)
         dialog = AboutDialog(facts, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -509,10 +354,9 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._leaving = True
-        if self.sync is not None:
-            self.sync.stop()
-            for editor in self.findChildren(DraftEditor):
-                editor.close()  # saves what was typed in the last 300 ms, before the shell closes the store
+        self.sync.stop()
+        for editor in self.findChildren(DraftEditor):
+            editor.close()  # saves what was typed in the last 300 ms, before the shell closes the store
         self.save_state()
         super().closeEvent(event)
 
@@ -521,17 +365,15 @@ class MainWindow(QMainWindow):
         self.settings.save_last_year(self.firm.number, year)
         for tab in self.tabs.values():
             tab.clear()
-        self.loader.load(year)
+        self.sync.load(year)
 
     def _load_started(self, year: int) -> None:
-        self.sync_label.setText("正在同步…")
+        self.status.set_sync_text(SYNCING)
 
     def _data_arrived(self, data: YearData, part: str) -> None:
         for tab in self.tabs.values():
             if tab.part == part:
                 tab.show_data(data)
-        if self.sync is None:
-            self._set_online(True)  # (with the store, cached rows arrive offline too: sync says when)
         if not self._first_painted and self.current_tab().part == part:
             self._first_painted = True
             self.current_tab().table.viewport().repaint()
@@ -545,52 +387,35 @@ class MainWindow(QMainWindow):
 
     def _load_finished(self, year: int, ok: bool) -> None:
         message, self._action_message = self._action_message, None
-        if self.sync is not None:
-            status = self.sync.status_text()
-            self.sync_label.setText(status if ok or not self.sync.online else f"同步失败 · {status}")
-            if ok and message is not None:
-                self.statusBar().showMessage(message, 15000)
-            elif ok:
-                if self.notice.property("level") == "error":
-                    self.notice.hide()  # an earlier failure; the sync's own notices (reconnected…) stay
-                self.statusBar().showMessage(f"{year} 年度数据已更新", 4000)
-            elif self.statusBar().currentMessage() in (REFRESHING, FULL_RESYNCING):
-                self.statusBar().clearMessage()  # the notice strip and the sync label say what happened
-            self.data_shown.emit(year)
-            return
+        status = self.sync.status_text()
+        self.status.set_sync_text(status if ok or not self.sync.online else f"同步失败 · {status}")
         if ok and message is not None:
             self.statusBar().showMessage(message, 15000)
         elif ok:
-            self.notice.hide()
+            if self.notice.property("level") == "error":
+                self.notice.hide()  # an earlier failure; the sync's own notices (reconnected…) stay
             self.statusBar().showMessage(f"{year} 年度数据已更新", 4000)
-        elif self.loader.last_sync is not None:
-            self.sync_label.setText(f"同步失败 · 最后同步 {self.loader.last_sync:%H:%M:%S}")
         else:
-            self.sync_label.setText("同步失败")
+            self.status.clear_progress()  # the notice strip and the sync label say what happened
         self.data_shown.emit(year)
 
-    def _synced(self, when: Any) -> None:
-        self.sync_label.setText(self.sync.status_text() if self.sync is not None else f"最后同步 {when:%H:%M:%S}")
+    def _synced(self, _when: Any) -> None:
+        self.status.set_sync_text(self.sync.status_text())
 
     def _connection_changed(self, online: bool) -> None:
         self._set_online(online)
-        if self.sync is not None:
-            self.sync_label.setText(self.sync.status_text())
+        self.status.set_sync_text(self.sync.status_text())
 
     def _sync_notice(self, text: str, level: str) -> None:
         self.notice.show_message(text, level, 15000 if level == "info" else 0)
 
     def _update_drafts_label(self, unsent: int) -> None:
-        if self.drafts_view is not None:
-            index = self.tab_widget.indexOf(self.drafts_view)
-            self.tab_widget.setTabText(index, f"草稿 ({unsent})" if unsent else "草稿")
+        index = self.tab_widget.indexOf(self.drafts_view)
+        self.tab_widget.setTabText(index, f"草稿 ({unsent})" if unsent else "草稿")
 
     def _set_online(self, online: bool) -> None:
         self._online = online
-        self.online_label.setText("● 在线" if online else "● 离线")
-        self.online_label.setProperty("online", "true" if online else "false")
-        self.online_label.style().unpolish(self.online_label)
-        self.online_label.style().polish(self.online_label)
+        self.status.set_online(online)
 
     @property
     def online(self) -> bool:
@@ -600,35 +425,3 @@ class MainWindow(QMainWindow):
         index = self.tab_widget.indexOf(tab)
         label = tab.tab.label
         self.tab_widget.setTabText(index, f"{label} ({tab.total_count()})" if tab.loaded else label)
-
-
-def withdraw_blocked(batch: BatchRow | None) -> str | None:
-    """Why 撤回 does not apply to `batch` (None: it does): the institute started, or it is final."""
-    if batch is None:
-        return "请先选中一个批次"
-    if batch.can_withdraw:
-        return None
-    if batch.state == BatchState.REVIEWING:
-        return "省注协已开始审核，不能撤回"
-    if batch.state == BatchState.REVIEWED:
-        return "省注协已审核完毕，不能撤回"
-    if batch.state == BatchState.WITHDRAWN:
-        return "该批次已撤回"
-    return f"批次状态为“{batch.state_label}”，不能撤回"
-
-
-def with_current(tab: RecordTab[Any], act: Callable[[Any], object]) -> None:
-    record = tab.current_record()
-    if record is not None:
-        act(record)
-
-
-def add_excel_action(tab: RecordTab[Any], exports: TabExports) -> None:
-    tab.action_bar.addSeparator()
-    tab.action_bar.add(
-        "excel",
-        "导出 Excel",
-        lambda: exports.export_excel(tab),
-        available=lambda: None if tab.shown_count() else "列表为空",
-        tooltip="按当前筛选和排序导出表格中显示的列和行",
-    )

@@ -10,13 +10,13 @@ from PySide6.QtCore import QObject, Signal
 from shiboken6 import Shiboken
 
 from firmdesk.services.credentials import CredentialStore
-from firmdesk.services.drafts import DraftStore, DraftStoreUnavailable
-from firmdesk.services.local_store import LocalStore, StoreUnavailable
+from firmdesk.services.firm_stores import FirmStores
 from firmdesk.services.offline_access import OfflineAccess
+from firmdesk.ui.desk_services import DeskServices
 from firmdesk.ui.login_dialog import LoginDialog, LoginFunction, LoginResult, OfflineLogin
 from firmdesk.ui.main_window import MainWindow
+from firmdesk.ui.status_bar import IN_MEMORY_TOOLTIP
 from firmdesk.ui.sync_controller import SyncController
-from firmdesk.ui.tabs.review_actions import DeskServices
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
 
@@ -57,7 +57,7 @@ class Shell(QObject):
         # overrides it); `offline_server` names the folder instead of the address (the demo's port changes).
         self._offline = OfflineAccess(offline_root, offline_server)
         self._offer_offline = offer_offline  # 离线打开 at a login that finds no server (not for the demo)
-        self._stores: tuple[LocalStore, DraftStore] | None = None  # the logged-in firm's offline store
+        self._stores: FirmStores | None = None  # the logged-in firm's cache and drafts
         self.sync: SyncController | None = None
         self.session: Any = None
         self.window: MainWindow | None = None
@@ -118,24 +118,19 @@ class Shell(QObject):
         self._runner.wait_for_done(3000)
         self._close_stores()
 
-    def _open_stores(self, session: Any) -> tuple[SyncController | None, str | None]:
-        """The firm's local cache and drafts (a few ms: SQLite files on local disk); None and why if unusable."""
-        folder = self._offline.folder(session.server, session.firm.number)
-        store: LocalStore | None = None
+    def _open_stores(self, session: Any) -> tuple[SyncController, str | None]:
+        """The firm's local cache and drafts (a few ms: SQLite files on local disk), in memory if the disk
+        cannot be used (then also what to tell the user)."""
+        stores = FirmStores.open(self._offline.folder(session.server, session.firm.number))
         try:
-            store = LocalStore.open(folder)
-            drafts = DraftStore.open(folder)
-        except (StoreUnavailable, DraftStoreUnavailable) as e:
-            log.error("offline store unavailable: %s", e)
-            if store is not None:
-                store.close()
-            return None, f"{e.message}（本次仅在线使用：离线浏览和退回草稿不可用）"
-        try:
-            store.save_firm(session.firm)
+            stores.cache.save_firm(session.firm)
         except Exception as e:  # the cache is a convenience: never a reason not to open the window
             log.warning("saving the firm to the local cache failed: %r", e)
-        self._stores = (store, drafts)
-        return SyncController(session.client, store, drafts, self._runner), None
+        self._stores = stores
+        warning = None
+        if stores.problem is not None:
+            warning = f"{stores.problem}。{IN_MEMORY_TOOLTIP}。"
+        return SyncController(session.client, stores.cache, stores.drafts, self._runner), warning
 
     def _close_stores(self) -> None:
         """After the window: stop the sync, let running work finish, then close the SQLite files."""
@@ -146,11 +141,7 @@ class Shell(QObject):
         if stores is None:
             return
         self._runner.wait_for_done(5000)
-        for db in stores:
-            try:
-                db.close()
-            except Exception as e:  # closing what a late worker still holds: logged, never raised at logout
-                log.warning("closing %s failed: %r", db, e)
+        stores.close()
 
     def _logged_in(self, result: LoginResult) -> None:
         dialog = self.dialog

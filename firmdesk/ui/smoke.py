@@ -89,7 +89,7 @@ class SmokeRun(QObject):
         self._window = window
         window.resize(*window_size())
         window.first_data_painted.connect(self._first_painted)
-        window.loader.part_failed.connect(lambda exc: self._fail(f"loading failed: {error_text(exc)}"))
+        window.sync.part_failed.connect(lambda exc: self._fail(f"loading failed: {error_text(exc)}"))
         window.data_shown.connect(self._data_shown)
 
     def _first_painted(self) -> None:

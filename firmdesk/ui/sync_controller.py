@@ -1,8 +1,8 @@
 """Qt adapter of the offline services: shows the cache first, syncs in the background, follows online/offline.
 
-`SyncController` has the signals of `YearLoader` (`load(year)`, `data_changed`, `summary_loaded`,
-`part_failed`, `started`, `finished`, `synced`), so the main window can use it in the loader's place,
-plus the offline ones: `state_changed(online)`, `drafts_sent`, `conflicts`, `drafts_changed`, `notice`.
+`SyncController` is the main window's one loader (`load(year)`, `data_changed`, `summary_loaded`,
+`part_failed`, `started`, `finished`, `synced`), with the offline signals: `state_changed(online)`,
+`drafts_sent`, `conflicts`, `drafts_changed`, `notice`.
 It syncs at `load`, on `refresh()` (F5), every few minutes while online, and, while offline, retries
 with backoff (2, 4, 8 … 60 s). Coming back online it syncs, sends the drafts marked 联网后发送, and says so.
 """
@@ -44,7 +44,7 @@ def offline_reason(sync: SyncController | None) -> str | None:
     """Why an action that needs the server cannot run now (`OFFLINE_ACTION_TOOLTIP`), or None.
 
     The one rule for every server action, in the action bars and in the dialogs; without a controller
-    (no local store, or a dialog built on its own) the window is online-only and nothing is gated.
+    (a dialog built on its own) nothing is gated.
     Follow `sync.state_changed` to re-check.
     """
     return None if sync is None or sync.server_actions_enabled else OFFLINE_ACTION_TOOLTIP
@@ -58,7 +58,7 @@ def detail_error_text(exc: BaseException, sync: SyncController | None) -> str:
 
 
 class SyncController(QObject):
-    # -- as YearLoader --
+    # -- loading --
     data_changed = Signal(object, str)  # YearData, part: "cpas" or "batches"
     summary_loaded = Signal(object)  # FirmSummary
     part_failed = Signal(object)  # an exception that is not "the server cannot be reached"

@@ -115,17 +115,8 @@ class TaskRunner(QObject):
         fn: Callable[[], Any],
         on_success: SuccessCallback | None = None,
         on_error: ErrorCallback | None = None,
-        *,
-        owner: QObject | None = None,
-    ) -> TaskHandle | Op[Any]:
-        """`owner=` is the old spelling of `op(owner, fn)`, kept for `year_loader.py` only (on its way out)."""
-        if owner is not None:
-            op = self.op(owner, fn)
-            if on_success is not None:
-                op.success(on_success)
-            if on_error is not None:
-                op.failure(on_error)
-            return op.run()
+    ) -> TaskHandle:
+        """Work whose answer is always wanted (no owner); work for a widget is an `op(owner, fn)`."""
         return self.start(fn, on_success, on_error)
 
     def start(

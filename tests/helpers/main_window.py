@@ -16,11 +16,13 @@ from firmdesk.domain.states import FirmTab
 from firmdesk.services.attachment_cache import AttachmentCache
 from firmdesk.services.common_reasons import CommonReasons
 from firmdesk.services.credentials import CredentialStore
+from firmdesk.services.firm_stores import FirmStores
 from firmdesk.services.qr_images import QrImageCache
 from firmdesk.services.session import FirmSession
+from firmdesk.ui.desk_services import DeskServices
 from firmdesk.ui.dialogs.export_dialogs import ExportChoice, UserPrompts
 from firmdesk.ui.main_window import MainWindow
-from firmdesk.ui.tabs.review_actions import DeskServices
+from firmdesk.ui.sync_controller import SyncController
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
 from tests.helpers.demo import demo_live, demo_server_settings, firm_login
@@ -34,6 +36,7 @@ __all__ = [
     "demo_live",
     "demo_server_settings",
     "desk",
+    "new_window",
     "open_desk",
     "open_window",
     "session",
@@ -42,8 +45,28 @@ __all__ = [
 ]
 
 
-def open_window(qtbot: Any, session: FirmSession, runner: TaskRunner, settings: UiSettings) -> MainWindow:
-    window = MainWindow(session.client, session.firm, runner, settings)
+def new_window(
+    session: FirmSession,
+    runner: TaskRunner,
+    settings: UiSettings,
+    stores: FirmStores,
+    services: DeskServices | None = None,
+) -> MainWindow:
+    """The main window as the shell builds it: with its sync controller on the firm's stores."""
+    sync = SyncController(session.client, stores.cache, stores.drafts, runner)
+    return MainWindow(session.client, session.firm, runner, settings, sync=sync, services=services)
+
+
+def open_window(
+    qtbot: Any,
+    session: FirmSession,
+    runner: TaskRunner,
+    settings: UiSettings,
+    stores: FirmStores,
+    services: DeskServices | None = None,
+) -> MainWindow:
+    """`new_window`, shown, once its first load is done."""
+    window = new_window(session, runner, settings, stores, services)
     qtbot.addWidget(window)
     window.resize(1366, 740)
     window.show()
@@ -113,20 +136,21 @@ def session(demo_live: Any, credentials: CredentialStore) -> Iterator[FirmSessio
 
 
 def open_desk(
-    qtbot: Any, session: FirmSession, runner: TaskRunner, settings: UiSettings, desk: DeskServices
+    qtbot: Any, session: FirmSession, runner: TaskRunner, settings: UiSettings, desk: DeskServices, stores: FirmStores
 ) -> MainWindow:
-    window = MainWindow(session.client, session.firm, runner, settings, services=desk)
-    qtbot.addWidget(window)
-    window.resize(1366, 740)
-    window.show()
-    with qtbot.waitSignal(window.data_shown, timeout=20000):
-        window.start()
-    return window
+    return open_window(qtbot, session, runner, settings, stores, desk)
 
 
 @pytest.fixture
-def window(qtbot: Any, session: FirmSession, runner: TaskRunner, ui_settings: UiSettings, desk: DeskServices) -> Any:
-    return open_desk(qtbot, session, runner, ui_settings, desk)
+def window(
+    qtbot: Any,
+    session: FirmSession,
+    runner: TaskRunner,
+    ui_settings: UiSettings,
+    desk: DeskServices,
+    stores: FirmStores,
+) -> Any:
+    return open_desk(qtbot, session, runner, ui_settings, desk, stores)
 
 
 def trigger(qtbot: Any, window: MainWindow, tab: FirmTab, key: str) -> QDialog:

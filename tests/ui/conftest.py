@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings
 from shiboken6 import Shiboken
 
 from firmdesk.services.credentials import CredentialStore
+from firmdesk.services.firm_stores import FirmStores
 from firmdesk.ui.gc_guard import MainThreadGarbageCollector
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
@@ -60,6 +61,15 @@ def look(qapp: Any) -> None:
 @pytest.fixture
 def credentials() -> CredentialStore:
     return CredentialStore()
+
+
+@pytest.fixture
+def stores(tmp_path: Path, runner: TaskRunner) -> Iterator[FirmStores]:
+    """The firm's cache and drafts on disk, as the shell opens them; closed once the last worker is done."""
+    firm_stores = FirmStores.open(tmp_path / "offline")
+    yield firm_stores
+    runner.wait_for_done(10000)
+    firm_stores.close()
 
 
 # -- servers ---------------------------------------------------------------------------------------

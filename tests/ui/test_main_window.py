@@ -12,8 +12,10 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QWidget
 
 from firmdesk.domain.states import FirmTab
+from firmdesk.domain.tabs import tab_scope
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.credentials import CredentialStore
+from firmdesk.services.firm_stores import FirmStores
 from firmdesk.services.session import FirmSession
 from firmdesk.ui.details_dialog import CpaDetailsDialog
 from firmdesk.ui.main_window import MainWindow
@@ -21,9 +23,14 @@ from firmdesk.ui.models.roles import RECORD_ROLE
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
 from tests.helpers.demo import firm_login
-from tests.helpers.main_window import open_window
+from tests.helpers.main_window import new_window, open_window
 
-SUBMITTED_STATES = ["submitted", "reviewing", "reviewed", "withdrawn"]
+
+def batch_states(tab: FirmTab) -> list[str]:
+    """The batch states the server is asked for: what the domain says `tab` lists."""
+    states = tab_scope(tab).batch_states
+    assert states is not None
+    return sorted(states)
 
 
 @pytest.fixture
@@ -34,8 +41,10 @@ def session(demo_server: Any, credentials: CredentialStore) -> Iterator[FirmSess
 
 
 @pytest.fixture
-def window(qtbot: Any, session: FirmSession, runner: TaskRunner, ui_settings: UiSettings) -> MainWindow:
-    return open_window(qtbot, session, runner, ui_settings)
+def window(
+    qtbot: Any, session: FirmSession, runner: TaskRunner, ui_settings: UiSettings, stores: FirmStores
+) -> MainWindow:
+    return open_window(qtbot, session, runner, ui_settings, stores)
 
 
 def type_text(widget: QWidget, text: str) -> None:
@@ -56,15 +65,15 @@ def server_rows(client: CmisClient, year: int) -> dict[FirmTab, list[int]]:
         FirmTab.PENDING_REVIEW: sorted(r.cpa_id for r in client.cpas(year, tab="pending_review").items),
         FirmTab.NOT_APPLIED: sorted(r.cpa_id for r in client.cpas(year, tab="not_applied").items),
         FirmTab.QUERY: sorted(r.cpa_id for r in client.cpas(year).items),
-        FirmTab.SUBMITTED: sorted(b.id for b in client.batches(year, SUBMITTED_STATES).items),
-        FirmTab.RETURNED: sorted(b.id for b in client.batches(year, ["returned"]).items),
+        FirmTab.SUBMITTED: sorted(b.id for b in client.batches(year, batch_states(FirmTab.SUBMITTED)).items),
+        FirmTab.RETURNED: sorted(b.id for b in client.batches(year, batch_states(FirmTab.RETURNED)).items),
     }
 
 
 def test_tabs_are_labelled_as_the_spec_with_their_counts(window: MainWindow) -> None:
     labels = [window.tab_widget.tabText(i) for i in range(window.tab_widget.count())]
     names = [label.split(" (")[0] for label in labels]
-    assert names == ["注师待审核", "注师待申请", "已提交省注协", "已退回", "年检信息查询"]
+    assert names == ["注师待审核", "注师待申请", "已提交省注协", "已退回", "年检信息查询", "草稿"]
     for tab, widget in window.tabs.items():
         assert window.tab_label(tab) == f"{tab.label} ({widget.total_count()})"
 
@@ -204,13 +213,18 @@ def test_double_click_opens_the_cpas_details(qtbot: Any, window: MainWindow, ses
 
 
 def test_column_order_and_widths_are_kept(
-    qtbot: Any, window: MainWindow, session: FirmSession, runner: TaskRunner, ui_settings: UiSettings
+    qtbot: Any,
+    window: MainWindow,
+    session: FirmSession,
+    runner: TaskRunner,
+    ui_settings: UiSettings,
+    stores: FirmStores,
 ) -> None:
     header = window.tabs[FirmTab.QUERY].table.horizontalHeader()
     header.moveSection(2, 5)
     header.resizeSection(1, 211)
     window.close()
-    again = open_window(qtbot, session, runner, ui_settings)
+    again = open_window(qtbot, session, runner, ui_settings, stores)
     header2 = again.tabs[FirmTab.QUERY].table.horizontalHeader()
     assert header2.visualIndex(2) == 5
     assert header2.sectionSize(1) == 211
@@ -260,8 +274,8 @@ class TestChangesOnTheServer:
             window.refresh()
         assert {tab: w.total_count() for tab, w in window.tabs.items()} == shown
         assert "无法连接服务器" in window.notice.text()
-        assert "无法连接服务器" in window.statusBar().currentMessage()
         assert window.online_label.text() == "● 离线"
+        assert window.sync_label.text().endswith("（离线，自动重试中）")
 
 
 class TestSlowServer:
@@ -272,19 +286,19 @@ class TestSlowServer:
         firm_session.logout()
 
     def test_ui_thread_keeps_running_during_a_slow_load(
-        self, qtbot: Any, session: FirmSession, runner: TaskRunner, ui_settings: UiSettings
+        self, qtbot: Any, session: FirmSession, runner: TaskRunner, ui_settings: UiSettings, stores: FirmStores
     ) -> None:
         ticks: list[int] = []
         timer = QTimer()
         timer.setInterval(20)
         timer.timeout.connect(lambda: ticks.append(1))
         timer.start()
-        window = MainWindow(session.client, session.firm, runner, ui_settings)
+        window = new_window(session, runner, ui_settings, stores)
         qtbot.addWidget(window)
         window.show()
         with qtbot.waitSignal(window.data_shown, timeout=20000):
             window.start()
-            assert window.loader.busy  # start() returned at once: the work is on the pool
+            assert window.sync.busy  # start() returned at once: the work is on the pool
         timer.stop()
         # Each /firm request sleeps 0.6 s on the server: at 20 ms a tick, a free UI thread ticks > 15 times.
         assert len(ticks) > 15

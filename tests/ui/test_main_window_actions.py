@@ -40,7 +40,7 @@ def ids(rows: list[Any]) -> list[int]:
 def test_every_tab_has_its_action_bar_and_excel(window: MainWindow) -> None:
     keys = {tab: window.tabs[tab].action_bar.keys() for tab in FirmTab}
     assert keys == {
-        FirmTab.PENDING_REVIEW: ["review", "attachments", "return", "submit", "excel"],
+        FirmTab.PENDING_REVIEW: ["review", "attachments", "return", "draft", "submit", "excel"],
         FirmTab.NOT_APPLIED: ["trail", "attachments", "excel"],
         FirmTab.SUBMITTED: ["view", "withdraw", "attachments", "excel"],
         FirmTab.RETURNED: ["view", "resubmit", "attachments", "excel"],
@@ -137,7 +137,7 @@ def test_withdraw_brings_the_batch_back_to_pending_review(qtbot: Any, window: Ma
     assert shown[batch.id].state == BatchState.WITHDRAWN
     assert submitted.current_record().id == batch.id  # the refresh kept the row selected
     assert not submitted.action_bar.action("withdraw").isEnabled()
-    assert "该批次已撤回" in submitted.action_bar.action("withdraw").toolTip()
+    assert "该批次已撤回，无需再次撤回（当前状态：已撤回）" in submitted.action_bar.action("withdraw").toolTip()
     assert set(cpas) <= set(ids(window.tabs[FirmTab.PENDING_REVIEW].shown_records()))
 
 
@@ -146,7 +146,7 @@ def test_withdraw_is_disabled_for_a_batch_under_review(window: MainWindow) -> No
     assert submitted.select_record(lambda b: b.state == BatchState.REVIEWING)
     action = submitted.action_bar.action("withdraw")
     assert not action.isEnabled()
-    assert "省注协已开始审核，不能撤回" in action.toolTip()
+    assert "省注协已开始审核，不能撤回（当前状态：审核中）" in action.toolTip()
     assert submitted.action_bar.action("view").isEnabled()
 
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QLabel, QMenu
 
 from firmdesk.domain.states import Action, FirmTab
 from firmdesk.services.api_client import CmisClient
@@ -37,7 +36,7 @@ def test_offline_round_trip_in_the_real_window(
 ) -> None:
     window = log_in(qtbot, shell, restartable_server.base_url)
     sync = window.sync
-    assert isinstance(sync, SyncController) and window.loader is sync
+    assert isinstance(sync, SyncController) and not sync.store.in_memory
     assert window.online_label.text() == "● 在线"
     assert window.tab_widget.count() == 6 and window.tab_widget.tabText(5) == "草稿"
     pending = window.pending_tab
@@ -205,7 +204,7 @@ def test_a_draft_can_be_written_online_and_a_stray_one_is_not_kept(
     assert sync.drafts.all()[0].state is DraftState.SENT
 
 
-def test_without_a_usable_store_the_window_works_online_only(
+def test_without_a_usable_disk_the_window_runs_on_stores_in_memory(
     qtbot: Any,
     runner: TaskRunner,
     ui_settings: UiSettings,
@@ -221,16 +220,30 @@ def test_without_a_usable_store_the_window_works_online_only(
 
     shell = Shell(login, credentials, runner, ui_settings, offline_root=blocker)
     try:
-        window = log_in(qtbot, shell, restartable_server.base_url, synced=False)
-        assert window.sync is None and window.drafts_view is None and window.tab_widget.count() == 5
-        assert "无法使用本地数据文件" in window.notice.text()
-        qtbot.waitUntil(lambda: window.pending_tab.loaded, timeout=20000)
-        with pytest.raises(KeyError):
-            window.pending_tab.action_bar.action("draft")  # no store, no drafts
-        restartable_server.stop()
-        with qtbot.waitSignal(window.data_shown, timeout=20000):
-            window.refresh_action.trigger()
-        assert window.online_label.text() == "● 离线" and window.pending_tab.loaded  # as before the store
+        window = log_in(qtbot, shell, restartable_server.base_url)
+        sync = window.sync
+        assert sync.store.in_memory and shell._stores is not None and shell._stores.in_memory
+        assert "无法使用本地数据文件" in window.notice.text() and "本次使用内存缓存" in window.notice.text()
+        store_label = window.findChild(QLabel, "status_store")
+        assert store_label is not None and not store_label.isHidden()
+        assert store_label.text() == "本次使用内存缓存" and "无法保存到磁盘" in store_label.toolTip()
+        assert window.tab_widget.count() == 6 and window.tab_widget.tabText(5) == "草稿"
+        pending = window.pending_tab
+        before = pending.total_count()
+        assert before > 0 and not blocker.is_dir()  # nothing was written to disk
+
+        # Offline: the rows stay (from memory), and 退回 writes a draft, as with the stores on disk.
+        go_offline(qtbot, window, restartable_server)
+        assert window.online_label.text() == "● 离线" and pending.total_count() == before
+        pending.table.selectRow(0)
+        with qtbot.waitSignal(window.actions.opened, timeout=5000) as opened:
+            pending.action_bar.action("return").trigger()
+        editor = opened.args[0]
+        assert isinstance(editor, DraftEditor)
+        type_text(editor.reason_edit, "附件缺页")
+        editor.close()
+        assert [d.reason for d in sync.drafts.all()] == ["附件缺页"]
+        assert window.tab_widget.tabText(5) == "草稿 (1)"
     finally:
         if shell.window is not None:
             shell.window.close()

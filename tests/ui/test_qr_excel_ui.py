@@ -24,6 +24,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPainter
 from firmdesk.domain.states import ApplicationState, FirmTab
 from firmdesk.services.credentials import CredentialStore
 from firmdesk.services.excel_export import FIRST_DATA_ROW
+from firmdesk.services.firm_stores import FirmStores
 from firmdesk.services.models import CpaRow
 from firmdesk.services.progress import TaskCancelled
 from firmdesk.services.qr_codes import find_cjk_font
@@ -49,8 +50,15 @@ def read_only_session(demo_server: Any, credentials: CredentialStore) -> Any:
 
 
 @pytest.fixture
-def window(qtbot: Any, read_only_session: FirmSession, runner: TaskRunner, ui_settings: UiSettings, desk: Any) -> Any:
-    return open_desk(qtbot, read_only_session, runner, ui_settings, desk)
+def window(
+    qtbot: Any,
+    read_only_session: FirmSession,
+    runner: TaskRunner,
+    ui_settings: UiSettings,
+    desk: Any,
+    stores: FirmStores,
+) -> Any:
+    return open_desk(qtbot, read_only_session, runner, ui_settings, desk, stores)
 
 
 def decode(png: bytes | Path) -> list[str]:

@@ -27,12 +27,12 @@ from firmdesk.services.api_client import CmisClient
 from firmdesk.services.attachment_cache import AttachmentCache
 from firmdesk.services.common_reasons import CommonReasons
 from firmdesk.services.credentials import CredentialStore
+from firmdesk.services.firm_stores import FirmStores
 from firmdesk.ui.dialogs.attachments_dialog import AttachmentsDialog
 from firmdesk.ui.dialogs.batch_dialog import BatchDialog
 from firmdesk.ui.dialogs.help_dialogs import SHORTCUTS, ShortcutsDialog
 from firmdesk.ui.dialogs.review_queue import ReviewQueueDialog
 from firmdesk.ui.dialogs.submit_dialog import SubmitDialog
-from firmdesk.ui.main_window import MainWindow
 from firmdesk.ui.resources import apply_look
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
@@ -46,6 +46,7 @@ from firmdesk.ui.widgets.screen_fit import (
     placed_frame,
 )
 from tests.helpers.demo import demo_firm_client, firm_login
+from tests.helpers.main_window import new_window
 
 ROOT = Path(__file__).resolve().parents[2]
 MARGIN = QSize(FRAME_MARGIN_WIDTH, FRAME_MARGIN_HEIGHT)
@@ -363,10 +364,11 @@ def test_main_window_on_this_screen(
     credentials: CredentialStore,
     runner: TaskRunner,
     ui_settings: UiSettings,
+    stores: FirmStores,
 ) -> None:
     session = firm_login(demo_server.base_url, credentials)
     try:
-        window = MainWindow(session.client, session.firm, runner, ui_settings)  # no saved geometry
+        window = new_window(session, runner, ui_settings, stores)  # no saved geometry
         qtbot.addWidget(window)
         assert window.size() == fitted_size(1280, 720, area)
         window.show()
@@ -379,7 +381,7 @@ def test_main_window_on_this_screen(
         # Saved on a larger monitor: brought back within this screen.
         window.setGeometry(400, 300, 2400, 1400)
         window.close()
-        again = MainWindow(session.client, session.firm, runner, ui_settings)
+        again = new_window(session, runner, ui_settings, stores)
         qtbot.addWidget(again)
         again.show()
         qtbot.waitExposed(again)

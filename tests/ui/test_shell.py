@@ -32,7 +32,7 @@ def _logged_in(qtbot: Any, runner: TaskRunner, settings: UiSettings, url: str, r
         dialog.login_button.click()
     window: MainWindow = opened.args[0]
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: not window.loader.busy, timeout=20000)
+    qtbot.waitUntil(lambda: not window.sync.busy, timeout=20000)
     return shell, window
 
 

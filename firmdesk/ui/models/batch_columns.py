@@ -6,8 +6,9 @@ from dataclasses import replace
 from typing import Any
 
 from firmdesk.services.models import BatchRow
-from firmdesk.ui.formatting import BATCH_COLOURS, datetime_text, iso_sort
+from firmdesk.ui.formatting import datetime_text, iso_sort
 from firmdesk.ui.models.record_table import CENTER, LEFT, Column, RecordTableModel
+from firmdesk.ui.palette import BATCH_COLOURS
 
 NUMBER = Column[BatchRow]("row_number", "序号", row_number=True, align=CENTER, width=56)
 BATCH_NUMBER = Column[BatchRow]("number", "年检批次编号", lambda b: b.number, width=160)

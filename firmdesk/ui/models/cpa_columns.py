@@ -7,8 +7,9 @@ from typing import Any
 
 from firmdesk.domain.states import NOT_APPLIED, ApplicationState
 from firmdesk.services.models import CpaRow
-from firmdesk.ui.formatting import STATUS_COLOURS, date_text, datetime_text, hours_text, iso_sort, retired_text
+from firmdesk.ui.formatting import date_text, datetime_text, hours_text, iso_sort, retired_text
 from firmdesk.ui.models.record_table import CENTER, LEFT, RIGHT, Column, RecordTableModel
+from firmdesk.ui.palette import STATUS_COLOURS
 
 #: 未申请 (no application: "none"), then the application's states in the order of the workflow.
 STATUS_ORDER = {status: i for i, status in enumerate([NOT_APPLIED, *(s.value for s in ApplicationState)])}

@@ -21,21 +21,6 @@ class TabAction:
     needs_server: bool = False  # 申请, 撤回 …: also disabled while the server gate says no (offline)
 
 
-#: Buttons that look like buttons, a disabled one visibly so, the main action (申请…) in the primary blue.
-_STYLE = """
-QToolBar { border: none; background: transparent; spacing: 6px; padding: 0; }
-QToolBar::separator { width: 1px; background: #dde3ea; margin: 4px 6px; }
-QToolButton { padding: 4px 14px; border: 1px solid #cfd6e0; border-radius: 4px; background: #ffffff; color: #1f2937; }
-QToolButton:hover { border-color: #1f6feb; color: #1553b6; }
-QToolButton:pressed { background: #e8f0fe; }
-QToolButton:focus { border: 2px solid #1f6feb; padding: 3px 13px; }
-QToolButton:disabled { color: #a6adb9; border-color: #e6e9ef; background: #f6f7f9; }
-QToolButton[primary="true"] { background: #1f6feb; border-color: #1f6feb; color: #ffffff; }
-QToolButton[primary="true"]:hover { background: #1a5fd0; }
-QToolButton[primary="true"]:disabled { background: #b7cdf5; border-color: #b7cdf5; color: #ffffff; }
-"""
-
-
 class ActionBar(QToolBar):
     """The tab's buttons; `refresh()` re-checks which apply (after a selection, a check, new data).
 
@@ -50,7 +35,10 @@ class ActionBar(QToolBar):
         self.setMovable(False)
         self.setFloatable(False)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.setStyleSheet(_STYLE)
+        # Its look: resources/firmdesk.qss. Re-polished, as the tool bar's layout read its spacing already.
+        self.setProperty("role", "tab_actions")
+        self.style().unpolish(self)
+        self.style().polish(self)
         self._actions: dict[str, TabAction] = {}
         self._server_gate: Availability = lambda: None
 

@@ -8,7 +8,7 @@ from firmdesk.domain.states import FirmTab
 from firmdesk.services.models import BatchRow
 from firmdesk.ui.models.batch_columns import RETURNED_COLUMNS, SUBMITTED_COLUMNS, batch_model
 from firmdesk.ui.tabs.record_tab import RecordTab
-from firmdesk.ui.year_data import YearData, in_returned_tab, in_submitted_tab
+from firmdesk.ui.year_data import YearData
 
 
 def _newest_first(batches: list[BatchRow]) -> list[BatchRow]:
@@ -24,7 +24,7 @@ class SubmittedTab(RecordTab[BatchRow]):
         super().__init__(batch_model(SUBMITTED_COLUMNS), parent)
 
     def rows(self, data: YearData) -> list[BatchRow]:
-        return _newest_first([b for b in data.batches if in_submitted_tab(b)])
+        return _newest_first(data.batches_in(self.tab))
 
 
 class ReturnedTab(RecordTab[BatchRow]):
@@ -36,4 +36,4 @@ class ReturnedTab(RecordTab[BatchRow]):
         super().__init__(batch_model(RETURNED_COLUMNS), parent)
 
     def rows(self, data: YearData) -> list[BatchRow]:
-        return _newest_first([b for b in data.batches if in_returned_tab(b)])
+        return _newest_first(data.batches_in(self.tab))

@@ -8,7 +8,7 @@ from firmdesk.domain.states import NOT_APPLIED, NOT_APPLIED_LABEL, ApplicationSt
 from firmdesk.services.models import CpaRow
 from firmdesk.ui.models.cpa_columns import NOT_APPLIED_COLUMNS, cpa_model
 from firmdesk.ui.tabs.record_tab import ALL_STATUSES, RecordTab
-from firmdesk.ui.year_data import YearData, is_not_applied
+from firmdesk.ui.year_data import YearData
 
 
 class NotAppliedTab(RecordTab[CpaRow]):
@@ -25,4 +25,4 @@ class NotAppliedTab(RecordTab[CpaRow]):
         super().__init__(cpa_model(NOT_APPLIED_COLUMNS), parent)
 
     def rows(self, data: YearData) -> list[CpaRow]:
-        return [r for r in data.cpas if is_not_applied(r)]
+        return data.cpas_in(self.tab)

@@ -8,7 +8,7 @@ from firmdesk.domain.states import FirmTab
 from firmdesk.services.models import CpaRow
 from firmdesk.ui.models.cpa_columns import PENDING_REVIEW_COLUMNS, cpa_model
 from firmdesk.ui.tabs.record_tab import RecordTab
-from firmdesk.ui.year_data import YearData, is_pending_review
+from firmdesk.ui.year_data import YearData
 
 
 class PendingReviewTab(RecordTab[CpaRow]):
@@ -37,7 +37,7 @@ class PendingReviewTab(RecordTab[CpaRow]):
         toolbar.addWidget(self.checked_label)
 
     def rows(self, data: YearData) -> list[CpaRow]:
-        return [r for r in data.cpas if is_pending_review(r)]
+        return data.cpas_in(self.tab)
 
     def check_all_shown(self) -> None:
         """全选: the rows the search currently shows (a filtered list selects what the user sees)."""

@@ -23,4 +23,4 @@ class QueryTab(RecordTab[CpaRow]):
         super().__init__(cpa_model(QUERY_COLUMNS), parent)
 
     def rows(self, data: YearData) -> list[CpaRow]:
-        return list(data.cpas)
+        return data.cpas_in(self.tab)

@@ -6,21 +6,17 @@ as `changed(message)`, so the window refreshes its tabs and says it in the statu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
+from firmdesk.domain.availability import RowAction
 from firmdesk.services.api_client import CmisClient
-from firmdesk.services.attachment_cache import AttachmentCache
-from firmdesk.services.common_reasons import CommonReasons
 from firmdesk.services.models import BatchDetail, BatchRow, CpaRow, FirmInfo
+from firmdesk.ui.desk_services import DeskServices
 from firmdesk.ui.details_dialog import CpaDetailsDialog
 from firmdesk.ui.dialogs.attachments_dialog import AttachmentsDialog
 from firmdesk.ui.dialogs.base import ServiceDialog
 from firmdesk.ui.dialogs.batch_dialog import BatchDialog
-from firmdesk.ui.dialogs.export_dialogs import UserPrompts
 from firmdesk.ui.dialogs.qr_dialog import QrDialog
 from firmdesk.ui.dialogs.return_dialog import ReturnDialog
 from firmdesk.ui.dialogs.review_queue import ReviewQueueDialog
@@ -30,23 +26,6 @@ from firmdesk.ui.draft_editor import DraftEditor
 from firmdesk.ui.sync_controller import OFFLINE_ACTION_TOOLTIP, SyncController
 from firmdesk.ui.tabs.pending_review_tab import PendingReviewTab
 from firmdesk.ui.tasks import TaskRunner
-
-if TYPE_CHECKING:
-    from firmdesk.services.qr_images import QrImageCache  # numpy and Pillow: imported at the first QR export
-
-
-@dataclass(frozen=True)
-class DeskServices:
-    """The client-side services the review actions use, built once by `firmdesk.app` and passed down."""
-
-    attachments: AttachmentCache
-    reasons: CommonReasons
-    qr_images: QrImageCache | None = None  # None: the user's cache folder, opened at the first QR export
-    prompts: UserPrompts = field(default_factory=UserPrompts)
-
-    @classmethod
-    def for_user(cls) -> DeskServices:
-        return cls(AttachmentCache.for_user(), CommonReasons.for_user())
 
 
 def names_text(rows: list[CpaRow], most: int = 3) -> str:
@@ -68,18 +47,18 @@ class ReviewActions(QObject):
         firm: FirmInfo,
         parent: QWidget,
         *,
-        sync: SyncController | None = None,
+        sync: SyncController,
     ) -> None:
         super().__init__(parent)
         self._client = client
         self._runner = runner
         self._services = services
         self._firm = firm
-        self._sync = sync  # None: online-only (no local store); else 退回 offline writes a draft
+        self._sync = sync  # 退回 offline writes a draft; the dialogs report an unreachable server to it
 
     @property
     def offline(self) -> bool:
-        return self._sync is not None and not self._sync.online
+        return not self._sync.online
 
     @property
     def _window(self) -> QWidget:
@@ -89,7 +68,7 @@ class ReviewActions(QObject):
         return parent
 
     def _open(self, dialog: QDialog) -> QDialog:
-        if isinstance(dialog, ServiceDialog) and self._sync is not None:
+        if isinstance(dialog, ServiceDialog):
             dialog.server_unreachable.connect(self._sync.report_unreachable)  # the window goes offline
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -123,13 +102,11 @@ class ReviewActions(QObject):
             return
         dialog = ReturnDialog(self._client, self._runner, self._services.reasons, rows, parent=self._window)
         dialog.returned.connect(self._returned)
-        if self._sync is not None:
-            dialog.save_draft = self._keep_as_draft
+        dialog.save_draft = self._keep_as_draft
         self._open(dialog)
 
     def _keep_as_draft(self, rows: list[CpaRow], reason: str, key: str) -> None:
         """退回 found no server: the reason becomes a draft sent on reconnect, under the request's own key."""
-        assert self._sync is not None
         self._sync.drafts.create(rows[0].year, rows, reason, send_on_reconnect=True, uuid=key, sending=True)
         self.drafts_edited.emit()
         self.refused.emit(f"已将对 {names_text(rows)} 的退回存为草稿，联网后自动发送")
@@ -140,7 +117,7 @@ class ReviewActions(QObject):
         `parent`: the window by default; a modal dialog (逐个审核) passes itself so the editor takes input.
         """
         rows = [r for r in rows if r.application_id is not None]
-        if self._sync is None or not rows:
+        if not rows:
             return None
         editor = DraftEditor.new(self._sync.drafts, rows[0].year, rows, self._sync, parent or self._window)
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -219,7 +196,7 @@ class ReviewActions(QObject):
 
             def ask_once(_detail: BatchDetail) -> None:
                 dialog.loaded.disconnect(ask_once)
-                if dialog.detail is not None and dialog.detail.batch.can_withdraw:
+                if dialog.detail is not None and dialog.detail.batch.refusal(RowAction.WITHDRAW) is None:
                     dialog.withdraw()
 
             dialog.loaded.connect(ask_once)

@@ -48,7 +48,7 @@ def _centered(text: str, name: str, parent: QWidget) -> QLabel:
     label.setObjectName(name)
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     label.setWordWrap(True)
-    label.setStyleSheet("QLabel { color:#6c757d; font-size:14px; padding:24px; }")
+    label.setProperty("role", "preview_note")  # its look: resources/firmdesk.qss
     return label
 
 
@@ -122,7 +122,6 @@ class AttachmentsPanel(QWidget):
         ext_layout.addStretch(2)
         self.stack.addWidget(external)
         self.error_label = _centered("", "previewError", self)
-        self.error_label.setStyleSheet("QLabel { color:#c92a2a; font-size:14px; padding:24px; }")
         self.stack.addWidget(self.error_label)
 
         left = QWidget(self)

@@ -34,6 +34,7 @@ from firmdesk.ui.dialogs.prompts import PickFiles, pick_attachment_files
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.formatting import datetime_text
 from firmdesk.ui.ops import OpStarter
+from firmdesk.ui.palette import REQUIRED_MARK
 from firmdesk.ui.widgets.badge import link_button
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
 
@@ -42,8 +43,6 @@ RULES_TEXT = (
     f"支持类型：{ALLOWED_TYPES_TEXT}；最多可上传 {MAX_BATCH_FILES} 个附件；"
     f"单个附件大小不能超过 {human_size(MAX_ATTACHMENT_BYTES).replace(' ', '').replace('.0', '')}"
 )
-
-_SLOT_STYLE = "#socialSecuritySlot {{ border:{border}; border-radius:6px; background:{background}; }}"
 
 COL_MATERIAL, COL_FILE, COL_TYPE, COL_SIZE, COL_STATE, COL_REMOVE = range(6)
 
@@ -83,7 +82,7 @@ class _DropSlot(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
-        title = QLabel(f"<span style='color:#d63a3a'>*</span> <b>{SOCIAL_SECURITY_MATERIAL}</b>", self)
+        title = QLabel(f"<span style='color:{REQUIRED_MARK}'>*</span> <b>{SOCIAL_SECURITY_MATERIAL}</b>", self)
         layout.addWidget(title)
         self.file_label = QLabel(self)
         self.file_label.setObjectName("socialSecurityFileLabel")
@@ -98,14 +97,14 @@ class _DropSlot(QFrame):
         self.filled = name is not None
         if name is None:
             self.file_label.setText("必需，拖放文件到此处或点击上传")
-            self.file_label.setStyleSheet("QLabel { color:#868e96; }")
-            self.setStyleSheet(_SLOT_STYLE.format(border="1px dashed #e03131", background="#fff5f5"))
             self.pick_button.setText("点击上传")
         else:
             self.file_label.setText(f"✓ {name}")
-            self.file_label.setStyleSheet("QLabel { color:#2b8a3e; }")
-            self.setStyleSheet(_SLOT_STYLE.format(border="1px solid #8ce99a", background="#ebfbee"))
             self.pick_button.setText("替换")
+        for widget in (self, self.file_label):  # red while empty, green once filled: resources/firmdesk.qss
+            widget.setProperty("filled", self.filled)
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if _local_paths(event):
@@ -145,7 +144,6 @@ class MaterialsEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         rules = QLabel(RULES_TEXT, self)
         rules.setObjectName("materialsRulesLabel")
-        rules.setStyleSheet("QLabel { color:#495057; }")
         rules.setWordWrap(True)
         layout.addWidget(rules)
 
@@ -182,7 +180,7 @@ class MaterialsEditor(QWidget):
         self.add_button.clicked.connect(lambda: self.pick(OTHER_MATERIAL))
         bottom.addWidget(self.add_button)
         hint = QLabel("也可以把文件拖放到这里；双击“材料名称”可修改", self)
-        hint.setStyleSheet("QLabel { color:#868e96; }")
+        hint.setObjectName("materialsHint")
         bottom.addWidget(hint, 1)
         self.count_label = QLabel(self)
         self.count_label.setObjectName("materialsCountLabel")

@@ -15,14 +15,6 @@ class Tone(StrEnum):
     INFO = "info"
 
 
-_STYLES = {
-    Tone.ERROR: "color:#a61e1e; background:#fff1f0; border:1px solid #f5b5b0;",
-    Tone.WARNING: "color:#8a5300; background:#fff8e6; border:1px solid #f2d28b;",
-    Tone.SUCCESS: "color:#1e6b30; background:#ecf9ef; border:1px solid #a8dcb4;",
-    Tone.INFO: "color:#1f4e8c; background:#eef4fd; border:1px solid #b5cdef;",
-}
-
-
 class MessageBanner(QLabel):
     """Hidden while empty; `show_message(text, tone)`; the text is selectable so it can be copied."""
 
@@ -33,12 +25,15 @@ class MessageBanner(QLabel):
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.setProperty("role", "banner")  # its look, by tone: resources/firmdesk.qss
         self.tone = Tone.INFO
         self.hide()
 
     def show_message(self, text: str, tone: Tone = Tone.ERROR) -> None:
         self.tone = tone
-        self.setStyleSheet(f"QLabel {{ {_STYLES[tone]} border-radius:4px; padding:6px 8px; }}")
+        self.setProperty("tone", str(tone))
+        self.style().unpolish(self)
+        self.style().polish(self)
         self.setText(text)
         self.setVisible(bool(text))
 

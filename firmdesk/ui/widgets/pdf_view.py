@@ -68,7 +68,6 @@ class PdfView(QWidget):
         self.view.setObjectName("pdfPageView")
         self.view.setFrameShape(QFrame.Shape.NoFrame)
         self.view.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.view.setStyleSheet("QScrollArea#pdfPageView, QLabel#pdfPageImage { background: #d3d3d3; }")
         self.image_label = QLabel()
         self.image_label.setObjectName("pdfPageImage")
         self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -8,16 +8,11 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from firmdesk.domain.states import Action, Role
+from firmdesk.domain.states import Action
 from firmdesk.services.models import TrailEvent
-from firmdesk.ui.formatting import STATUS_COLOURS, datetime_text
+from firmdesk.ui import palette
+from firmdesk.ui.formatting import datetime_text
 
-_ROLE_COLOURS = {
-    Role.CPA: "#1f6feb",
-    Role.FIRM: "#7048e8",
-    Role.INSTITUTE: "#2b8a3e",
-    Role.SYSTEM: "#8a94a6",
-}
 #: Actions that send something back or stop it: drawn in the warning colour whoever did them.
 _RETURN_ACTIONS = {
     Action.FIRM_RETURN,
@@ -33,12 +28,12 @@ _RAIL = 34
 
 def event_colour(event: TrailEvent) -> str:
     if event.action in _RETURN_ACTIONS:
-        return "#d9480f"
+        return palette.RETURN_COLOUR
     if event.action == Action.FAIL:
-        return STATUS_COLOURS["failed"]
+        return palette.STATUS_COLOURS["failed"]
     if event.action == Action.DEFER:
-        return STATUS_COLOURS["deferred"]
-    return _ROLE_COLOURS.get(event.actor_role, "#8a94a6")  # type: ignore[call-overload]
+        return palette.STATUS_COLOURS["deferred"]
+    return palette.ROLE_COLOURS.get(event.actor_role, palette.NEUTRAL)
 
 
 def actor_text(event: TrailEvent) -> str:
@@ -66,28 +61,24 @@ class TimelineEntry(QWidget):
         head.setSpacing(8)
         action = QLabel(event.action_label or event.action, self)
         action.setObjectName("timelineAction")
-        action.setStyleSheet(f"QLabel {{ font-weight:bold; font-size:14px; color:{self._colour.name()}; }}")
+        action.setStyleSheet(f"QLabel {{ color:{self._colour.name()}; }}")  # the event's own colour (the rest: qss)
         head.addWidget(action)
         if event.from_label or event.to_label:
             change = QLabel(f"{event.from_label or '—'} → {event.to_label or '—'}", self)
             change.setObjectName("timelineStateChange")
-            change.setStyleSheet("QLabel { color:#495057; }")
             head.addWidget(change)
         head.addStretch(1)
         when = QLabel(datetime_text(event.at), self)
         when.setObjectName("timelineTime")
-        when.setStyleSheet("QLabel { color:#6c757d; }")
         head.addWidget(when)
         layout.addLayout(head)
 
         who = QLabel(f"办理人：{actor_text(event)}", self)
         who.setObjectName("timelineActor")
-        who.setStyleSheet("QLabel { color:#343a40; }")
         layout.addWidget(who)
         if event.batch_number:
             batch = QLabel(f"年检批次：{event.batch_number}", self)
             batch.setObjectName("timelineBatch")
-            batch.setStyleSheet("QLabel { color:#6c757d; }")
             layout.addWidget(batch)
         if event.reason:
             reason = QLabel(f"原因：{event.reason}", self)
@@ -95,23 +86,20 @@ class TimelineEntry(QWidget):
             reason.setWordWrap(True)
             reason.setTextFormat(Qt.TextFormat.PlainText)
             reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            reason.setStyleSheet(
-                "QLabel { background:#fff8f0; border-left:3px solid #f08c00; padding:4px 8px; color:#343a40; }"
-            )
             layout.addWidget(reason)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         dot_y = 11
-        rail = QPen(QColor("#ced4da"), 2)
+        rail = QPen(QColor(palette.TIMELINE_RAIL), 2)
         painter.setPen(rail)
         if not self._first:
             painter.drawLine(QPointF(_DOT_X, 0), QPointF(_DOT_X, dot_y - _DOT_R))
         if not self._last:
             painter.drawLine(QPointF(_DOT_X, dot_y + _DOT_R), QPointF(_DOT_X, self.height()))
         painter.setPen(QPen(self._colour.darker(115), 2))
-        painter.setBrush(self._colour if self._last else QColor("#ffffff"))
+        painter.setBrush(self._colour if self._last else QColor(palette.TIMELINE_OPEN_DOT))
         painter.drawEllipse(QPointF(_DOT_X, dot_y), _DOT_R, _DOT_R)
         painter.end()
         super().paintEvent(event)
@@ -144,7 +132,6 @@ class TimelineView(QScrollArea):
             empty = QLabel("暂无审批记录", self._body)
             empty.setObjectName("timelineEmpty")
             empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            empty.setStyleSheet("QLabel { color:#868e96; padding:24px; }")
             self._layout.addWidget(empty)
         for i, event in enumerate(events):
             entry = TimelineEntry(event, first=i == 0, last=i == len(events) - 1, parent=self._body)
