@@ -8,6 +8,7 @@ decides. Refusals print the server's Chinese message and exit with status 1 (3: 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import sys
@@ -23,7 +24,7 @@ import httpx
 from firmdesk.domain.batches import parse_batch_number
 from firmdesk.domain.files import ALLOWED_TYPES
 from firmdesk.domain.states import Decision, status_label
-from firmdesk.server.config import Settings
+from firmdesk.server.config import NO_PUBLIC_BASE_URL_WARNING, Settings
 from firmdesk.server.samples import sample_material
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
@@ -331,7 +332,11 @@ def serve(args: argparse.Namespace) -> None:
 
     settings = _settings(args, public_base_url=args.public_base_url, auto_review=args.auto_review or None)
     print(f"数据目录：{settings.data_dir}")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port)  # create_app migrates the database
+    if settings.public_base_url is None:
+        logging.getLogger("firmdesk.server").warning(NO_PUBLIC_BASE_URL_WARNING)
+    # proxy_headers=False: X-Forwarded-For counts only from CMIS_TRUSTED_PROXIES (firmdesk.server.client_address).
+    app = create_app(settings)  # migrates the database
+    uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False)
 
 
 def seed_demo_command(args: argparse.Namespace) -> None:

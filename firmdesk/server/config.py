@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from firmdesk.server.client_address import TrustedProxies
 
 
 class Settings(BaseSettings):
@@ -17,8 +21,13 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("cmis-data"))
     #: SQLAlchemy URL; default `sqlite:///{data_dir}/cmis.sqlite3`. PostgreSQL works unchanged.
     database_url: str | None = None
-    #: Base URL that QR codes and face-verification links point to; default: the URL the request came in on.
+    #: Base URL that QR codes and face-verification links point to (e.g. `https://cmis.example.cn`): the only
+    #: source of those URLs. Unset, they use the address the server listens on (never a request header), fit
+    #: only for one machine; `serve` warns at start.
     public_base_url: str | None = None
+    #: Proxies whose `X-Forwarded-For` is believed: comma-separated IPs or CIDR networks; default none (the
+    #: TCP peer is the client). Set it to the reverse proxy's address when there is one.
+    trusted_proxies: str = ""
     #: Lifetime of a bearer token.
     token_hours: float = 12
     #: Let a background thread decide submitted batches as the institute (demo mode).
@@ -43,6 +52,25 @@ class Settings(BaseSettings):
     #: Client addresses the rate limiter remembers at most (the least recently seen are forgotten first).
     public_rate_limit_clients: int = Field(default=10_000, ge=1)
 
+    #: Login protection (all counted in the database, so it holds across workers; docs/security.md).
+    #: Failures of one account from all addresses within 15 minutes that lock it for addresses it has not
+    #: signed in from (its usual addresses keep working).
+    login_account_max_failures: int = Field(default=20, ge=1)
+    #: Failures from one address across all accounts within 15 minutes before that address is slowed down.
+    login_address_max_failures: int = Field(default=20, ge=1)
+    #: Failures from all addresses within a minute that trip the global slowdown (usual addresses exempt).
+    login_global_max_failures: int = Field(default=300, ge=1)
+    #: An address that signed in to an account within this many days is one of its usual addresses.
+    login_usual_address_days: int = Field(default=30, ge=1)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: str) -> str:
+        from firmdesk.server.client_address import TrustedProxies
+
+        TrustedProxies.parse(value)  # raises with a message naming the setting
+        return value
+
     @model_validator(mode="after")
     def _absolute_data_dir(self) -> Settings:
         self.data_dir = Path(self.data_dir).expanduser().resolve()
@@ -55,6 +83,19 @@ class Settings(BaseSettings):
     @property
     def attachments_dir(self) -> Path:
         return self.data_dir / "attachments"
+
+    @property
+    def proxies(self) -> TrustedProxies:
+        from firmdesk.server.client_address import TrustedProxies
+
+        return TrustedProxies.parse(self.trusted_proxies)
+
+
+#: `serve` logs this at start when CMIS_PUBLIC_BASE_URL is unset.
+NO_PUBLIC_BASE_URL_WARNING = (
+    "未设置 CMIS_PUBLIC_BASE_URL：二维码和人脸核验链接将使用服务器的监听地址，打印后手机可能无法打开。"
+    "正式部署请设置为对外的 https 地址（CMIS_PUBLIC_BASE_URL is unset: QR URLs use the listening address）"
+)
 
 
 def fast_test_settings(data_dir: Path, **overrides: object) -> Settings:

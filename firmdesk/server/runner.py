@@ -16,8 +16,12 @@ from firmdesk.server.config import Settings
 class ServerThread:
     """`ServerThread(settings).start()` returns once `/healthz` answers; then use `.base_url`; `.stop()`."""
 
-    def __init__(self, settings: Settings, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, settings: Settings, host: str = "127.0.0.1", port: int = 0, *, public_at_bind_address: bool = False
+    ) -> None:
+        """`public_at_bind_address`: QR codes point at this loopback server (`public_base_url` = `base_url`)."""
         self.settings = settings
+        self.public_at_bind_address = public_at_bind_address
         self.host = host
         self.port = port
         self._server: uvicorn.Server | None = None
@@ -32,8 +36,6 @@ class ServerThread:
     def start(self, timeout: float = 30) -> ServerThread:
         from firmdesk.server.app import create_app
 
-        app = create_app(self.settings)
-        self._app = app
         # Bind first, so the port is known (port 0: any free one) and nobody can take it meanwhile.
         # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say so; without it
         # every answer waits ~40 ms for a delayed ACK (Nagle).
@@ -42,7 +44,12 @@ class ServerThread:
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         self._socket = sock
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+        if self.public_at_bind_address:
+            self.settings = self.settings.model_copy(update={"public_base_url": self.base_url})
+        app = create_app(self.settings)
+        self._app = app
+        # proxy_headers=False: firmdesk.server.client_address judges X-Forwarded-For (CMIS_TRUSTED_PROXIES).
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", proxy_headers=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name=f"cmis-server-{self.port}", daemon=True

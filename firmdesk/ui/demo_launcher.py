@@ -124,7 +124,8 @@ def start_demo_server(data_dir: Path, *, reset: bool = False, fast_hashes: bool 
     else:
         settings = Settings(data_dir=data_dir, auto_review=True)
     seeded_now = _seed_if_empty(settings)
-    thread = ServerThread(settings, host="127.0.0.1", port=0)
+    # The demo's QR codes point at its loopback address on purpose (CMIS_PUBLIC_BASE_URL = that address).
+    thread = ServerThread(settings, host="127.0.0.1", port=0, public_at_bind_address=True)
     thread.start()  # blocks until the server answers /healthz
     log.info("demo server at %s (data in %s)", thread.base_url, data_dir)
     return DemoServer(thread.base_url, data_dir, thread, seeded_now)

@@ -48,6 +48,8 @@ def test_starter_reports_the_server_or_the_error(tmp_path: Path) -> None:
     server = starter.wait()
     try:
         assert server.base_url.startswith("http://127.0.0.1:")
+        # The demo sets the public base URL to its own loopback address (issue 10: no Host header involved).
+        assert server.thread.settings.public_base_url == server.base_url
     finally:
         server.stop()
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from firmdesk.domain.errors import Forbidden
 from firmdesk.domain.states import Role
+from firmdesk.server.client_address import client_address
 from firmdesk.server.context import ServerContext
 from firmdesk.server.db.models import Application, Attachment, Batch, Cpa, Firm, Institute
 from firmdesk.server.services import access
@@ -33,10 +34,31 @@ Context = Annotated[ServerContext, Depends(get_context)]
 
 
 async def public_base_url(request: Request, context: Context) -> str:
-    return (context.settings.public_base_url or str(request.base_url)).rstrip("/")
+    """`CMIS_PUBLIC_BASE_URL`, else the address of the server's own socket the request came in on: never the
+    `Host` header (anyone could make the server hand out QR codes pointing at their site)."""
+    return (context.settings.public_base_url or listening_url(request)).rstrip("/")
+
+
+def listening_url(request: Request) -> str:
+    server = request.scope.get("server")
+    scheme = request.scope.get("scheme", "http")
+    if not server or server[1] is None:
+        return f"{scheme}://localhost"
+    host, port = server
+    host = f"[{host}]" if ":" in host else host
+    default = {"http": 80, "https": 443}.get(scheme)
+    return f"{scheme}://{host}" if port == default else f"{scheme}://{host}:{port}"
 
 
 PublicBaseUrl = Annotated[str, Depends(public_base_url)]
+
+
+async def get_client_address(request: Request, context: Context) -> str:
+    return client_address(request, context.settings.proxies)
+
+
+#: The client's address: the TCP peer, or `X-Forwarded-For` from a trusted proxy (`client_address`).
+ClientAddress = Annotated[str, Depends(get_client_address)]
 
 
 def get_session(request: Request, context: Context, base_url: PublicBaseUrl) -> Iterator[Session]:

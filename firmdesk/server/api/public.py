@@ -2,8 +2,8 @@
 `/v/{token}`, is in `firmdesk.server.web.public` and shares the lookup and the rate limit defined here.
 
 Rate-limited per client address (`Settings.public_requests_per_minute`, and `public_misses_per_minute` for
-unknown tokens, against enumeration). Behind a reverse proxy, let uvicorn take the client address from
-`X-Forwarded-For` (`--forwarded-allow-ips`), or every visitor counts as the proxy.
+unknown tokens, against enumeration). Behind a reverse proxy, list it in `CMIS_TRUSTED_PROXIES` so that its
+`X-Forwarded-For` is believed (`firmdesk.server.client_address`), or every visitor counts as the proxy.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 
 from firmdesk.server.api.deps import Context
 from firmdesk.server.api.errors import error_doc, error_response
+from firmdesk.server.client_address import client_address
 from firmdesk.server.context import ServerContext
 from firmdesk.server.services import verification as pages
 from firmdesk.server.services.clock import utcnow
@@ -44,10 +45,6 @@ _JSON_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 @dataclass(frozen=True)
 class Lookup:
     """The page's data (`found`), or no such token (`found` None), or refused: wait `retry_after` seconds."""
@@ -59,7 +56,7 @@ class Lookup:
 def lookup(request: Request, context: ServerContext, token: str) -> Lookup:
     """The verification of `token` for this client, once its rate limit allows (the page and the JSON alike)."""
     # The limit is checked before any database work; an unknown token also counts as a miss.
-    client = client_address(request)
+    client = client_address(request, context.settings.proxies)
     decision = context.public_limiter.check(client)
     if not decision.allowed:
         return Lookup(retry_after=decision.retry_after)
