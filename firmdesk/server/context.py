@@ -13,6 +13,7 @@ from firmdesk.server.face import FaceProvider, make_face_provider
 from firmdesk.server.ratelimit import PublicRateLimiter
 from firmdesk.server.security import password_hasher
 from firmdesk.server.services.auth import Authenticator
+from firmdesk.server.services.login_protection import LoginPolicy
 from firmdesk.server.storage import AttachmentStore
 
 
@@ -37,7 +38,9 @@ class ServerContext:
             engine=engine,
             read_sessions=make_session_factory(engine, write=False),
             write_sessions=make_session_factory(engine, write=True),
-            authenticator=Authenticator(password_hasher(settings), settings.token_hours),
+            authenticator=Authenticator(
+                password_hasher(settings), settings.token_hours, LoginPolicy.from_settings(settings)
+            ),
             storage=AttachmentStore(settings.attachments_dir),
             face=make_face_provider(settings.face_provider),
             public_limiter=PublicRateLimiter(

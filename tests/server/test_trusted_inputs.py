@@ -62,9 +62,11 @@ def test_forwarded_for_from_an_untrusted_peer_does_not_bypass_the_public_rate_li
     # make every request a new client (uvicorn trusted it from loopback).
     token = world.builder.cpa(world.firm).qr_token
     page = f"{world.server.base_url}/v/{token}.json"
-    statuses = [httpx.get(page, headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code for i in range(35)]
+    with httpx.Client() as client:
+        statuses = [client.get(page, headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code for i in range(40)]
     assert statuses[:30] == [200] * 30
-    assert set(statuses[30:]) == {429}
+    # The bucket refills by one every 2 s, so a slow run may see a 200 among the rest; never mostly 200s.
+    assert statuses[30:].count(429) >= 7
 
 
 @pytest.fixture

@@ -325,17 +325,37 @@ class AuthToken(Base):
 
 
 class LoginFailure(Base):
-    """A failed login, counted for the lockout (5 within 15 minutes locks for 15 minutes).
+    """A failed login, counted by the login protection (docs/security.md): per account and address, per
+    address across accounts, per account from everywhere, and overall.
 
     Keyed by what was typed (kind of organisation and login), so unknown logins are counted too."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_who", "role", "member_no", "at"),)
+    __table_args__ = (
+        Index("ix_login_failures_who", "role", "member_no", "at"),
+        Index("ix_login_failures_client", "client", "at"),
+        Index("ix_login_failures_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     role: Mapped[str] = mapped_column(String(12))
     member_no: Mapped[str] = mapped_column(String(20))
+    #: The client address (`firmdesk.server.client_address`).
+    client: Mapped[str] = mapped_column(String(64), default="")
     at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class LoginAddress(Base):
+    """An address an account signed in from, and when last: its usual addresses stay open when it is locked."""
+
+    __tablename__ = "login_addresses"
+    __table_args__ = (UniqueConstraint("role", "member_no", "client"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(12))
+    member_no: Mapped[str] = mapped_column(String(20))
+    client: Mapped[str] = mapped_column(String(64))
+    last_success_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class IdempotentRequest(Base):

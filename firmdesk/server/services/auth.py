@@ -1,20 +1,21 @@
-"""Sign-in use cases: login with lockout, bearer tokens (only their sha256 stored), logout."""
+"""Sign-in use cases: login behind the login protection (`login_protection`), bearer tokens (only their
+sha256 stored), logout."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from argon2 import PasswordHasher
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from firmdesk.domain.limits import LOGIN_FAILURE_WINDOW_MINUTES, LOGIN_LOCK_MINUTES, LOGIN_MAX_FAILURES
 from firmdesk.domain.states import Role
-from firmdesk.server.db.models import Account, AuthToken, Cpa, Firm, Institute, LoginFailure
+from firmdesk.server.db.models import Account, AuthToken, Cpa, Firm, Institute
 from firmdesk.server.security import dummy_hash, new_token, token_hash, verify_password
-from firmdesk.server.services.clock import CHINA, iso_utc, utcnow
-from firmdesk.server.services.errors import AccountDisabled, AccountLocked, BadCredentials, Unauthorized
+from firmdesk.server.services.clock import utcnow
+from firmdesk.server.services.errors import AccountDisabled, BadCredentials, Unauthorized
+from firmdesk.server.services.login_protection import Attempt, LoginPolicy, admit, record_failure, record_success
 from firmdesk.server.services.schemas import LoginResult, Me
 
 #: What an account signs in for: a CPA, a firm or an institute.
@@ -43,39 +44,27 @@ class Authenticator:
 
     hasher: PasswordHasher
     token_hours: float
+    policy: LoginPolicy = field(default_factory=LoginPolicy)
 
     def __post_init__(self) -> None:
         self._dummy = dummy_hash(self.hasher)
 
-    def login(self, session: Session, user_type: str, member_no: str, password: str) -> LoginResult:
+    def login(self, session: Session, user_type: str, member_no: str, password: str, client: str) -> LoginResult:
+        """Sign in from the client address `client`, unless the login protection refuses the attempt first."""
         role = Role(user_type)
         member_no = member_no.strip()
         now = utcnow()
-        window_start = now - timedelta(minutes=LOGIN_FAILURE_WINDOW_MINUTES)
-        recent = session.execute(
-            select(func.count(), func.max(LoginFailure.at)).where(
-                LoginFailure.role == role.value, LoginFailure.member_no == member_no, LoginFailure.at > window_start
-            )
-        ).one()
-        failures, last_failure = recent[0], recent[1]
-        if failures >= LOGIN_MAX_FAILURES and last_failure is not None:
-            locked_until = last_failure + timedelta(minutes=LOGIN_LOCK_MINUTES)
-            if locked_until > now:
-                raise _locked(locked_until)
+        attempt = Attempt(role.value, member_no, client, now)
+        pair_failures = admit(session, self.policy, attempt)
         account = find_account(session, role, member_no)
         session.commit()  # argon2 is slow on purpose: do not hold SQLite's write lock meanwhile
         ok = verify_password(account.password_hash if account else self._dummy, password, self.hasher)
         if account is None or not ok:
-            session.add(LoginFailure(role=role.value, member_no=member_no, at=now))
-            session.commit()
-            if failures + 1 >= LOGIN_MAX_FAILURES:
-                raise _locked(now + timedelta(minutes=LOGIN_LOCK_MINUTES))
-            raise BadCredentials("会员编号或密码错误")
+            lock = record_failure(session, self.policy, attempt, pair_failures)
+            raise lock or BadCredentials("会员编号或密码错误")
         if account.disabled:  # told only to whoever knows the password
             raise AccountDisabled(ACCOUNT_DISABLED)
-        session.execute(
-            delete(LoginFailure).where(LoginFailure.role == role.value, LoginFailure.member_no == member_no)
-        )
+        record_success(session, attempt)
         token = new_token()
         expires_at = now + timedelta(hours=self.token_hours)
         session.add(
@@ -90,11 +79,6 @@ class Authenticator:
             member_no=member_no_of(organisation),
             name=organisation.name,
         )
-
-
-def _locked(locked_until: datetime) -> AccountLocked:
-    local = locked_until.replace(tzinfo=UTC).astimezone(CHINA)
-    return AccountLocked(f"登录失败次数过多，账户已锁定至 {local:%H:%M}", locked_until=iso_utc(locked_until))
 
 
 @dataclass(frozen=True)

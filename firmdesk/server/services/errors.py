@@ -26,9 +26,16 @@ class BadCredentials(DomainError):
 
 
 class AccountLocked(DomainError):
-    """Too many failed logins: HTTP 429 with `locked_until`."""
+    """Too many failed logins on this account: HTTP 429 with `locked_until`, `retry_after` and `Retry-After`."""
 
     code = "locked"
+
+
+class TooManyAttempts(AccountLocked):
+    """Logins slowed down (too many failures from this address, or overall): HTTP 429 with `retry_after`
+    and `Retry-After`; nothing about any account."""
+
+    code = "too_many_attempts"
 
 
 class FaceQuotaExhausted(DomainError):
