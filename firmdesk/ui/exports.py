@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QWidget
 from firmdesk.services.models import CpaRow
 from firmdesk.services.progress import ProgressState, TaskCancelled
 from firmdesk.services.qr_labels import QrLabel, labels_for
+from firmdesk.services.qr_reach import unreachable_warning
 from firmdesk.ui.dialogs.export_dialogs import ExportProgress, UserPrompts, default_folder
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.models.roles import RECORD_ROLE
@@ -175,7 +176,7 @@ class TabExports(QObject):
             return
         rows, target = picked
         labels, skipped = self._labels(rows)
-        if not labels:
+        if not labels or not self._printable(labels, "批量下载二维码"):
             return
         year = self._year() or 0
         cache = self._qr_cache
@@ -213,7 +214,7 @@ class TabExports(QObject):
         if picked is None:
             return
         labels, skipped = self._labels(picked[0])
-        if not labels:
+        if not labels or not self._printable(labels, "打印标签"):
             return
         year = self._year() or 0
         default = default_folder() / f"年检二维码标签_{self._firm_name}_{year}.pdf"
@@ -254,6 +255,11 @@ class TabExports(QObject):
         if not with_url:
             self.message.emit("所选注册会计师都没有二维码地址（请刷新后重试，或升级服务器）", False)
         return labels_for(with_url, lambda r: r.qr_url or ""), skipped
+
+    def _printable(self, labels: Sequence[QrLabel], title: str) -> bool:
+        """Asks first (仍然导出 / 取消) when a phone could not open some of the codes: loopback, private, http."""
+        warning = unreachable_warning(label.url for label in labels)
+        return warning is None or self._prompts.confirm(_widget(self), title, warning, "仍然导出")
 
     def _qr_done(self, title: str, result: QrExportResult, skipped: int) -> None:
         text = f"已生成 {result.count} 个二维码：新生成 {result.rendered} 个，复用缓存 {result.reused} 个"

@@ -137,6 +137,62 @@ def test_bulk_qr_of_the_selection_into_a_folder(qtbot: Any, window: MainWindow, 
     assert sorted(p.name for p in answers.folder.iterdir()) == sorted(f"{r.cert_no}_{r.name}.png" for r in chosen)
 
 
+def test_exporting_loopback_qr_codes_warns_first_and_cancel_exports_nothing(
+    qtbot: Any, window: MainWindow, answers: Answers
+) -> None:
+    # The test server's QR URLs are loopback ones (http://127.0.0.1:port/v/...): no phone could open them.
+    query = window.tabs[FirmTab.QUERY]
+    assert query.shown_records()[0].qr_url.startswith("http://127.0.0.1:")
+    answers.no_to.extend(["这些二维码指向本机地址，打印后手机无法打开"] * 2)  # 取消, twice
+    for action in ("bulk_qr", "labels"):
+        query.action_bar.action(action).trigger()
+        assert not window.exports.exports.busy  # 取消: nothing started
+    assert len(answers.asked) == 2 and all("打印后手机无法打开" in text for text in answers.asked)
+    assert list(answers.folder.iterdir()) == [] and answers.defaults == []  # not even asked where to save
+    with qtbot.waitSignal(window.exports.exports.finished, timeout=60000):  # 仍然导出
+        query.action_bar.action("labels").trigger()
+    assert len(answers.asked) == 3
+
+
+def test_the_warning_box_offers_export_anyway_and_cancel(qtbot: Any, window: MainWindow) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from firmdesk.services.qr_reach import unreachable_warning
+    from firmdesk.ui.dialogs.prompts import ask_confirmation
+
+    warning = unreachable_warning(["http://127.0.0.1:8000/v/abc"])
+    assert warning is not None
+    seen: dict[str, Any] = {}
+
+    def answer(button_text: str) -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        seen.setdefault("texts", []).append(box.text())
+        seen["buttons"] = sorted(b.text() for b in box.buttons())
+        seen["default"] = box.defaultButton().text()
+        next(b for b in box.buttons() if b.text() == button_text).click()
+
+    QTimer.singleShot(100, lambda: answer("取消"))
+    assert ask_confirmation(window, "批量下载二维码", warning, "仍然导出") is False
+    QTimer.singleShot(100, lambda: answer("仍然导出"))
+    assert ask_confirmation(window, "批量下载二维码", warning, "仍然导出") is True
+    assert seen["buttons"] == sorted(["仍然导出", "取消"]) and seen["default"] == "取消"
+    assert all(text.startswith("这些二维码指向本机地址，打印后手机无法打开") for text in seen["texts"])
+
+
+def test_the_qr_dialog_of_a_loopback_url_says_phones_cannot_open_it(
+    qtbot: Any, window: MainWindow, runner: TaskRunner
+) -> None:
+    row = window.tabs[FirmTab.QUERY].shown_records()[0]
+    loopback = QrDialog(runner, row)
+    public = QrDialog(runner, replace(row, qr_url="https://cmis.example.cn/v/abc"))
+    for dialog in (loopback, public):
+        qtbot.addWidget(dialog)
+    assert loopback.banner.text().startswith("该二维码指向本机地址，打印后手机无法打开")
+    assert public.banner.text() == ""
+
+
 def test_print_labels_writes_an_a4_pdf(qtbot: Any, window: MainWindow, answers: Answers) -> None:
     query = window.tabs[FirmTab.QUERY]
     with qtbot.waitSignal(window.exports.exports.finished, timeout=60000) as finished:

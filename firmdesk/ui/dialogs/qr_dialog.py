@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPushButton, QVBoxLayout
 
 from firmdesk.services.models import CpaRow
 from firmdesk.services.qr_labels import QrLabel
+from firmdesk.services.qr_reach import unreachable_warning
 from firmdesk.ui.dialogs.base import ServiceDialog
 from firmdesk.ui.dialogs.export_dialogs import SaveFile, ask_save_path, default_folder
 from firmdesk.ui.error_text import error_text
@@ -87,6 +88,9 @@ class QrDialog(ServiceDialog):
 
         if row.qr_url:
             self.url_label.setText(f"验证地址：<a href='{row.qr_url}'>{row.qr_url}</a>")
+            warning = unreachable_warning([row.qr_url])
+            if warning is not None:  # said before anyone saves or copies it
+                self.banner.show_message(warning.replace("这些二维码", "该二维码"), Tone.WARNING)
             self.op(self, partial(_render, self._label)).success(self._show).failure(self._failed).run()
         else:
             self.image_label.setText("暂无二维码")
