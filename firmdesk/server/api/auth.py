@@ -16,7 +16,7 @@ _LOGIN_ERRORS = responses(
     {429: error_doc(429, "`locked`: 5 failures within 15 minutes lock the account for 15 minutes (`locked_until`)")},
     INVALID,
 )
-_TOKEN_ERRORS = {401: error_doc(401, "`unauthorized`: no valid bearer token")}
+_TOKEN_ERRORS = responses({401: error_doc(401, "`unauthorized`: no valid bearer token")})
 
 
 @router.post("/login", response_model=LoginResult, responses=_LOGIN_ERRORS)

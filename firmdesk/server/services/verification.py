@@ -96,7 +96,7 @@ def _year(year: int, state: str | None, decided_at: datetime | None) -> Verifica
     decided = decided_at if result in _DECIDED else None
     return VerificationYear(
         year=year,
-        result=result,  # type: ignore[arg-type]
+        result=result,
         result_label=RESULT_LABELS[result],
         decided_at=decided,
         decided_on=china_time(decided).date() if decided else None,
