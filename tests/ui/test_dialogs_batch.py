@@ -10,10 +10,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from firmdesk.domain.limits import SOCIAL_SECURITY_MATERIAL
+from firmdesk.domain.materials import MISSING_SOCIAL_SECURITY
 from firmdesk.services.attachment_cache import AttachmentCache
 from firmdesk.services.models import BatchDetail
 from firmdesk.ui.dialogs.batch_dialog import PAGE_RESUBMIT, BatchDialog
 from firmdesk.ui.tasks import TaskRunner
+from firmdesk.ui.widgets.materials_editor import COL_MATERIAL
 from tests.helpers.dialog_world import World, make_world
 from tests.helpers.files import write_pdf, write_png
 
@@ -129,11 +131,18 @@ def test_resubmitting_a_returned_batch_shows_the_reason_and_replaces_materials(
 
     editor.remove_at(0)  # the old 社保证明材料
     assert not dialog.confirm_resubmit_button.isEnabled()
-    assert SOCIAL_SECURITY_MATERIAL in (editor.problem() or "")
+    assert editor.problem() == MISSING_SOCIAL_SECURITY
     editor.add_files([write_pdf(tmp_path / "社保证明-补充12月.pdf")], SOCIAL_SECURITY_MATERIAL)
     editor.add_files([write_png(tmp_path / "说明.png")], "情况说明")
     qtbot.waitUntil(lambda: editor.count() == 2 and not editor.checking, timeout=5000)
     assert dialog.confirm_resubmit_button.isEnabled()
+    # A material name cleared in the table: refused in the domain's words, as the upload would refuse it.
+    row = editor.materials().index("情况说明")
+    editor.table.item(row, COL_MATERIAL).setText(" ")
+    assert editor.problem() == "请为每个附件选择材料名称"
+    assert not dialog.confirm_resubmit_button.isEnabled()
+    editor.table.item(row, COL_MATERIAL).setText("情况说明")
+    assert editor.problem() is None and dialog.confirm_resubmit_button.isEnabled()
 
     with qtbot.waitSignal(dialog.resubmitted, timeout=20000):
         qtbot.mouseClick(dialog.confirm_resubmit_button, Qt.MouseButton.LeftButton)

@@ -27,8 +27,8 @@ def decision_message(year: int, label: str, reason: str | None) -> tuple[str, st
     return f"{year}年度年检结果：{label}", body
 
 
-def notify_return(change: Change, application: Application, by: str, reason: str) -> None:
-    title, body = return_message(application.year, by, change.actor.name, reason)
+def notify_return(change: Change, application: Application, by: Role, reason: str) -> None:
+    title, body = return_message(application.year, RETURNED_BY[by], change.actor.name, reason)
     change.session.add(
         Message(
             cpa_id=application.cpa_id,

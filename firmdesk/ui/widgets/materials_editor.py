@@ -26,8 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from firmdesk.domain.errors import DomainError
 from firmdesk.domain.files import ALLOWED_TYPES_TEXT
 from firmdesk.domain.limits import MAX_ATTACHMENT_BYTES, MAX_BATCH_FILES, SOCIAL_SECURITY_MATERIAL, human_size
+from firmdesk.domain.materials import check_batch_file_count, material_name, require_batch_materials
 from firmdesk.services.models import Attachment
 from firmdesk.services.uploads import PlannedFile, check_file
 from firmdesk.ui.dialogs.prompts import PickFiles, pick_attachment_files
@@ -220,12 +222,14 @@ class MaterialsEditor(QWidget):
         """Why the materials cannot be submitted yet, or None."""
         if self._pending:
             return "正在检查文件，请稍候"
-        if not self.has_social_security():
-            return f"缺少必需的批次材料：{SOCIAL_SECURITY_MATERIAL}，请上传后再提交"
-        if any(not m.strip() for m in self.materials()):
-            return "每个文件都需要填写材料名称"
-        if len(self._entries) > MAX_BATCH_FILES:
-            return f"批次材料最多 {MAX_BATCH_FILES} 个文件，请删减后再提交"
+        materials = self.materials()
+        try:  # the batch rules in the domain's words, as the upload and the server give them
+            require_batch_materials(materials)
+            for material in materials:
+                material_name(material)
+            check_batch_file_count(len(materials))
+        except DomainError as e:
+            return e.message
         return None
 
     # -- changing ---------------------------------------------------------------------------------
