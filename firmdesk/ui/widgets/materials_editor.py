@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -36,7 +36,7 @@ from firmdesk.ui.dialogs.prompts import PickFiles, pick_attachment_files
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.formatting import datetime_text
 from firmdesk.ui.ops import OpStarter
-from firmdesk.ui.palette import REQUIRED_MARK
+from firmdesk.ui.palette import MATERIAL_KEPT, MATERIAL_NEW, REQUIRED_MARK
 from firmdesk.ui.widgets.badge import link_button
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
 
@@ -371,7 +371,7 @@ class MaterialsEditor(QWidget):
                     flags |= Qt.ItemFlag.ItemIsEditable
                 if col == COL_STATE:
                     kept = isinstance(entry, KeptMaterial)
-                    item.setForeground(Qt.GlobalColor.darkGreen if kept else Qt.GlobalColor.blue)
+                    item.setForeground(QColor(MATERIAL_KEPT if kept else MATERIAL_NEW))
                 item.setFlags(flags)
                 table.setItem(row, col, item)
             remove = link_button("移除", f"removeMaterialButton{row}", table)
