@@ -167,3 +167,17 @@ def test_resubmit_checks_files_like_the_submit(
     qtbot.waitUntil(lambda: not editor.checking, timeout=5000)
     assert "太大.pdf" in editor.banner.text()
     assert editor.count() == 1  # only the kept one
+
+
+def test_a_file_past_the_tenth_is_refused_by_name_in_the_domains_words(
+    qtbot: Any, world: World, runner: TaskRunner, tmp_path: Path, batch: BatchDetail
+) -> None:
+    assert world.institute_post(f"/institute/batches/{batch.batch.id}/return", {"reason": "补充"}).status_code == 200
+    dialog = open_dialog(qtbot, world, runner, tmp_path, batch.batch.id, start_resubmit=True)
+    editor = dialog.materials
+    assert editor is not None and editor.count() == 1  # the kept 社保证明材料
+    files = [write_pdf(tmp_path / f"材料{i}.pdf") for i in range(1, 11)]
+    editor.add_files(files, "情况说明")
+    assert editor.banner.text() == "无法添加“材料10.pdf”：批次材料最多 10 个文件（已有 10 个），请先移除不需要的文件"
+    qtbot.waitUntil(lambda: not editor.checking, timeout=10000)
+    assert editor.count() == 10 and editor.problem() is None

@@ -26,10 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from firmdesk.domain.errors import DomainError
+from firmdesk.domain.errors import DomainError, LimitExceeded
 from firmdesk.domain.files import ALLOWED_TYPES_TEXT
 from firmdesk.domain.limits import MAX_ATTACHMENT_BYTES, MAX_BATCH_FILES, SOCIAL_SECURITY_MATERIAL, human_size
-from firmdesk.domain.materials import check_batch_file_count, material_name, require_batch_materials
+from firmdesk.domain.materials import (
+    check_batch_file_count,
+    check_batch_file_room,
+    material_name,
+    require_batch_materials,
+)
 from firmdesk.services.models import Attachment
 from firmdesk.services.uploads import PlannedFile, check_file
 from firmdesk.ui.dialogs.prompts import PickFiles, pick_attachment_files
@@ -259,11 +264,10 @@ class MaterialsEditor(QWidget):
             ):
                 problems.append(f"文件“{path.name}”已在列表中")
                 continue
-            if len(self._entries) + len(self._pending) - (1 if replacing else 0) >= MAX_BATCH_FILES:
-                problems.append(
-                    f"无法添加“{path.name}”：批次材料最多 {MAX_BATCH_FILES} 个文件"
-                    f"（已有 {len(self._entries) + len(self._pending)} 个），请先移除不需要的文件"
-                )
+            try:
+                check_batch_file_room(len(self._entries) + len(self._pending), replacing=replacing)
+            except LimitExceeded as e:
+                problems.append(f"无法添加“{path.name}”：{e.message}")
                 continue
             self._start_check(material, path)
         if problems:
