@@ -44,6 +44,17 @@ def check_batch_file_count(count: int) -> None:
         )
 
 
+def check_batch_file_room(count: int, *, replacing: bool = False) -> None:
+    """Room for one more file in a batch's materials that hold `count` (kept ones included); a file that
+    `replacing` another takes its place."""
+    if count - (1 if replacing else 0) >= MAX_BATCH_FILES:
+        raise LimitExceeded(
+            f"批次材料最多 {MAX_BATCH_FILES} 个文件（已有 {count} 个），请先移除不需要的文件",
+            limit=MAX_BATCH_FILES,
+            count=count,
+        )
+
+
 def require_batch_materials(materials: Iterable[str]) -> None:
     """A batch's materials (kept and new) must include the 社保证明材料."""
     if SOCIAL_SECURITY_MATERIAL not in {m.strip() for m in materials}:

@@ -61,7 +61,7 @@ class ApiSession:
 
     def login(self, user_type: str, member_no: str, password: str) -> dict[str, Any]:
         body = {"user_type": user_type, "member_no": member_no, "password": password}
-        result = self.call("POST", "/auth/login", json=body)
+        result: dict[str, Any] = self.call("POST", "/auth/login", json=body)
         self._http.headers["Authorization"] = f"Bearer {result['token']}"
         return result
 
@@ -155,7 +155,8 @@ def _this_years_application(api: ApiSession) -> dict[str, Any]:
         print(f"已新建{year}年度年检申请（申请编号 {summary['id']}）")
     else:
         print(f"{year}年度年检申请（申请编号 {summary['id']}）：{status_label(summary['status'])}")
-    return api.get(f"/cpa/applications/{summary['id']}")
+    application: dict[str, Any] = api.get(f"/cpa/applications/{summary['id']}")
+    return application
 
 
 def _upload_missing(api: ApiSession, application: dict[str, Any], cert_no: str) -> None:
@@ -176,7 +177,7 @@ def _upload_missing(api: ApiSession, application: dict[str, Any], cert_no: str) 
 def _face(api: ApiSession, application_id: int, passed: bool) -> dict[str, Any]:
     session = api.post(f"/cpa/applications/{application_id}/face-sessions")
     print(f"人脸认证会话已创建，今日剩余次数：{session['remaining_today']}")
-    result = api.post(f"/face/{session['token']}/result", json={"passed": passed})
+    result: dict[str, Any] = api.post(f"/face/{session['token']}/result", json={"passed": passed})
     print(f"人脸认证结果：{'通过' if result['status'] == 'passed' else '未通过'}")
     return result
 
@@ -321,7 +322,7 @@ def institute_decide(args: argparse.Namespace) -> None:
 
 def _settings(args: argparse.Namespace, **extra: object) -> Settings:
     """Settings from the environment (`CMIS_*`), overridden by the options given."""
-    values = {"data_dir": getattr(args, "data_dir", None), **extra}
+    values: dict[str, Any] = {"data_dir": getattr(args, "data_dir", None), **extra}
     return Settings(**{k: v for k, v in values.items() if v is not None})
 
 
@@ -441,7 +442,7 @@ def _data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="data folder (SQLite + attachments); default $CMIS_DATA_DIR or ./cmis-data")
 
 
-def _add_local_commands(commands: argparse._SubParsersAction) -> None:
+def _add_local_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = commands.add_parser("serve", help="run the server (migrates the database first) / 启动服务器")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
@@ -475,7 +476,7 @@ def _server(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_cpa_commands(commands: argparse._SubParsersAction) -> None:
+def _add_cpa_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cpa = commands.add_parser("cpa", help="act as a CPA on a running server / 以注册会计师身份操作")
     _server(cpa)
     cpa.add_argument("--cert-no", required=True, help="certificate number (12 digits)")
@@ -489,7 +490,7 @@ def _add_cpa_commands(commands: argparse._SubParsersAction) -> None:
     actions.add_parser("status", help="history and messages").set_defaults(handler=cpa_status)
 
 
-def _add_institute_commands(commands: argparse._SubParsersAction) -> None:
+def _add_institute_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     institute = commands.add_parser("institute", help="act as the institute on a running server / 以地方注协身份操作")
     _server(institute)
     institute.add_argument("--code", required=True, help="institute code, e.g. 50")

@@ -18,10 +18,11 @@ from typing import Any, Self, TypeVar
 import httpx
 
 from firmdesk.domain.errors import InvalidInput
-from firmdesk.domain.limits import MAX_BATCH_FILES, SOCIAL_SECURITY_MATERIAL
+from firmdesk.domain.materials import MISSING_SOCIAL_SECURITY
 from firmdesk.domain.transitions import require_reason
 from firmdesk.services.errors import (
     AccountLocked,
+    AttachmentRejected,
     BadCredentials,
     InvalidServerAddress,
     NotCmisServer,
@@ -46,7 +47,7 @@ from firmdesk.services.models import (
     parse_time,
 )
 from firmdesk.services.progress import NO_STATE, ProgressState
-from firmdesk.services.uploads import MultipartBody, PlannedFile, check_batch_files, check_file
+from firmdesk.services.uploads import MultipartBody, PlannedFile, check_batch_files
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -428,15 +429,14 @@ class CmisClient:
     ) -> BatchDetail:
         """再次申请-修改附件: keep some of the returned batch's attachments, add new files, resubmit (`state`: as
         for `submit_batch`)."""
-        kept_materials = [""] * len(keep_ids)  # what they are matters only for the required material
-        new_materials = {material.strip() for material, _ in files}
-        if keep_ids and len(keep_ids) + len(files) <= MAX_BATCH_FILES and SOCIAL_SECURITY_MATERIAL not in new_materials:
-            for material, path in files:  # a bad new file is reported before asking the server anything
-                check_file(material, Path(path))
+        try:  # what the kept attachments are matters only for the required material
+            planned = check_batch_files(files, kept_materials=[""] * len(keep_ids))
+        except AttachmentRejected as e:
+            if not keep_ids or e.message != MISSING_SOCIAL_SECURITY:
+                raise
             # Only the server knows what the kept attachments are: ask, for a message before uploading.
             by_id = {a.id: a.material for a in self.batch(batch_id).attachments}
-            kept_materials = [by_id.get(i, "") for i in keep_ids]
-        planned = check_batch_files(files, kept_materials=kept_materials)
+            planned = check_batch_files(files, kept_materials=[by_id.get(i, "") for i in keep_ids])
         fields = [("keep_attachment_ids", str(i)) for i in keep_ids]
         body = _upload_body(fields, planned)
         data = self._call(

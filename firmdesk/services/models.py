@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any, Generic, Self, TypeVar
 
 from firmdesk.domain import readiness as domain_readiness
-from firmdesk.domain.availability import Availability, application_actions, batch_actions, refusal
+from firmdesk.domain.availability import Availability, RowAction, application_actions, batch_actions, refusal
 from firmdesk.domain.readiness import FlagLevel
 
 JSON = Mapping[str, Any]
@@ -130,7 +130,6 @@ class BatchRow:
     state_label: str
     cpa_count: int
     return_reason: str | None
-    can_withdraw: bool
     version: int
     #: What the firm may do with the batch now (action -> None, or why not), as the server computed it.
     actions: Availability = field(default_factory=dict, hash=False)
@@ -142,6 +141,11 @@ class BatchRow:
     def refusal(self, action: str) -> str | None:
         """Why `action` does not apply to this batch now (None: it does)."""
         return refusal(self.actions, action)
+
+    @property
+    def can_withdraw(self) -> bool:
+        """撤回 applies now (the server's `can_withdraw` field says the same; the client reads `actions`)."""
+        return self.refusal(RowAction.WITHDRAW) is None
 
     @classmethod
     def from_json(cls, data: JSON) -> Self:
@@ -157,7 +161,6 @@ class BatchRow:
             state_label=data.get("state_label") or "",
             cpa_count=data.get("cpa_count") or 0,
             return_reason=data.get("return_reason"),
-            can_withdraw=bool(data.get("can_withdraw")),
             version=data.get("version") or 0,
             actions=_actions(data.get("actions")),
         )

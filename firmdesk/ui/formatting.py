@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-# The state colours live in ui/palette.py; the dialogs still import them from here.
-from firmdesk.ui.palette import BATCH_COLOURS as BATCH_COLOURS
-from firmdesk.ui.palette import STATUS_COLOURS as STATUS_COLOURS
-
 
 def date_text(value: date | None) -> str:
     return value.isoformat() if value else ""

@@ -27,6 +27,12 @@ STATUS_COLOURS: dict[str, str] = {
     ApplicationState.FAILED: RED,
 }
 
+
+def status_colour(status: str) -> str:
+    """The colour of an application status (`NEUTRAL` for one this client does not know)."""
+    return STATUS_COLOURS.get(status, NEUTRAL)
+
+
 #: Text colours of the batch states.
 BATCH_COLOURS: dict[str, str] = {
     BatchState.SUBMITTED: BLUE,
@@ -35,6 +41,12 @@ BATCH_COLOURS: dict[str, str] = {
     BatchState.RETURNED: ORANGE,
     BatchState.WITHDRAWN: NEUTRAL,
 }
+
+
+def batch_colour(state: str) -> str:
+    """The colour of a batch state (`NEUTRAL` for one this client does not know)."""
+    return BATCH_COLOURS.get(state, NEUTRAL)
+
 
 #: The 状态 column of the 草稿 list: 发送中 (the others are GREEN: sent, RED: conflict).
 SENDING = "#1553b6"
@@ -47,3 +59,19 @@ TIMELINE_OPEN_DOT = "#ffffff"
 
 #: The red asterisk of a required field, inside a rich-text label.
 REQUIRED_MARK = "#d63a3a"
+
+#: Table cells (`ForegroundRole`/`BackgroundRole` of table and list items).
+#: The 状态 of a CPA in a batch whose status has no colour of its own.
+MUTED_TEXT = "#495057"
+#: A CPA who must be removed before submitting (申请前检查 red), and a row that may not be returned (RED).
+RED_ROW_TEXT = "#a61e1e"
+RED_ROW_BACKGROUND = "#fff1f0"
+#: The 状态 of a batch material: already on the server (已上传), or still to be uploaded (待上传).
+MATERIAL_KEPT = "#008000"
+MATERIAL_NEW = "#0000ff"
+
+#: 申请前检查's summary line (rich text): the red count (RED) and the yellow count.
+YELLOW_TEXT = "#8a5300"
+
+#: Behind a previewed image (a `QGraphicsView` brush).
+IMAGE_BACKDROP = "#c0c0c0"

@@ -105,11 +105,12 @@ class Shape:
 
 _HEALTH_STATUS = "the client tells a CMIS server by `service`; `status` and `version` are for people and monitors"
 _RETURNED_BATCHES = "the header strip shows no count of returned batches; the 已退回 tab counts the batches it lists"
+_DERIVED_WITHDRAW = "the client derives it from `actions.withdraw` (the property `BatchRow.can_withdraw`)"
 _NO_DETAIL = "the answers to submit, withdraw and resubmit carry only the batch and its applications"
 
 SHAPES: tuple[Shape, ...] = (
     Shape(CpaRow, "CpaRow"),
-    Shape(BatchRow, "BatchRow"),
+    Shape(BatchRow, "BatchRow", ignored={"can_withdraw": _DERIVED_WITHDRAW}),
     Shape(Attachment, "AttachmentPublic"),
     Shape(TrailEvent, "EventPublic"),
     Shape(ReadinessFlag, "ReadinessFlagOut"),

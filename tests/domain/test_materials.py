@@ -9,6 +9,7 @@ from firmdesk.domain.limits import MAX_BATCH_FILES, SOCIAL_SECURITY_MATERIAL
 from firmdesk.domain.materials import (
     MATERIAL_NAME_MAX_CHARS,
     check_batch_file_count,
+    check_batch_file_room,
     check_file_count,
     material_name,
     require_batch_materials,
@@ -36,6 +37,14 @@ def test_a_batch_holds_at_most_ten_files_counting_the_kept_ones() -> None:
     assert refused.value.message == "批次材料最多 10 个文件，当前共 11 个，请删减后再提交"
     with pytest.raises(LimitExceeded, match="附件最多 10 个（当前 11 个）"):
         check_file_count(11, 10)
+
+
+def test_a_file_is_added_to_a_batch_only_while_there_is_room_or_in_place_of_another() -> None:
+    check_batch_file_room(MAX_BATCH_FILES - 1)
+    check_batch_file_room(MAX_BATCH_FILES, replacing=True)
+    with pytest.raises(LimitExceeded) as refused:
+        check_batch_file_room(MAX_BATCH_FILES)
+    assert refused.value.message == "批次材料最多 10 个文件（已有 10 个），请先移除不需要的文件"
 
 
 def test_a_batch_needs_the_social_security_proof() -> None:

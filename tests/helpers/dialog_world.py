@@ -5,7 +5,6 @@ Plain functions (not fixtures), imported explicitly by the dialog test modules.
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ import httpx
 
 from firmdesk.domain.limits import SOCIAL_SECURITY_MATERIAL
 from firmdesk.domain.states import ApplicationState
-from firmdesk.server.db.models import Application, Attachment, Cpa, Firm, Institute
+from firmdesk.server.db.models import Application, Cpa, Firm, Institute
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.models import BatchDetail, CpaRow
 from firmdesk.services.progress import ProgressState
@@ -97,22 +96,7 @@ def add_cpa(world: World, name: str, **kwargs: Any) -> tuple[Cpa, Application]:
 
 def add_attachment(world: World, application: Application, material: str, name: str, data: bytes) -> None:
     """A real file (a PDF that renders, a PNG, an xlsx) on an application, straight into the server's store."""
-    from firmdesk.server.services.clock import utcnow
-
-    stored = world.builder.storage.save(name, io.BytesIO(data))
-    with world.builder.sessions() as session:
-        session.add(
-            Attachment(
-                sha256=stored.sha256,
-                size=stored.size,
-                file_type=stored.file_type,
-                original_name=stored.original_name,
-                material=material,
-                uploaded_at=utcnow(),
-                application_id=application.id,
-            )
-        )
-        session.commit()
+    world.builder.attach(application, material, name, data)
 
 
 def old_birth_date(age: int) -> date:

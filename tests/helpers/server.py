@@ -16,7 +16,7 @@ import os
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import httpx
@@ -235,23 +235,35 @@ class ServerBuilder:
             session.add(application)
             session.flush()
             for material in WORKING_MATERIALS if materials is None else materials:
-                stored = self.storage.save(f"{material}.pdf", io.BytesIO(tiny_pdf(f"{cpa.cert_no} {material}")))
-                session.add(
-                    Attachment(
-                        sha256=stored.sha256,
-                        size=stored.size,
-                        file_type=stored.file_type,
-                        original_name=stored.original_name,
-                        material=material,
-                        uploaded_at=now,
-                        application_id=application.id,
-                    )
-                )
+                pdf = tiny_pdf(f"{cpa.cert_no} {material}")
+                self._attach(session, application.id, material, f"{material}.pdf", pdf, now)
             db_cpa = session.get(Cpa, cpa.id)
             assert db_cpa is not None
             db_cpa.change_seq = next_change_seq(session)
             session.commit()
             return application
+
+    def attach(self, application: Application, material: str, name: str, data: bytes) -> None:
+        """A file (`name`, `data`) as `material` of the application, straight into the server's store."""
+        with self.sessions() as session:
+            self._attach(session, application.id, material, name, data, utcnow())
+            session.commit()
+
+    def _attach(
+        self, session: Session, application_id: int, material: str, name: str, data: bytes, at: datetime
+    ) -> None:
+        stored = self.storage.save(name, io.BytesIO(data))
+        session.add(
+            Attachment(
+                sha256=stored.sha256,
+                size=stored.size,
+                file_type=stored.file_type,
+                original_name=stored.original_name,
+                material=material,
+                uploaded_at=at,
+                application_id=application_id,
+            )
+        )
 
 
 def api_login(base_url: str, user_type: str, member_no: str, password: str) -> httpx.Client:

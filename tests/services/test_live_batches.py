@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from firmdesk.domain.limits import SOCIAL_SECURITY_MATERIAL
+from firmdesk.domain.states import FirmTab
 from firmdesk.server.demo import seed_demo
 from firmdesk.server.runner import ServerThread
 from firmdesk.services.api_client import CmisClient, new_idempotency_key
@@ -17,6 +18,7 @@ from firmdesk.services.errors import AttachmentRejected, Refused
 from firmdesk.services.models import CpaRow
 from firmdesk.services.progress import TaskState
 from tests.helpers.files import write_pdf, write_png
+from tests.helpers.tabs import tab_batch_states
 
 FIRM, PASSWORD = "50010028", "demo1234"
 SOCIAL = SOCIAL_SECURITY_MATERIAL
@@ -61,7 +63,7 @@ def test_submit_then_withdraw_round_trip(client: CmisClient, tmp_path: Path) -> 
     assert by_material[SOCIAL].original_name == "社保缴纳证明.pdf"
     assert by_material[SOCIAL].sha256 == hashlib.sha256(proof.read_bytes()).hexdigest()
     assert by_material["其他材料"].file_type == "png"
-    assert batch.id in {b.id for b in client.batches(year, ["submitted", "reviewing", "reviewed", "withdrawn"]).items}
+    assert batch.id in {b.id for b in client.batches(year, tab_batch_states(FirmTab.SUBMITTED)).items}
     assert not set(ids) & {r.application_id for r in _pending(client, year)}
 
     withdrawn = client.withdraw(batch.id, version=batch.version)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from firmdesk.domain.readiness import FlagLevel
-from firmdesk.domain.states import NOT_APPLIED, ApplicationState
+from firmdesk.domain.states import NOT_APPLIED, ApplicationState, FirmTab
 from firmdesk.domain.tabs import NOT_APPLIED_TAB_STATES
 from firmdesk.server.config import fast_test_settings
 from firmdesk.server.db.models import Application, Batch, Cpa, Firm
@@ -21,9 +21,10 @@ from firmdesk.server.runner import ServerThread
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.errors import Refused
 from firmdesk.services.models import CpaRow
+from tests.helpers.tabs import tab_batch_states
 
 FIRM, SECOND_FIRM, PASSWORD = "50010028", "50010031", "demo1234"
-SUBMITTED_TAB = ["submitted", "reviewing", "reviewed", "withdrawn"]
+SUBMITTED_TAB = tab_batch_states(FirmTab.SUBMITTED)
 
 
 @dataclass

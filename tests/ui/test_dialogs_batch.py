@@ -10,10 +10,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from firmdesk.domain.limits import SOCIAL_SECURITY_MATERIAL
+from firmdesk.domain.materials import MISSING_SOCIAL_SECURITY
 from firmdesk.services.attachment_cache import AttachmentCache
 from firmdesk.services.models import BatchDetail
 from firmdesk.ui.dialogs.batch_dialog import PAGE_RESUBMIT, BatchDialog
 from firmdesk.ui.tasks import TaskRunner
+from firmdesk.ui.widgets.materials_editor import COL_MATERIAL
 from tests.helpers.dialog_world import World, make_world
 from tests.helpers.files import write_pdf, write_png
 
@@ -129,11 +131,18 @@ def test_resubmitting_a_returned_batch_shows_the_reason_and_replaces_materials(
 
     editor.remove_at(0)  # the old 社保证明材料
     assert not dialog.confirm_resubmit_button.isEnabled()
-    assert SOCIAL_SECURITY_MATERIAL in (editor.problem() or "")
+    assert editor.problem() == MISSING_SOCIAL_SECURITY
     editor.add_files([write_pdf(tmp_path / "社保证明-补充12月.pdf")], SOCIAL_SECURITY_MATERIAL)
     editor.add_files([write_png(tmp_path / "说明.png")], "情况说明")
     qtbot.waitUntil(lambda: editor.count() == 2 and not editor.checking, timeout=5000)
     assert dialog.confirm_resubmit_button.isEnabled()
+    # A material name cleared in the table: refused in the domain's words, as the upload would refuse it.
+    row = editor.materials().index("情况说明")
+    editor.table.item(row, COL_MATERIAL).setText(" ")
+    assert editor.problem() == "请为每个附件选择材料名称"
+    assert not dialog.confirm_resubmit_button.isEnabled()
+    editor.table.item(row, COL_MATERIAL).setText("情况说明")
+    assert editor.problem() is None and dialog.confirm_resubmit_button.isEnabled()
 
     with qtbot.waitSignal(dialog.resubmitted, timeout=20000):
         qtbot.mouseClick(dialog.confirm_resubmit_button, Qt.MouseButton.LeftButton)
@@ -158,3 +167,17 @@ def test_resubmit_checks_files_like_the_submit(
     qtbot.waitUntil(lambda: not editor.checking, timeout=5000)
     assert "太大.pdf" in editor.banner.text()
     assert editor.count() == 1  # only the kept one
+
+
+def test_a_file_past_the_tenth_is_refused_by_name_in_the_domains_words(
+    qtbot: Any, world: World, runner: TaskRunner, tmp_path: Path, batch: BatchDetail
+) -> None:
+    assert world.institute_post(f"/institute/batches/{batch.batch.id}/return", {"reason": "补充"}).status_code == 200
+    dialog = open_dialog(qtbot, world, runner, tmp_path, batch.batch.id, start_resubmit=True)
+    editor = dialog.materials
+    assert editor is not None and editor.count() == 1  # the kept 社保证明材料
+    files = [write_pdf(tmp_path / f"材料{i}.pdf") for i in range(1, 11)]
+    editor.add_files(files, "情况说明")
+    assert editor.banner.text() == "无法添加“材料10.pdf”：批次材料最多 10 个文件（已有 10 个），请先移除不需要的文件"
+    qtbot.waitUntil(lambda: not editor.checking, timeout=10000)
+    assert editor.count() == 10 and editor.problem() is None

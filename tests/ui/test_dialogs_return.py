@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QMimeData, Qt
-from PySide6.QtGui import QInputMethodEvent, QTextCursor
+from PySide6.QtGui import QInputMethodEvent, QPalette, QTextCursor
 from PySide6.QtWidgets import QApplication
 
 from firmdesk.domain.limits import REASON_MAX_CHARS
@@ -62,6 +62,24 @@ def test_returning_two_applications_sends_the_reason_with_its_line_breaks(
         assert row.status == "firm_returned"
         assert row.reason == "社保证明材料不清晰，请重新上传\n培训学时证明缺少盖章"
     assert [r.application_id for r in world.pending_rows()] == [world.applications[2].id]
+
+
+def test_the_counter_is_grey_then_orange_near_the_limit_then_red_when_cut_and_the_button_is_orange(
+    qtbot: Any, world: World, runner: TaskRunner, reasons: CommonReasons, look: None
+) -> None:
+    dialog = open_dialog(qtbot, world, runner, reasons, 1)
+
+    def colour() -> str:  # the style sheet's colour, as the label paints its text
+        return dialog.counter_label.palette().color(QPalette.ColorRole.WindowText).name()
+
+    dialog.reason_edit.setPlainText("字" * 10)
+    assert colour() == "#868e96"
+    assert dialog.ok_button.palette().color(QPalette.ColorRole.Button).name() == "#d9480f"
+    dialog.reason_edit.setPlainText("字" * 451)
+    assert colour() == "#e67700"
+    dialog.reason_edit.setPlainText("长" * 700)  # past the limit: cut, and said so in red
+    qtbot.waitUntil(lambda: "超出部分未录入" in dialog.counter_label.text(), timeout=2000)
+    assert colour() == "#c92a2a"
 
 
 def test_the_reason_is_cut_at_500_characters_with_a_live_counter(

@@ -12,7 +12,6 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QWidget
 
 from firmdesk.domain.states import FirmTab
-from firmdesk.domain.tabs import tab_scope
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.credentials import CredentialStore
 from firmdesk.services.firm_stores import FirmStores
@@ -24,13 +23,7 @@ from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
 from tests.helpers.demo import firm_login
 from tests.helpers.main_window import new_window, open_window
-
-
-def batch_states(tab: FirmTab) -> list[str]:
-    """The batch states the server is asked for: what the domain says `tab` lists."""
-    states = tab_scope(tab).batch_states
-    assert states is not None
-    return sorted(states)
+from tests.helpers.tabs import tab_batch_states
 
 
 @pytest.fixture
@@ -65,8 +58,8 @@ def server_rows(client: CmisClient, year: int) -> dict[FirmTab, list[int]]:
         FirmTab.PENDING_REVIEW: sorted(r.cpa_id for r in client.cpas(year, tab="pending_review").items),
         FirmTab.NOT_APPLIED: sorted(r.cpa_id for r in client.cpas(year, tab="not_applied").items),
         FirmTab.QUERY: sorted(r.cpa_id for r in client.cpas(year).items),
-        FirmTab.SUBMITTED: sorted(b.id for b in client.batches(year, batch_states(FirmTab.SUBMITTED)).items),
-        FirmTab.RETURNED: sorted(b.id for b in client.batches(year, batch_states(FirmTab.RETURNED)).items),
+        FirmTab.SUBMITTED: sorted(b.id for b in client.batches(year, tab_batch_states(FirmTab.SUBMITTED)).items),
+        FirmTab.RETURNED: sorted(b.id for b in client.batches(year, tab_batch_states(FirmTab.RETURNED)).items),
     }
 
 

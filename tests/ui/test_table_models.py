@@ -76,7 +76,6 @@ def test_batch_model_follows_the_qt_model_rules(qtmodeltester: Any) -> None:
             "待审核",
             5,
             None,
-            True,
             1,
         )
         for i in range(1, 6)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 
 from firmdesk.server.api.deps import ClientAddress, Context, CurrentPrincipal, SessionDep
@@ -31,7 +29,7 @@ _LOGIN_ERRORS = responses(
     },
     INVALID,
 )
-_TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {401: error_doc(401, "`unauthorized`: no valid bearer token")}
+_TOKEN_ERRORS = responses({401: error_doc(401, "`unauthorized`: no valid bearer token")})
 
 
 @router.post("/login", response_model=LoginResult, responses=_LOGIN_ERRORS)

@@ -32,7 +32,7 @@ from firmdesk.server.services.schemas import CpaApplication as CpaApplicationOut
 
 router = APIRouter(prefix="/cpa", tags=["cpa"], responses=responses(AUTH_ERRORS, INVALID))
 
-_QUOTA = {429: error_doc(429, "`face_quota`: no face-verification session left today (`remaining: 0`)")}
+_QUOTA = responses({429: error_doc(429, "`face_quota`: no face-verification session left today (`remaining: 0`)")})
 
 
 @router.get("/profile", response_model=CpaProfile)

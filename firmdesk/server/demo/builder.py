@@ -175,7 +175,7 @@ class FirmRecord:
 @dataclass(slots=True)
 class AppRecord:
     id: int
-    cpa: dict
+    cpa: dict[str, Any]
     firm: FirmRecord
     year: int
     retired: bool
@@ -197,7 +197,7 @@ class AppRecord:
     def actor(self) -> Actor:
         return Actor(Role.CPA.value, self.cpa["cert_no"], self.cpa["name"], self.account_id, self.cpa["name"])
 
-    def row(self) -> dict:
+    def row(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "cpa_id": self.cpa["id"],
@@ -241,7 +241,7 @@ class BatchRecord:
         """The applications still in the batch (not withdrawn, not returned alone)."""
         return [app for app in self.items if app.batch_id == self.id]
 
-    def row(self) -> dict:
+    def row(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "number": self.number,
@@ -282,7 +282,7 @@ class Builder:
         self.store = opened.store
         self.rng = random.Random(seed)
         self._next_id = {t: (session.scalar(select(func.max(_table(t).c.id))) or 0) + 1 for t in TABLES}
-        self.rows: dict[type[Base], list[dict]] = {t: [] for t in TABLES}
+        self.rows: dict[type[Base], list[dict[str, Any]]] = {t: [] for t in TABLES}
         self.apps: list[AppRecord] = []
         self.batches: list[BatchRecord] = []
         self._stored: dict[tuple[str, str], tuple[str, bytes]] = {}
@@ -300,7 +300,7 @@ class Builder:
         self._next_id[table] = value + 1
         return value
 
-    def add(self, table: type[Base], **row: object) -> dict:
+    def add(self, table: type[Base], **row: object) -> dict[str, Any]:
         row.setdefault("id", self.new_id(table))
         self.rows[table].append(row)
         return row
@@ -311,7 +311,7 @@ class Builder:
             self._hashes[password] = self._hasher.hash(password)
         return self._hashes[password]
 
-    def account(self, role: Role, organisation_id: int, login: str, person: str, password: str) -> dict:
+    def account(self, role: Role, organisation_id: int, login: str, person: str, password: str) -> dict[str, Any]:
         """An organisation's first account: a firm's or an institute's 主管理员, or the CPA's own."""
         organisation: dict[str, int | None] = {"firm_id": None, "institute_id": None, "cpa_id": None}
         organisation[{Role.FIRM: "firm_id", Role.INSTITUTE: "institute_id", Role.CPA: "cpa_id"}[role]] = organisation_id
@@ -331,7 +331,7 @@ class Builder:
 
     def attach(
         self, material: str, owner: str, at: datetime, *, application_id: int | None = None, batch_id: int | None = None
-    ) -> dict:
+    ) -> dict[str, Any]:
         name, data = self._sample(material, owner)
         return self.add(
             Attachment,
@@ -405,7 +405,7 @@ class Builder:
         app.updated_at = at
         app.version += 1
 
-    def message(self, app: AppRecord, at: datetime, title: str, body: str) -> dict:
+    def message(self, app: AppRecord, at: datetime, title: str, body: str) -> dict[str, Any]:
         return self.add(
             Message, cpa_id=app.cpa["id"], application_id=app.id, title=title, body=body, created_at=at, read_at=None
         )
@@ -466,7 +466,7 @@ def _table(model: type[Base]) -> Table:
     return table
 
 
-def insert_many(session: Session, table: Table, rows: list[dict]) -> None:
+def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """One executemany per table. On SQLite the values are converted here, as SQLAlchemy would store
     them, and go straight to the driver: for 5,000 CPAs that takes a third of the Core insert's time."""
     if session.get_bind().dialect.name != "sqlite":
@@ -492,7 +492,7 @@ _SQLITE_CONVERTERS: dict[type, Callable[[Any], object]] = {
 }
 
 
-def add_cpa(b: Builder, firm: FirmRecord, serial: int, profile: Profile, kind: str = "ordinary") -> dict:
+def add_cpa(b: Builder, firm: FirmRecord, serial: int, profile: Profile, kind: str = "ordinary") -> dict[str, Any]:
     rng = b.rng
     district = rng.choice(DISTRICTS)
     cpa = b.add(

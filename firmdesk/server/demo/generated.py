@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import select
@@ -94,14 +95,14 @@ def _batch_kinds(count: int) -> list[str]:
     return ["reviewed"] * (count - len(tail)) + tail
 
 
-def _generated_current_year(story: Steps, firm: FirmRecord, cpas: list[dict], window: DemoWindow) -> None:
+def _generated_current_year(story: Steps, firm: FirmRecord, cpas: list[dict[str, Any]], window: DemoWindow) -> None:
     rng, clock, year = story.rng, Clock(window), window.current_year
     fates = rng.choices(list(_GENERATED_FATES), weights=list(_GENERATED_FATES.values()), k=len(cpas))
-    by_fate: dict[str, list[dict]] = {fate: [] for fate in _GENERATED_FATES}
+    by_fate: dict[str, list[dict[str, Any]]] = {fate: [] for fate in _GENERATED_FATES}
     for cpa, fate in zip(cpas, fates, strict=True):
         by_fate[fate].append(cpa)
 
-    def apply(cpa: dict, before: datetime) -> AppRecord:
+    def apply(cpa: dict[str, Any], before: datetime) -> AppRecord:
         failures = rng.choice((0, 0, 0, 0, 0, 0, 0, 0, 1, 2))
         return story.apply(cpa, firm, year, between(rng, clock.at(0.0), before), failures=failures)
 

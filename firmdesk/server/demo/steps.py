@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
 from firmdesk.domain.limits import SOCIAL_SECURITY_MATERIAL
 from firmdesk.domain.states import DECISION_ACTIONS, DECISION_LABELS, Action, Decision, Role
@@ -15,6 +16,8 @@ from firmdesk.server.demo.builder import A, Actor, AppRecord, BatchRecord, Build
 from firmdesk.server.demo.facts import DEFER_REASONS, FAIL_REASONS, PAST_YEARS, DemoWindow
 from firmdesk.server.security import new_token
 from firmdesk.server.services.messages import RETURNED_BY, decision_message, return_message
+
+T = TypeVar("T")
 
 
 def between(rng: random.Random, start: datetime, end: datetime) -> datetime:
@@ -34,7 +37,7 @@ class Steps:
         self.b = b
         self.rng = b.rng
 
-    def start(self, cpa: dict, firm: FirmRecord, year: int, at: datetime) -> AppRecord:
+    def start(self, cpa: dict[str, Any], firm: FirmRecord, year: int, at: datetime) -> AppRecord:
         """The CPA starts an application and uploads the materials its status requires."""
         b = self.b
         app = AppRecord(b.new_id(Application), cpa, firm, year, cpa["retired"], at, b.cpa_accounts[cpa["id"]])
@@ -61,7 +64,9 @@ class Steps:
         if passed:
             app.submitted_at = at
 
-    def apply(self, cpa: dict, firm: FirmRecord, year: int, start: datetime, *, failures: int = 0) -> AppRecord:
+    def apply(
+        self, cpa: dict[str, Any], firm: FirmRecord, year: int, start: datetime, *, failures: int = 0
+    ) -> AppRecord:
         """Start, upload, then face verification (after `failures` failed tries): pending the firm."""
         app = self.start(cpa, firm, year, start)
         at = later(self.rng, start, 25, 40)
@@ -176,7 +181,7 @@ class Steps:
         return at
 
 
-def past_years(story: Steps, firm: FirmRecord, cpas: list[dict], batch_size: tuple[int, int]) -> None:
+def past_years(story: Steps, firm: FirmRecord, cpas: list[dict[str, Any]], batch_size: tuple[int, int]) -> None:
     """Earlier years: everyone at the firm then applied; batches reviewed, nearly all approved."""
     rng = story.rng
     for year in PAST_YEARS:
@@ -200,9 +205,10 @@ def _past_outcome(rng: random.Random) -> tuple[Decision, str | None]:
     return Decision.APPROVE, None
 
 
-def chunks(rng: random.Random, items: list, size: tuple[int, int]) -> list[list]:
+def chunks(rng: random.Random, items: list[T], size: tuple[int, int]) -> list[list[T]]:
     """`items` cut into groups of a random size in `size` (the last may be smaller)."""
-    groups, index = [], 0
+    groups: list[list[T]] = []
+    index = 0
     while index < len(items):
         n = rng.randint(*size)
         groups.append(items[index : index + n])

@@ -5,6 +5,7 @@ the firm's 主管理员 张丽 does what the firm does, 陈静 what the institut
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import select
@@ -42,7 +43,7 @@ from firmdesk.server.demo.people import cpa_profile
 from firmdesk.server.demo.steps import Clock, Cycle, Steps, between, later, past_years
 
 #: The demo firm's roster: how many CPAs of each kind, and their traits.
-_DEMO_ROSTER: tuple[tuple[int, str, dict], ...] = (
+_DEMO_ROSTER: tuple[tuple[int, str, dict[str, Any]], ...] = (
     (44, "ordinary", {"age": None, "retired": False}),
     (5, "retired", {"age": 63, "retired": True}),
     (3, "senior_retired", {"age": 72, "retired": True}),
@@ -88,18 +89,18 @@ def seed_demo(
         return summary(b, window)
 
 
-def _demo_roster(b: Builder, firm: FirmRecord) -> list[dict]:
+def _demo_roster(b: Builder, firm: FirmRecord) -> list[dict[str, Any]]:
     taken: set[str] = set()
     people = [(kind, cpa_profile(b.rng, taken, **traits)) for count, kind, traits in _DEMO_ROSTER for _ in range(count)]
     b.rng.shuffle(people)
     return [add_cpa(b, firm, serial, profile, kind) for serial, (kind, profile) in enumerate(people, start=1)]
 
 
-def _demo_current_year(story: Steps, firm: FirmRecord, cpas: list[dict], window: DemoWindow) -> None:
+def _demo_current_year(story: Steps, firm: FirmRecord, cpas: list[dict[str, Any]], window: DemoWindow) -> None:
     """Firm 50010028 in 2025: every application state and every batch state (60 CPAs, see the comments)."""
     rng, clock, year = story.rng, Clock(window), window.current_year
     # The readiness cases wait for the firm's review; the other seniors and movers were approved early on.
-    by_kind: dict[str, list[dict]] = {}
+    by_kind: dict[str, list[dict[str, Any]]] = {}
     for cpa in cpas:
         by_kind.setdefault(story.b.kinds[cpa["id"]], []).append(cpa)
     pending = [c for kind, n in _DEMO_PENDING_KINDS.items() for c in by_kind[kind][:n]]
@@ -108,10 +109,10 @@ def _demo_current_year(story: Steps, firm: FirmRecord, cpas: list[dict], window:
     rng.shuffle(others)
     pool = iter(notable + others)
 
-    def take(n: int) -> list[dict]:
+    def take(n: int) -> list[dict[str, Any]]:
         return [next(pool) for _ in range(n)]
 
-    def applied(group: list[dict], before: float, after: float = 0.0, failures: int = 0) -> list[AppRecord]:
+    def applied(group: list[dict[str, Any]], before: float, after: float = 0.0, failures: int = 0) -> list[AppRecord]:
         return [
             story.apply(c, firm, year, between(rng, clock.at(after), clock.at(before)), failures=failures)
             for c in group
@@ -168,11 +169,11 @@ def _demo_current_year(story: Steps, firm: FirmRecord, cpas: list[dict], window:
     # The rest have not applied yet (未申请).
 
 
-def _second_firm_current_year(story: Steps, firm: FirmRecord, cpas: list[dict], window: DemoWindow) -> None:
+def _second_firm_current_year(story: Steps, firm: FirmRecord, cpas: list[dict[str, Any]], window: DemoWindow) -> None:
     """Firm 50010031 in 2025: one submitted batch of 3, 2 pending, 1 returned by the firm, 1 draft, 1 not applied."""
     rng, clock, year = story.rng, Clock(window), window.current_year
 
-    def applied(group: list[dict], before: float) -> list[AppRecord]:
+    def applied(group: list[dict[str, Any]], before: float) -> list[AppRecord]:
         return [story.apply(c, firm, year, between(rng, clock.at(0.1), clock.at(before))) for c in group]
 
     story.submit_batch(firm, year, applied(cpas[:3], 0.5), clock.at(0.55))

@@ -77,7 +77,7 @@ def status(session: Session, cpa: Cpa, session_id: int) -> FaceSessionStatus:
     return FaceSessionStatus(
         session_id=face.id,
         status=face.status,
-        remaining_today=remaining_today(session, cpa.id),  # type: ignore[arg-type]
+        remaining_today=remaining_today(session, cpa.id),
     )
 
 
@@ -107,6 +107,6 @@ def resolve(session: Session, token: str, passed: bool) -> FaceResult:
         change.transition_application(application, Action.FACE_FAILED)
         face.status = "failed"
     change.finish()
-    result = FaceResult(status=face.status, application_status=application.state, notice=notice)  # type: ignore[arg-type]
+    result = FaceResult(status=face.status, application_status=application.state, notice=notice)
     change.commit()
     return result

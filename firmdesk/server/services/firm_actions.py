@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from firmdesk.domain.batches import batch_number
 from firmdesk.domain.errors import InvalidInput, TransitionRefused
 from firmdesk.domain.materials import check_batch_file_count, require_batch_materials
-from firmdesk.domain.states import Action, ApplicationState, BatchState
+from firmdesk.domain.states import Action, ApplicationState, BatchState, Role
 from firmdesk.domain.transitions import next_application_state, next_batch_state, require_reason
 from firmdesk.server.db.models import Application, Attachment, Batch, BatchItem, Cpa, Firm
 from firmdesk.server.services import access, rows
@@ -74,7 +74,7 @@ def return_applications(
     for application in applications:
         change.transition_application(application, Action.FIRM_RETURN, reason=reason)
         application.last_reason = reason
-        notify_return(change, application, "事务所", reason)
+        notify_return(change, application, Role.FIRM, reason)
     change.finish()
     result = ReturnResult(returned=rows.application_rows(session, [a.id for a in applications]))
     change.commit(result)

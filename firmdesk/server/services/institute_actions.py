@@ -91,7 +91,7 @@ def _decide_one(change: Change, application: Application, batch: Batch, decision
     if decision is Decision.RETURN:
         application.batch_id = None
         application.last_reason = reason
-        notify_return(change, application, "地方注协", reason or "")
+        notify_return(change, application, Role.INSTITUTE, reason or "")
     else:
         application.decided_at = change.now
         application.last_reason = reason

@@ -27,21 +27,17 @@ def decision_message(year: int, label: str, reason: str | None) -> tuple[str, st
     return f"{year}年度年检结果：{label}", body
 
 
-def notify_return(change: Change, application: Application, by: str, reason: str) -> None:
-    title, body = return_message(application.year, by, change.actor.name, reason)
-    change.session.add(
-        Message(
-            cpa_id=application.cpa_id,
-            application_id=application.id,
-            title=title,
-            body=body,
-            created_at=change.now,
-        )
-    )
+def notify_return(change: Change, application: Application, by: Role, reason: str) -> None:
+    _notify(change, application, return_message(application.year, RETURNED_BY[by], change.actor.name, reason))
 
 
 def notify_decision(change: Change, application: Application, label: str, reason: str | None) -> None:
-    title, body = decision_message(application.year, label, reason)
+    _notify(change, application, decision_message(application.year, label, reason))
+
+
+def _notify(change: Change, application: Application, message: tuple[str, str]) -> None:
+    """A message (title, body) into the inbox of the application's CPA."""
+    title, body = message
     change.session.add(
         Message(
             cpa_id=application.cpa_id,

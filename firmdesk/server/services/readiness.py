@@ -38,7 +38,7 @@ def readiness_of(session: Session, applications: Sequence[Application]) -> list[
         .outerjoin(TrainingHours, and_(TrainingHours.cpa_id == Cpa.id, TrainingHours.year == Application.year))
         .where(Application.id.in_(ids))
     ).all()
-    uploaded: dict[int, set[str]] = defaultdict(set)
+    uploaded: dict[int | None, set[str]] = defaultdict(set)  # the column is nullable; the filter makes it set
     for application_id, material in session.execute(
         select(Attachment.application_id, Attachment.material).where(
             Attachment.application_id.in_(ids), Attachment.removed.is_(False)

@@ -62,6 +62,13 @@ class ServiceDialog(QDialog):
             op.cancel()
 
 
+def mark_danger(button: QWidget) -> None:
+    """A main action that undoes someone's work (确认退回): the style sheet's `danger` look, while enabled."""
+    button.setProperty("danger", True)
+    button.style().unpolish(button)
+    button.style().polish(button)
+
+
 def mark_primary(button: QWidget) -> None:
     """The dialog's main action, in the app style sheet's `primary` look (re-polished: the box already styled it)."""
     button.setProperty("primary", True)

@@ -36,7 +36,8 @@ from firmdesk.ui.dialogs.prompts import (
     pick_attachment_files,
 )
 from firmdesk.ui.error_text import error_text
-from firmdesk.ui.formatting import BATCH_COLOURS, STATUS_COLOURS, datetime_text
+from firmdesk.ui.formatting import datetime_text
+from firmdesk.ui.palette import MUTED_TEXT, STATUS_COLOURS, batch_colour
 from firmdesk.ui.sync_controller import CACHED_DETAIL_NOTE, SyncController, detail_error_text, offline_reason
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.widgets.attachments_panel import AttachmentsPanel
@@ -56,9 +57,7 @@ def _reason_label(object_name: str, parent: QWidget) -> QLabel:
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setStyleSheet(
-        "QLabel { background:#fff4e6; border:1px solid #ffc078; border-radius:4px; padding:8px; color:#5c2c00; }"
-    )
+    label.setProperty("role", "return_reason")  # the look: resources/firmdesk.qss
     return label
 
 
@@ -116,7 +115,6 @@ class BatchDialog(ServiceDialog):
         self.state_badge: QLabel | None = None
         self.facts_label = QLabel(self)
         self.facts_label.setObjectName("batchFacts")
-        self.facts_label.setStyleSheet("QLabel { color:#495057; }")
         self.reason_label = _reason_label("batchReturnReason", self)
         self.reason_label.hide()
 
@@ -243,8 +241,7 @@ class BatchDialog(ServiceDialog):
         self.number_label.setText(f"年检批次编号：{b.number}")
         if self.state_badge is not None:
             self.state_badge.deleteLater()
-        colour = BATCH_COLOURS.get(b.state, "#8a94a6")  # type: ignore[call-overload]
-        self.state_badge = colour_badge(b.state_label, colour, self)
+        self.state_badge = colour_badge(b.state_label, batch_colour(b.state), self)
         self.state_badge.setObjectName("batchStateBadge")
         self.state_holder.addWidget(self.state_badge)
         self.facts_label.setText(
@@ -264,7 +261,7 @@ class BatchDialog(ServiceDialog):
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col == 3:
-                    item.setForeground(QColor(STATUS_COLOURS.get(row.status, "#495057")))  # type: ignore[call-overload]
+                    item.setForeground(QColor(STATUS_COLOURS.get(row.status, MUTED_TEXT)))
                 if col == 4 and text:
                     item.setToolTip(text)
                 table.setItem(i, col, item)

@@ -55,7 +55,6 @@ class QrDialog(ServiceDialog):
         self.image_label.setObjectName("qrImage")
         self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image_label.setMinimumSize(260, 300)
-        self.image_label.setStyleSheet("QLabel#qrImage { background:#ffffff; border:1px solid #e3e8ef; }")
         self.url_label = QLabel(self)
         self.url_label.setObjectName("qrUrl")
         self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)

@@ -30,7 +30,8 @@ from firmdesk.services.api_client import CmisClient, RepeatKey, new_idempotency_
 from firmdesk.services.common_reasons import CommonReasons, clean_reason
 from firmdesk.services.errors import Refused, ServerUnreachable, ServiceError
 from firmdesk.services.models import CpaRow
-from firmdesk.ui.dialogs.base import ServiceDialog
+from firmdesk.ui import palette
+from firmdesk.ui.dialogs.base import ServiceDialog, mark_danger
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.widgets.gate import gate
@@ -170,7 +171,7 @@ class ReturnDialog(ServiceDialog):
         reason_box = QWidget(self)
         reason_layout = QVBoxLayout(reason_box)
         reason_layout.setContentsMargins(0, 0, 0, 0)
-        label = QLabel("<span style='color:#d63a3a'>*</span> 退回原因", reason_box)
+        label = QLabel(f"<span style='color:{palette.REQUIRED_MARK}'>*</span> 退回原因", reason_box)
         reason_layout.addWidget(label)
         self.reason_edit = ReasonEdit(reason_box)
         label.setBuddy(self.reason_edit)
@@ -232,7 +233,7 @@ class ReturnDialog(ServiceDialog):
         self.buttons = QDialogButtonBox(self)
         self.ok_button = self.buttons.addButton("确认退回", QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok_button.setObjectName("confirmReturnButton")
-        self.ok_button.setStyleSheet("QPushButton:enabled { color:#ffffff; background:#d9480f; padding:4px 14px; }")
+        mark_danger(self.ok_button)
         self.draft_button = self.buttons.addButton("存为草稿，联网后发送", QDialogButtonBox.ButtonRole.ActionRole)
         self.draft_button.setObjectName("returnAsDraftButton")
         self.draft_button.setToolTip("服务器暂时无法连接：退回原因存入“草稿”，恢复连接后自动发送，不会重复退回")
@@ -269,7 +270,7 @@ class ReturnDialog(ServiceDialog):
             item = QListWidgetItem(f"{row.name}　{row.cert_no}　{row.status_label}")
             refused = row.refusal("return")
             if refused is not None:
-                item.setForeground(QColor("#c92a2a"))
+                item.setForeground(QColor(palette.RED))
                 item.setToolTip(refused)
             item.setData(Qt.ItemDataRole.UserRole, row.application_id)
             self.rows_list.addItem(item)
@@ -372,8 +373,11 @@ class ReturnDialog(ServiceDialog):
         length = len(self.reason_edit.reason())
         over = length > REASON_MAX_CHARS
         self.counter_label.setText(f"{length} / {REASON_MAX_CHARS}")
-        colour = "#c92a2a" if over or self.reason_edit.truncated else ("#e67700" if length > 450 else "#868e96")
-        self.counter_label.setStyleSheet(f"QLabel {{ color:{colour}; }}")
+        level = "over" if over or self.reason_edit.truncated else ("near" if length > 450 else "")
+        if self.counter_label.property("level") != level:  # its colour: resources/firmdesk.qss
+            self.counter_label.setProperty("level", level)
+            self.counter_label.style().unpolish(self.counter_label)
+            self.counter_label.style().polish(self.counter_label)
         if self.reason_edit.truncated:
             self.counter_label.setText(f"{length} / {REASON_MAX_CHARS}（超出部分未录入）")
         busy = self.busy

@@ -32,7 +32,8 @@ from firmdesk.ui.dialogs.base import ServiceDialog
 from firmdesk.ui.dialogs.prompts import ChooseFolder, OpenExternal, choose_folder, open_in_default_program
 from firmdesk.ui.dialogs.return_dialog import ReturnDialog
 from firmdesk.ui.error_text import error_text
-from firmdesk.ui.formatting import STATUS_COLOURS, date_text, datetime_text, hours_text, retired_text
+from firmdesk.ui.formatting import date_text, datetime_text, hours_text, retired_text
+from firmdesk.ui.palette import status_colour
 from firmdesk.ui.sync_controller import SyncController, offline_reason
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.widgets.attachments_panel import AttachmentsPanel
@@ -96,7 +97,6 @@ class ReviewQueueDialog(ServiceDialog):
         # Top line: position, name, mark.
         self.position_label = QLabel(self)
         self.position_label.setObjectName("queuePosition")
-        self.position_label.setStyleSheet("QLabel { color:#495057; }")
         self.name_label = QLabel(self)
         self.name_label.setObjectName("queueName")
         self.name_label.setStyleSheet("QLabel { font-size:17px; font-weight:bold; }")
@@ -187,7 +187,6 @@ class ReviewQueueDialog(ServiceDialog):
         self.close_button = button("queueCloseButton", "关闭", self.reject)
         help_label = QLabel(KEY_HELP, self)
         help_label.setObjectName("queueKeyHelp")
-        help_label.setStyleSheet("QLabel { color:#868e96; }")
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -285,8 +284,7 @@ class ReviewQueueDialog(ServiceDialog):
     def _set_status_badge(self, row: CpaRow) -> None:
         if self.status_badge is not None:
             self.status_badge.deleteLater()
-        colour = STATUS_COLOURS.get(row.status, "#8a94a6")  # type: ignore[call-overload]
-        self.status_badge = colour_badge(row.status_label, colour, self)
+        self.status_badge = colour_badge(row.status_label, status_colour(row.status), self)
         self.status_badge.setObjectName("queueStatusBadge")
         self.status_holder.addWidget(self.status_badge)
 
@@ -349,7 +347,6 @@ class ReviewQueueDialog(ServiceDialog):
         self.mark_button.setText("取消标记 (空格)" if marked else "标记加入申请 (空格)")
         if marked:
             self.mark_label.setText("★ 已标记加入申请")
-            self.mark_label.setStyleSheet("QLabel { color:#1f6feb; font-weight:bold; }")
         else:
             self.mark_label.setText("")
         self.marked_count_label.setText(f"已标记 {len(self._marked)} 人")

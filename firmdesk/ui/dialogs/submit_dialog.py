@@ -28,6 +28,7 @@ from firmdesk.domain.readiness import FlagLevel
 from firmdesk.services.api_client import CmisClient, RepeatKey
 from firmdesk.services.errors import Refused, ServerUnreachable, UploadCancelled
 from firmdesk.services.models import BatchDetail, CpaRow, ReadinessFlag
+from firmdesk.ui import palette
 from firmdesk.ui.dialogs.base import ServiceDialog, mark_primary
 from firmdesk.ui.dialogs.prompts import PickFiles, pick_attachment_files
 from firmdesk.ui.error_text import error_text
@@ -136,16 +137,11 @@ class SubmitDialog(ServiceDialog):
         self.success_label = QLabel(self)
         self.success_label.setObjectName("batchNumberLabel")
         self.success_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.success_label.setStyleSheet(
-            "QLabel { font-size:16px; color:#1e6b30; background:#ecf9ef; border:1px solid #a8dcb4;"
-            " border-radius:6px; padding:12px; }"
-        )
         self.success_label.hide()
 
         self.banner = MessageBanner("submitMessage", self)
         self.hint_label = QLabel(self)
         self.hint_label.setObjectName("submitHint")
-        self.hint_label.setStyleSheet("QLabel { color:#c92a2a; }")
         self.hint_label.setWordWrap(True)
         self.buttons = QDialogButtonBox(self)
         self.submit_button = self.buttons.addButton("提交申请", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -214,8 +210,8 @@ class SubmitDialog(ServiceDialog):
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if level == FlagLevel.RED:
-                    item.setForeground(QColor("#a61e1e"))
-                    item.setBackground(QColor("#fff1f0"))
+                    item.setForeground(QColor(palette.RED_ROW_TEXT))
+                    item.setBackground(QColor(palette.RED_ROW_BACKGROUND))
                 table.setItem(i, col, item)
             table.setCellWidget(i, COL_FLAGS, flags_widget(flags, table))
             remove = link_button("移除", f"removeCpaButton{row.application_id}", table)
@@ -263,9 +259,11 @@ class SubmitDialog(ServiceDialog):
         else:
             parts = []
             if red:
-                parts.append(f"<span style='color:#c92a2a'>{red} 人必须处理（红色，需移除）</span>")
+                parts.append(f"<span style='color:{palette.RED}'>{red} 人必须处理（红色，需移除）</span>")
             if yellow:
-                parts.append(f"<span style='color:#8a5300'>{yellow} 人可提交，但注协将重点审核（黄色）</span>")
+                parts.append(
+                    f"<span style='color:{palette.YELLOW_TEXT}'>{yellow} 人可提交，但注协将重点审核（黄色）</span>"
+                )
             self.readiness_label.setText("；".join(parts) if parts else "全部通过申请前检查")
         done = self.result_batch is not None
         self.submit_button.setEnabled(not done and not self.upload.active and self.problem() is None)

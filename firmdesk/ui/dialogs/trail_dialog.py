@@ -9,7 +9,7 @@ from firmdesk.services.api_client import CmisClient
 from firmdesk.services.models import CpaRow, TrailEvent
 from firmdesk.ui.dialogs.base import ServiceDialog
 from firmdesk.ui.error_text import error_text
-from firmdesk.ui.formatting import STATUS_COLOURS
+from firmdesk.ui.palette import status_colour
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.widgets.badge import colour_badge
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
@@ -33,8 +33,7 @@ class TrailDialog(ServiceDialog):
         title = QLabel(f"{row.name}（{row.cert_no}）　{row.year} 年度年检", self)
         title.setObjectName("trailTitle")
         title.setStyleSheet("QLabel { font-size:15px; font-weight:bold; }")
-        colour = STATUS_COLOURS.get(row.status, "#8a94a6")  # type: ignore[call-overload]
-        status = colour_badge(row.status_label, colour, self)
+        status = colour_badge(row.status_label, status_colour(row.status), self)
         status.setObjectName("trailStatusBadge")
         self.timeline = TimelineView(self)
         self.banner = MessageBanner("trailMessage", self)

@@ -50,12 +50,10 @@ def flag_note(text: str, level: str, parent: QWidget | None = None) -> QLabel:
     return label
 
 
-def link_button(
-    text: str, object_name: str, parent: QWidget | None = None, *, colour: str | None = None
-) -> QToolButton:
+def link_button(text: str, object_name: str, parent: QWidget | None = None) -> QToolButton:
     """A small text button for table cells (移除): no frame, so it fits a row whatever the app's style sheet.
 
-    Red by default (`QToolButton[role="link"]` in the style sheet); `colour` for another one.
+    Red (`QToolButton[role="link"]` in the style sheet).
     """
     button = QToolButton(parent)
     button.setObjectName(object_name)
@@ -63,6 +61,4 @@ def link_button(
     button.setAutoRaise(True)
     button.setCursor(Qt.CursorShape.PointingHandCursor)
     button.setProperty("role", "link")
-    if colour is not None:
-        button.setStyleSheet(f"QToolButton {{ color:{colour}; }}")
     return button

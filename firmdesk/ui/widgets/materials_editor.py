@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -26,15 +26,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from firmdesk.domain.errors import DomainError, LimitExceeded
 from firmdesk.domain.files import ALLOWED_TYPES_TEXT
 from firmdesk.domain.limits import MAX_ATTACHMENT_BYTES, MAX_BATCH_FILES, SOCIAL_SECURITY_MATERIAL, human_size
+from firmdesk.domain.materials import (
+    check_batch_file_count,
+    check_batch_file_room,
+    material_name,
+    require_batch_materials,
+)
 from firmdesk.services.models import Attachment
 from firmdesk.services.uploads import PlannedFile, check_file
 from firmdesk.ui.dialogs.prompts import PickFiles, pick_attachment_files
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.formatting import datetime_text
 from firmdesk.ui.ops import OpStarter
-from firmdesk.ui.palette import REQUIRED_MARK
+from firmdesk.ui.palette import MATERIAL_KEPT, MATERIAL_NEW, REQUIRED_MARK
 from firmdesk.ui.widgets.badge import link_button
 from firmdesk.ui.widgets.message_banner import MessageBanner, Tone
 
@@ -220,12 +227,14 @@ class MaterialsEditor(QWidget):
         """Why the materials cannot be submitted yet, or None."""
         if self._pending:
             return "正在检查文件，请稍候"
-        if not self.has_social_security():
-            return f"缺少必需的批次材料：{SOCIAL_SECURITY_MATERIAL}，请上传后再提交"
-        if any(not m.strip() for m in self.materials()):
-            return "每个文件都需要填写材料名称"
-        if len(self._entries) > MAX_BATCH_FILES:
-            return f"批次材料最多 {MAX_BATCH_FILES} 个文件，请删减后再提交"
+        materials = self.materials()
+        try:  # the batch rules in the domain's words, as the upload and the server give them
+            require_batch_materials(materials)
+            for material in materials:
+                material_name(material)
+            check_batch_file_count(len(materials))
+        except DomainError as e:
+            return e.message
         return None
 
     # -- changing ---------------------------------------------------------------------------------
@@ -255,11 +264,10 @@ class MaterialsEditor(QWidget):
             ):
                 problems.append(f"文件“{path.name}”已在列表中")
                 continue
-            if len(self._entries) + len(self._pending) - (1 if replacing else 0) >= MAX_BATCH_FILES:
-                problems.append(
-                    f"无法添加“{path.name}”：批次材料最多 {MAX_BATCH_FILES} 个文件"
-                    f"（已有 {len(self._entries) + len(self._pending)} 个），请先移除不需要的文件"
-                )
+            try:
+                check_batch_file_room(len(self._entries) + len(self._pending), replacing=replacing)
+            except LimitExceeded as e:
+                problems.append(f"无法添加“{path.name}”：{e.message}")
                 continue
             self._start_check(material, path)
         if problems:
@@ -367,7 +375,7 @@ class MaterialsEditor(QWidget):
                     flags |= Qt.ItemFlag.ItemIsEditable
                 if col == COL_STATE:
                     kept = isinstance(entry, KeptMaterial)
-                    item.setForeground(Qt.GlobalColor.darkGreen if kept else Qt.GlobalColor.blue)
+                    item.setForeground(QColor(MATERIAL_KEPT if kept else MATERIAL_NEW))
                 item.setFlags(flags)
                 table.setItem(row, col, item)
             remove = link_button("移除", f"removeMaterialButton{row}", table)
