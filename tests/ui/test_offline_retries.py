@@ -27,6 +27,7 @@ from firmdesk.services.connectivity import BackoffPolicy
 from firmdesk.services.drafts import DraftState, DraftStore
 from firmdesk.services.local_store import LocalStore, to_json
 from firmdesk.ui.dialogs.batch_dialog import BatchDialog
+from firmdesk.ui.draft_editor import DraftEditor
 from firmdesk.ui.sync_controller import SyncController
 from firmdesk.ui.tasks import TaskRunner
 from tests.helpers.dialog_world import FIRM_NUMBER, YEAR, World, make_world
@@ -128,12 +129,18 @@ def test_a_lost_sync_right_before_sending_leaves_the_draft_waiting_and_it_goes_o
     row = world.pending_rows()[0]
     draft = drafts.create(YEAR, [row], REASON)  # written online, not marked 联网后发送
 
+    editor = DraftEditor(drafts, draft, sync)
+    qtbot.addWidget(editor)
+    editor.show()
+    assert not editor.send_on_reconnect.isChecked()
+
     proxy.add(Fault.DROP_AFTER_FORWARD, "GET", "/firm/changes", times=None)
     with qtbot.waitSignal(sync.state_changed, timeout=20000) as went:
-        sync.send_drafts([draft.uuid])  # 发送: the sync before the checks loses its answer
+        qtbot.mouseClick(editor.send_button, Qt.MouseButton.LeftButton)  # the sync before the checks is lost
     assert went.args == [False]
     kept = drafts.require(draft.uuid)
     assert kept.state is DraftState.DRAFT and kept.send_on_reconnect  # not forgotten
+    qtbot.waitUntil(editor.send_on_reconnect.isChecked, timeout=5000)  # and the editor says so
     assert [d.uuid for d in drafts.waiting_to_send()] == [draft.uuid]
 
     proxy.heal()
