@@ -69,7 +69,7 @@ class SyncController(QObject):
     part_failed = Signal(object)  # an exception that is not "the server cannot be reached"
     started = Signal(int)  # year
     finished = Signal(int, bool)  # year, the sync succeeded
-    synced = Signal(object)  # datetime (local, aware) of the last successful sync
+    synced = Signal(object)  # datetime (local, aware) of the last successful sync (also when read from the cache)
     # -- offline --
     state_changed = Signal(bool)  # online
     drafts_sent = Signal(list)  # [ReturnReasonDraft] just sent
@@ -292,6 +292,9 @@ class SyncController(QObject):
             self.summary_loaded.emit(snap.summary)
         if cached and snap.synced_at is not None and self.connectivity.last_sync is None:
             self.connectivity.last_sync = snap.synced_at
+            # Said, not only stored: a sync that failed before the cache was read (no server, a busy CPU) has
+            # already written 尚未同步 to the status bar, and nothing else would correct it.
+            self.synced.emit(self.last_sync)
 
     def _store_failed(self, exc: BaseException) -> None:
         log.error("reading the local cache failed: %r", exc)
