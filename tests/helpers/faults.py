@@ -7,9 +7,12 @@ the client sends is read whole (head + `Content-Length` body), then, by the firs
 - `Fault.DROP_AFTER_FORWARD`: forwarded, the server's answer read and thrown away, the client's
   connection reset: the server acted, the client never hears it (the case an Idempotency-Key exists for);
 - `Fault.RESET`: the client's connection is reset before anything is forwarded (the server sees nothing);
-- `Fault.STALL`: nothing is forwarded and nothing answered until the proxy closes (the client times out).
+- `Fault.STALL`: nothing is forwarded and nothing answered until the proxy closes (the client times out);
+- `Fault.STALL_AFTER_FORWARD`: forwarded, the answer held back until the proxy closes (the server acted;
+  the client waits: the moment to kill it).
 
-Every request is recorded in `proxy.log` as `(method, path, fault)`. A proxy with no rule passes everything;
+Every request is recorded in `proxy.log` as `(method, path, fault)`; `proxy.answered` lists the requests
+whose answer came back from the server (relayed or not). A proxy with no rule passes everything;
 `proxy.fail_all(fault)` is a rule for every request (the office network gone flaky).
 """
 
@@ -30,6 +33,7 @@ class Fault(enum.Enum):
     DROP_AFTER_FORWARD = "drop_after_forward"
     RESET = "reset"
     STALL = "stall"
+    STALL_AFTER_FORWARD = "stall_after_forward"
 
 
 @dataclass
@@ -53,6 +57,7 @@ class FaultyProxy:
     upstream_port: int
     rules: list[FaultRule] = field(default_factory=list)
     log: list[tuple[str, str, Fault]] = field(default_factory=list)
+    answered: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -138,6 +143,12 @@ class FaultyProxy:
                     self._closing.wait()
                     return
                 answer = self._forward(raw)
+                if answer is not None:
+                    with self._lock:
+                        self.answered.append((method, path))
+                if fault is Fault.STALL_AFTER_FORWARD:
+                    self._closing.wait()
+                    return
                 if fault is Fault.DROP_AFTER_FORWARD or answer is None:
                     _reset(conn)
                     return

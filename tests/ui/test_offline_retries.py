@@ -252,3 +252,74 @@ def test_a_kill_right_after_a_draft_was_made_leaves_nothing_to_nag_about(
         runner.wait_for_done(10000)
         store.close()
         drafts.close()
+
+
+# The real client's services in a process: log in through the proxy, write a draft and press 发送 (the same
+# `DraftSender.send_many(asked=True)` the window runs); the proxy forwards the return and holds its answer.
+KILLED_WHILE_SENDING = textwrap.dedent(
+    """
+    import json, sys
+    from pathlib import Path
+    from firmdesk.services.api_client import CmisClient
+    from firmdesk.services.drafts import DraftSender, DraftStore
+    from firmdesk.services.local_store import LocalStore
+    from firmdesk.services.models import CpaRow
+    from firmdesk.services.sync import Synchronizer
+
+    server, folder, year, reason = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    row = CpaRow.from_json(json.loads(sys.argv[5]))
+    client = CmisClient(server, timeout=120)
+    client.login("firm", sys.argv[6], sys.argv[7])
+    store, drafts = LocalStore.open(folder), DraftStore.open(folder)
+    draft = drafts.create(year, [row], reason)
+    print("sending", draft.uuid, flush=True)
+    DraftSender(client, drafts, Synchronizer(client, store)).send_many([draft.uuid], asked=True)
+    print("answered", flush=True)  # never: the process is killed while it waits
+    """
+)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_a_client_killed_while_its_return_was_on_the_way_resends_it_at_start_under_the_same_key(
+    qtbot: Any, world: World, proxy: FaultyProxy, folder: Path, runner: TaskRunner
+) -> None:
+    row = world.pending_rows()[0]
+    proxy.add(Fault.STALL_AFTER_FORWARD, "POST", "/firm/returns")
+    args = [proxy.base_url, str(folder), str(YEAR), REASON, json.dumps(to_json(row)), FIRM_NUMBER, FIRM_PASSWORD]
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WHILE_SENDING, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        qtbot.waitUntil(lambda: ("POST", "/api/v1/firm/returns") in proxy.answered, timeout=30000)
+        process.send_signal(signal.SIGKILL)  # the server returned it; the client never heard
+        assert process.wait(10) == -signal.SIGKILL
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+    assert process.stdout is not None and process.stdout.readline().startswith("sending ")
+    assert _returns(world, row.application_id or 0) == [REASON]
+
+    store, drafts = LocalStore.open(folder), DraftStore.open(folder)
+    try:
+        [left] = drafts.all()
+        assert left.state is DraftState.SENDING  # what the kill left: the outcome unknown to the client
+        client = CmisClient(world.base_url, retries=0)  # the next start, online
+        client.login("firm", FIRM_NUMBER, FIRM_PASSWORD)
+        sync = SyncController(client, store, drafts, runner, policy=QUICK_RETRY)
+        with qtbot.waitSignal(sync.drafts_sent, timeout=20000) as sent:
+            sync.load(YEAR)
+        sync.stop()
+        runner.wait_for_done(10000)
+        client.close()
+        assert [d.uuid for d in sent.args[0]] == [left.uuid]
+        assert drafts.require(left.uuid).state is DraftState.SENT
+    finally:
+        store.close()
+        drafts.close()
+    assert _returns(world, row.application_id or 0) == [REASON]  # replayed, not returned twice
