@@ -21,7 +21,7 @@ import logging
 import sqlite3
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from firmdesk.services.local_store import Database, run_script
@@ -29,6 +29,7 @@ from firmdesk.services.local_store import Database, run_script
 log = logging.getLogger(__name__)
 
 PENDING_FILE = "pending.sqlite3"
+KEEP_FOR = timedelta(days=30)
 
 
 def _schema_v1(conn: sqlite3.Connection) -> None:
@@ -81,7 +82,11 @@ class PendingActions:
 
     @classmethod
     def open(cls, folder: Path) -> PendingActions:
-        return cls(Database(folder / PENDING_FILE, PENDING_MIGRATIONS, synchronous="FULL"))
+        """The firm's file; intentions older than `KEEP_FOR` are dropped (their outcome shows in the rows long
+        since: a 撤回 that went through left a withdrawn batch, and nobody repeats it)."""
+        pending = cls(Database(folder / PENDING_FILE, PENDING_MIGRATIONS, synchronous="FULL"))
+        pending.prune(datetime.now(UTC) - KEEP_FOR)
+        return pending
 
     @classmethod
     def in_memory(cls, folder: Path | None = None) -> PendingActions:
@@ -119,6 +124,12 @@ class PendingActions:
         """The outcome is known: the next attempt is a new intention."""
         with self._db.transaction() as conn:
             conn.execute("DELETE FROM pending_actions WHERE action = ? AND target = ?", (action, target))
+
+    def prune(self, before: datetime) -> int:
+        """Forget the intentions made before `before`; returns how many."""
+        with self._db.transaction() as conn:
+            removed = conn.execute("DELETE FROM pending_actions WHERE created_at < ?", (before.isoformat(),)).rowcount
+        return int(removed)
 
     def all(self) -> list[PendingAction]:
         rows = self._db.query("SELECT action, target, key, created_at FROM pending_actions ORDER BY created_at")

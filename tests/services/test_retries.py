@@ -168,3 +168,19 @@ def test_a_refusal_settles_the_intention_so_the_next_attempt_has_a_new_key(tmp_p
         assert repeat.for_request(3, "batch:7") != key
     finally:
         pending.close()
+
+
+def test_intentions_older_than_a_month_are_forgotten_when_the_file_opens(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from firmdesk.services.intentions import KEEP_FOR
+
+    pending = PendingActions.open(tmp_path)
+    try:
+        RepeatKey(pending, "withdraw").for_request(3, "batch:7")
+        [kept] = pending.all()
+        assert pending.prune(kept.created_at) == 0
+        assert pending.prune(datetime.now(UTC) + timedelta(seconds=1)) == 1
+        assert timedelta(days=30) == KEEP_FOR
+    finally:
+        pending.close()
