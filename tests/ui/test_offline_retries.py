@@ -173,6 +173,27 @@ def test_a_withdraw_whose_answer_is_lost_is_shown_as_the_success_it_was(
     assert events.count(Action.WITHDRAW_BATCH.value) == 1
 
 
+def test_a_withdraw_whose_every_answer_is_lost_is_still_shown_as_done_once_the_batch_says_so(
+    qtbot: Any, world: World, proxy: FaultyProxy, flaky: CmisClient, runner: TaskRunner, tmp_path: Path
+) -> None:
+    batch = world.submit(world.applications[:2], tmp_path).batch
+    dialog = BatchDialog(flaky, runner, AttachmentCache(tmp_path / "cache"), batch.id, confirm=lambda *_a: True)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.loaded, timeout=10000):
+        dialog.show()
+    refusals: list[str] = []
+    dialog.refused.connect(refusals.append)
+
+    proxy.add(Fault.DROP_AFTER_FORWARD, "POST", "/withdraw", times=None)  # the try and its repeat: all lost
+    with qtbot.waitSignal(dialog.withdrawn, timeout=10000):
+        qtbot.mouseClick(dialog.withdraw_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已撤回年检批次" in dialog.banner.text(), timeout=10000)
+    assert refusals == [] and not dialog.withdraw_button.isVisible()
+    assert proxy.requests("POST", "/withdraw") == [Fault.DROP_AFTER_FORWARD] * 2
+    events = [e.action for e in world.client.batch(batch.id).events]
+    assert events.count(Action.WITHDRAW_BATCH.value) == 1
+
+
 # A real client process: opens the drafts offline, presses 退回 in the real editor (a new, empty draft marked
 # 联网后发送) and is killed before anything is typed.
 KILLED_EDITOR = textwrap.dedent(

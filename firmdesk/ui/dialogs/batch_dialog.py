@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from firmdesk.domain.states import BatchState
 from firmdesk.services.api_client import CmisClient, RepeatKey
 from firmdesk.services.attachment_cache import AttachmentCache
-from firmdesk.services.errors import Refused, UploadCancelled
+from firmdesk.services.errors import Refused, ServerUnreachable, UploadCancelled
 from firmdesk.services.intentions import files_fingerprint
 from firmdesk.services.models import BatchDetail
 from firmdesk.services.sync import batch_detail
@@ -325,12 +326,21 @@ class BatchDialog(ServiceDialog):
             self.withdrawn.emit(detail)
             self.reload(f"已撤回年检批次 {detail.batch.number}，其中的申请已回到“注师待审核”", Tone.SUCCESS)
 
-        def failed(exc: BaseException) -> None:
-            self._withdraw_key.outcome(exc)
-            message = error_text(exc)
+        def refused(message: str) -> None:
             self.refused.emit(message)
             # The server knows better than this window: show its message and what the batch is now.
             self.reload(message, Tone.ERROR)
+
+        def failed(exc: BaseException) -> None:
+            self._withdraw_key.outcome(exc)
+            message = error_text(exc)
+            if not isinstance(exc, ServerUnreachable):
+                refused(message)
+                return
+            # Every answer was lost: the 撤回 may have been done. The batch, if it can be read, tells.
+            self.op(self, lambda: client.batch(batch_id), key="load").success(
+                lambda now: ok(now) if now.batch.state == BatchState.WITHDRAWN else refused(message)
+            ).failure(lambda _exc: refused(message)).run()
 
         self.op(self, lambda: client.withdraw(batch_id, version, idem)).success(ok).failure(failed).run()
         self._update_buttons()
