@@ -1,7 +1,10 @@
 """`CmisClient`: the firm's side of the CMIS API over httpx, blocking (the UI calls it from its worker pool).
 
 Connection failures (nothing reached the server) are retried with exponential backoff; an answer,
-even 5xx, is never retried. Error answers `{"detail", "code"}` become the exceptions of `errors.py`.
+even 5xx, is never retried. A change sent with an `Idempotency-Key` is also repeated, under the same key,
+when its answer was lost (the connection broke or timed out after the request went out): the server
+replays the first answer, so the change happens once and its success is reported as a success.
+Error answers `{"detail", "code"}` become the exceptions of `errors.py`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import uuid
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 
@@ -48,6 +51,9 @@ from firmdesk.services.models import (
 )
 from firmdesk.services.progress import NO_STATE, ProgressState
 from firmdesk.services.uploads import MultipartBody, PlannedFile, check_batch_files
+
+if TYPE_CHECKING:
+    from firmdesk.services.intentions import PendingActions
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -105,17 +111,41 @@ def new_idempotency_key() -> str:
 
 class RepeatKey:
     """The idempotency key of a dialog's request: the same while the user repeats the same request (after a
-    lost answer, so the server acts once), a new one when the request changed (other rows, reason, files)."""
+    lost answer, so the server acts once), a new one when the request changed (other rows, reason, files) or
+    once the outcome of the last one is known (`settle`).
 
-    def __init__(self) -> None:
+    With `pending` (the firm's `PendingActions`), the key is kept on disk under `action` and the request's
+    `target`, so a repeat after a restart (a new dialog) still uses it."""
+
+    def __init__(self, pending: PendingActions | None = None, action: str = "") -> None:
+        self._pending = pending
+        self._action = action
+        self._target = ""
         self._request: Hashable | None = None
         self.key = ""  # "" until the first request
 
-    def for_request(self, request: Hashable) -> str:
-        if request != self._request:
+    def for_request(self, request: Hashable, target: str = "") -> str:
+        if self._pending is not None:
+            self._target = target
+            self.key = self._pending.key_for(self._action, target, request, new_idempotency_key())
+            self._request = request
+        elif request != self._request:
             self._request = request
             self.key = new_idempotency_key()
         return self.key
+
+    def settle(self) -> None:
+        """The server decided (a success or a refusal): the next request is a new intention with a new key."""
+        if self._pending is not None and self._request is not None:
+            self._pending.settle(self._action, self._target)
+        self._request = None
+        self.key = ""
+
+    def outcome(self, error: BaseException | None) -> None:
+        """After the request: `settle` unless its outcome is unknown (the answer lost, a server failure, a
+        cancelled upload, an expired session), when the user's repeat must carry the same key."""
+        if error is None or not isinstance(error, ServerUnreachable | ServerFailed | UploadCancelled | SessionExpired):
+            self.settle()
 
 
 @dataclass(frozen=True)
@@ -181,12 +211,14 @@ class CmisClient:
         state: ProgressState = NO_STATE,
         authenticated: bool = True,
     ) -> httpx.Response:
-        """Send a request, repeating it only while the connection cannot be made."""
+        """Send a request, repeating it while the connection cannot be made; a request with an Idempotency-Key
+        is also repeated (same key) after a lost answer."""
         if authenticated and self._deferred is not None:
             self._login_if_deferred()
         all_headers = dict(headers or {})
         if self.token:
             all_headers["Authorization"] = f"Bearer {self.token}"
+        replay_safe = "Idempotency-Key" in all_headers
         attempt = 0
         while True:
             if state.is_cancelled():
@@ -209,9 +241,17 @@ class CmisClient:
                 log.info("%s %s: no connection (%s), retrying in %.2f s", method, url, e, delay)
                 time.sleep(delay)
                 attempt += 1
-            except httpx.TimeoutException as e:
-                raise ServerUnreachable(self.base_url, f"服务器 {self.base_url} 响应超时，请稍后再试") from e
             except httpx.TransportError as e:
+                timed_out = isinstance(e, httpx.TimeoutException)
+                if replay_safe and attempt < self.retries and not state.is_cancelled():
+                    # The request may have been done: only its key makes asking again safe.
+                    delay = self.backoff * 2**attempt
+                    log.info("%s %s: answer lost (%r), repeating with the same key in %.2f s", method, url, e, delay)
+                    time.sleep(delay)
+                    attempt += 1
+                    continue
+                if timed_out:
+                    raise ServerUnreachable(self.base_url, f"服务器 {self.base_url} 响应超时，请稍后再试") from e
                 raise ServerUnreachable(self.base_url, f"与服务器 {self.base_url} 的连接中断，请检查网络后重试") from e
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -408,13 +448,15 @@ class CmisClient:
     def batch(self, batch_id: int) -> BatchDetail:
         return _parsed(BatchDetail.from_json, self._call("GET", f"/firm/batches/{batch_id}"))
 
-    def withdraw(self, batch_id: int, version: int | None = None) -> BatchDetail:
-        """撤回: the batch's applications go back to pending review; refused once the institute started."""
+    def withdraw(self, batch_id: int, version: int | None = None, idempotency_key: str | None = None) -> BatchDetail:
+        """撤回: the batch's applications go back to pending review; refused once the institute started.
+
+        Pass the same key when the user repeats a withdraw whose outcome is unknown (see `RepeatKey`)."""
         data = self._call(
             "POST",
             f"/firm/batches/{batch_id}/withdraw",
             json=_with_version({}, version),
-            headers=_idempotency(None),
+            headers=_idempotency(idempotency_key),
         )
         return _parsed(BatchDetail.from_json, data)
 

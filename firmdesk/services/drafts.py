@@ -165,11 +165,13 @@ class DraftStore:
         return draft
 
     def waiting_to_send(self) -> list[ReturnReasonDraft]:
-        """Drafts to send on reconnect: marked 联网后发送, or whose send began and did not finish."""
+        """Drafts to send as soon as the server answers: marked 联网后发送 (with a reason: a draft never written
+        is not sent, nor nagged about), or whose send began and did not finish (resent under the same key)."""
         return [
             d
             for d in reversed(self.all())  # oldest first
-            if d.state is DraftState.SENDING or (d.state is DraftState.DRAFT and d.send_on_reconnect)
+            if d.state is DraftState.SENDING
+            or (d.state is DraftState.DRAFT and d.send_on_reconnect and d.reason.strip())
         ]
 
     # -- writing --
@@ -268,6 +270,15 @@ class DraftStore:
         with self._db.transaction() as conn:
             conn.execute("DELETE FROM drafts WHERE uuid = ?", (draft_uuid,))
 
+    def discard_empty(self) -> int:
+        """Remove the drafts never written (no reason, never sent): what a kill right after 退回 leaves behind
+        (the editor removes them itself when closed). Called when a session starts; returns how many."""
+        with self._db.transaction() as conn:
+            removed = conn.execute("DELETE FROM drafts WHERE state = 'draft' AND trim(reason) = ''").rowcount
+        if removed:
+            log.info("removed %d empty drafts", removed)
+        return removed
+
     @staticmethod
     def _write_items(conn: sqlite3.Connection, draft_uuid: str, items: Sequence[DraftItem]) -> None:
         conn.executemany(
@@ -300,12 +311,19 @@ class DraftSender:
         self.drafts = drafts
         self.synchronizer = synchronizer
 
-    def send_many(self, uuids: Sequence[str]) -> SendReport:
+    def send_many(self, uuids: Sequence[str], *, asked: bool = False) -> SendReport:
         """Send each in turn; stops at the first lost connection (the rest stay as they are). The cache is
-        synced before the checks, and again after sending so that it shows the new states at once."""
+        synced before the checks, and again after sending so that it shows the new states at once.
+
+        `asked`: the user pressed 发送: each draft is first marked 联网后发送, so that a connection lost
+        before it went out (in the sync before the checks, or by a kill) leaves it waiting, not forgotten.
+        A draft refused (no reason, a server refusal) loses the mark: it waits for the user, said once."""
         report = SendReport()
         synced: set[int] = set()
         changed: set[int] = set()
+        if asked:
+            for draft_uuid in uuids:
+                self.drafts.set_send_on_reconnect(draft_uuid, True)
         for draft_uuid in uuids:
             try:
                 draft = self.drafts.require(draft_uuid)
@@ -319,6 +337,9 @@ class DraftSender:
             except Refused as e:
                 current = self.drafts.get(draft_uuid)
                 if current is not None:
+                    if current.send_on_reconnect:
+                        self.drafts.set_send_on_reconnect(draft_uuid, False)
+                        current = replace(current, send_on_reconnect=False)
                     report.refused.append((current, e.message))
                 continue
             except ServiceError as e:  # offline again, session expired, server failure: stop here

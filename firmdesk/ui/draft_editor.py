@@ -196,6 +196,11 @@ class DraftEditor(QDialog):
             self.close()
             return
         self.draft = current
+        if self.send_on_reconnect.isChecked() != current.send_on_reconnect:
+            # 发送 marks it (a lost connection then leaves it waiting); a refusal unmarks it.
+            self.send_on_reconnect.blockSignals(True)
+            self.send_on_reconnect.setChecked(current.send_on_reconnect)
+            self.send_on_reconnect.blockSignals(False)
         self._show_state()
 
     def _show_state(self) -> None:

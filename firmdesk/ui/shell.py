@@ -11,6 +11,7 @@ from shiboken6 import Shiboken
 
 from firmdesk.services.credentials import CredentialStore
 from firmdesk.services.firm_stores import FirmStores
+from firmdesk.services.intentions import PendingActions
 from firmdesk.services.offline_access import OfflineAccess
 from firmdesk.ui.desk_services import DeskServices
 from firmdesk.ui.login_dialog import LoginDialog, LoginFunction, LoginResult, OfflineLogin
@@ -58,6 +59,7 @@ class Shell(QObject):
         self._offline = OfflineAccess(offline_root, offline_server)
         self._offer_offline = offer_offline  # 离线打开 at a login that finds no server (not for the demo)
         self._stores: FirmStores | None = None  # the logged-in firm's cache and drafts
+        self._pending: PendingActions | None = None  # the keys of changes whose outcome is unknown
         self.sync: SyncController | None = None
         self.session: Any = None
         self.window: MainWindow | None = None
@@ -121,7 +123,8 @@ class Shell(QObject):
     def _open_stores(self, session: Any) -> tuple[SyncController, str | None]:
         """The firm's local cache and drafts (a few ms: SQLite files on local disk), in memory if the disk
         cannot be used (then also what to tell the user)."""
-        stores = FirmStores.open(self._offline.folder(session.server, session.firm.number))
+        folder = self._offline.folder(session.server, session.firm.number)
+        stores = FirmStores.open(folder)
         try:
             stores.cache.save_firm(session.firm)
         except Exception as e:  # the cache is a convenience: never a reason not to open the window
@@ -130,18 +133,22 @@ class Shell(QObject):
         warning = None
         if stores.problem is not None:
             warning = f"{stores.problem}。{IN_MEMORY_TOOLTIP}。"
-        return SyncController(session.client, stores.cache, stores.drafts, self._runner), warning
+        pending = PendingActions.in_memory(folder) if stores.in_memory else PendingActions.open_or_in_memory(folder)
+        self._pending = pending
+        return SyncController(session.client, stores.cache, stores.drafts, self._runner, pending=pending), warning
 
     def _close_stores(self) -> None:
         """After the window: stop the sync, let running work finish, then close the SQLite files."""
-        sync, stores = self.sync, self._stores
-        self.sync, self._stores = None, None
+        sync, stores, pending = self.sync, self._stores, self._pending
+        self.sync, self._stores, self._pending = None, None, None
         if sync is not None and Shiboken.isValid(sync):  # deleted with its window if that went first
             sync.stop()
         if stores is None:
             return
         self._runner.wait_for_done(5000)
         stores.close()
+        if pending is not None:
+            pending.close()
 
     def _logged_in(self, result: LoginResult) -> None:
         dialog = self.dialog

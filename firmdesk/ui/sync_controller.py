@@ -4,7 +4,11 @@
 `part_failed`, `started`, `finished`, `synced`), with the offline signals: `state_changed(online)`,
 `drafts_sent`, `conflicts`, `drafts_changed`, `notice`.
 It syncs at `load`, on `refresh()` (F5), every few minutes while online, and, while offline, retries
-with backoff (2, 4, 8 … 60 s). Coming back online it syncs, sends the drafts marked 联网后发送, and says so.
+with backoff (2, 4, 8 … 60 s). After every sync that reached the server — the first one at start or after
+login, the one that brings a 离线打开 session or a lost connection back online — it sends what waits: the
+drafts marked 联网后发送 and those a crash left 发送中 (resent under the same key, so the server returns
+them once), and says so. Drafts never written (a kill right after 退回) are removed when it starts.
+`pending` keeps the Idempotency-Keys of the dialogs' changes whose outcome is unknown (`intentions.py`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from firmdesk.services.api_client import CmisClient
 from firmdesk.services.connectivity import BackoffPolicy, Clock, Connectivity, utc_now
 from firmdesk.services.drafts import DraftSender, DraftStore, SendReport
 from firmdesk.services.errors import ServerUnreachable
+from firmdesk.services.intentions import PendingActions
 from firmdesk.services.local_store import LocalStore, YearSnapshot
 from firmdesk.services.models import FirmSummary
 from firmdesk.services.sync import Synchronizer, SyncResult
@@ -64,7 +69,7 @@ class SyncController(QObject):
     part_failed = Signal(object)  # an exception that is not "the server cannot be reached"
     started = Signal(int)  # year
     finished = Signal(int, bool)  # year, the sync succeeded
-    synced = Signal(object)  # datetime (local, aware) of the last successful sync
+    synced = Signal(object)  # datetime (local, aware) of the last successful sync (also when read from the cache)
     # -- offline --
     state_changed = Signal(bool)  # online
     drafts_sent = Signal(list)  # [ReturnReasonDraft] just sent
@@ -83,11 +88,17 @@ class SyncController(QObject):
         policy: BackoffPolicy | None = None,
         interval_ms: int = DEFAULT_INTERVAL_MS,
         clock: Clock = utc_now,
+        pending: PendingActions | None = None,
     ) -> None:
         super().__init__(parent)
         self.client = client
         self.store = store
         self.drafts = drafts
+        self.pending = pending if pending is not None else PendingActions.in_memory(drafts.path.parent)
+        try:
+            drafts.discard_empty()
+        except Exception as e:  # the drafts file's own trouble is reported where it is read
+            log.warning("removing empty drafts failed: %r", e)
         self.synchronizer = Synchronizer(client, store)
         self.sender = DraftSender(client, drafts, self.synchronizer)
         self.connectivity = Connectivity(policy, clock)
@@ -98,6 +109,7 @@ class SyncController(QObject):
         self._sync_answers_load = False
         self._again: bool | None = None  # a refresh asked for while syncing (True: full)
         self._sending = False
+        self._send_again = False  # drafts asked for while a round of sending ran: another round follows
         self._bound: dict[int, tuple[QAction | QWidget, str]] = {}
         self.data: YearData | None = None
         self.summary: FirmSummary | None = None
@@ -189,12 +201,18 @@ class SyncController(QObject):
         self.refresh(full=True)
 
     def send_drafts(self, uuids: Sequence[str]) -> None:
-        """Send the given drafts now (the user pressed 发送 / 全部发送)."""
-        if self._sending or not uuids:
+        """Send the given drafts now (the user pressed 发送 / 全部发送); while a round of sending runs they are
+        marked 联网后发送 and go in the next round."""
+        if not uuids:
+            return
+        if self._sending:
+            for draft_uuid in uuids:
+                self.drafts.set_send_on_reconnect(draft_uuid, True)
+            self._send_again = True
             return
         self._sending = True
         self.drafts_changed.emit()
-        self._runner.op(self, lambda: self.sender.send_many(list(uuids))).success(
+        self._runner.op(self, lambda: self.sender.send_many(list(uuids), asked=True)).success(
             lambda report: self._drafts_done(report, on_reconnect=False)
         ).failure(self._send_failed).run()
 
@@ -235,8 +253,8 @@ class SyncController(QObject):
                 self._show_snapshot(snap, cached=False)
             self.synced.emit(self.last_sync)
             self.finished.emit(year, True)
-        if transition.changed:
-            self._send_waiting()
+        # Every path to online passes here (start, login, 离线打开 going online, reconnect, F5): what waits goes.
+        self._send_waiting(on_reconnect=transition.changed)
         self._run_again()
 
     def _sync_failed(self, year: int, exc: BaseException) -> None:
@@ -274,6 +292,9 @@ class SyncController(QObject):
             self.summary_loaded.emit(snap.summary)
         if cached and snap.synced_at is not None and self.connectivity.last_sync is None:
             self.connectivity.last_sync = snap.synced_at
+            # Said, not only stored: a sync that failed before the cache was read (no server, a busy CPU) has
+            # already written 尚未同步 to the status bar, and nothing else would correct it.
+            self.synced.emit(self.last_sync)
 
     def _store_failed(self, exc: BaseException) -> None:
         log.error("reading the local cache failed: %r", exc)
@@ -310,15 +331,29 @@ class SyncController(QObject):
 
     # -- drafts --
 
-    def _send_waiting(self) -> None:
-        """Back online: send what waits (marked 联网后发送, or a send whose outcome is unknown)."""
-        waiting = [d.uuid for d in self.drafts.waiting_to_send()]
-        if not waiting or self._sending:
+    def _send_waiting(self, *, on_reconnect: bool) -> None:
+        """The server answered: send what waits (marked 联网后发送, or a send whose outcome is unknown)."""
+        if self._sending:
+            self._send_again = True
+            return
+        try:
+            waiting = [d.uuid for d in self.drafts.waiting_to_send()]
+        except Exception as e:  # the drafts file's own trouble is reported where it is read
+            log.warning("reading the waiting drafts failed: %r", e)
+            return
+        if not waiting:
             return
         self._sending = True
+        self.drafts_changed.emit()
         self._runner.op(self, lambda: self.sender.send_many(waiting)).success(
-            lambda report: self._drafts_done(report, on_reconnect=True)
+            lambda report: self._drafts_done(report, on_reconnect=on_reconnect)
         ).failure(self._send_failed).run()
+
+    def _after_sending(self) -> None:
+        """A round of sending ended: drafts asked for meanwhile go now (while online)."""
+        if self._send_again and self.online:
+            self._send_again = False
+            self._send_waiting(on_reconnect=False)
 
     def _drafts_done(self, report: SendReport, *, on_reconnect: bool) -> None:
         self._sending = False
@@ -343,6 +378,8 @@ class SyncController(QObject):
             self._read_snapshot(self._year, cached=False)
         if report.error is not None:
             self._send_failed(report.error)
+        else:
+            self._after_sending()
 
     def _send_failed(self, exc: BaseException) -> None:
         self._sending = False
@@ -351,6 +388,7 @@ class SyncController(QObject):
             self._went_offline(exc)
         else:
             self.part_failed.emit(exc)
+            self._after_sending()
 
 
 def _names(drafts: Sequence[Any], limit: int = 3) -> str:

@@ -177,6 +177,41 @@ def test_opening_shows_cached_rows_before_any_answer(
     sync.stop()
 
 
+def test_a_cache_read_after_the_failed_start_sync_still_says_when_it_was_synced(
+    qtbot: Any,
+    ui_client: CmisClient,
+    stores: tuple[LocalStore, DraftStore],
+    runner: TaskRunner,
+    restartable_server: RestartableServer,
+    monkeypatch: Any,
+) -> None:
+    """Under CPU load the start's sync can fail (no server) before the cache is read: the status bar, which
+    wrote 尚未同步 at that failure, must still hear the cache's time (`synced`), not keep 尚未同步."""
+    import time
+
+    from firmdesk.services.sync import Synchronizer
+
+    store, drafts = stores
+    Synchronizer(ui_client, store).sync(YEAR)
+    restartable_server.stop()
+    read = LocalStore.snapshot
+
+    def slow_snapshot(self: LocalStore, year: int) -> Any:
+        time.sleep(1.0)  # the busy machine: the cache answers after the connection was refused
+        return read(self, year)
+
+    monkeypatch.setattr(LocalStore, "snapshot", slow_snapshot)
+    sync = SyncController(ui_client, store, drafts, runner, policy=BackoffPolicy(first=30, factor=2, maximum=60))
+    with qtbot.waitSignal(sync.state_changed, timeout=10000):
+        sync.load(YEAR)
+    assert sync.status_text() == "尚未同步（离线，自动重试中）"  # what the status bar shows at this moment
+    with qtbot.waitSignal(sync.synced, timeout=10000) as told:
+        pass  # no retry comes for 30 s: only the cache can say it
+    assert told.args[0] == sync.last_sync == store.last_synced(YEAR)
+    assert sync.status_text().startswith("最后同步 ")
+    sync.stop()
+
+
 def test_a_reason_typed_offline_is_autosaved_and_sent_once_back_online(
     qtbot: Any,
     controller: SyncController,

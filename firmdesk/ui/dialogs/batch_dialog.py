@@ -19,9 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from firmdesk.domain.states import BatchState
 from firmdesk.services.api_client import CmisClient, RepeatKey
 from firmdesk.services.attachment_cache import AttachmentCache
-from firmdesk.services.errors import Refused, UploadCancelled
+from firmdesk.services.errors import Refused, ServerUnreachable, UploadCancelled
+from firmdesk.services.intentions import files_fingerprint
 from firmdesk.services.models import BatchDetail
 from firmdesk.services.sync import batch_detail
 from firmdesk.ui.dialogs.base import ServiceDialog, mark_primary
@@ -98,7 +100,9 @@ class BatchDialog(ServiceDialog):
         self._sync = sync
         self.detail: BatchDetail | None = None
         self.cached = False  # shown from the local store (offline)
-        self._repeat = RepeatKey()
+        pending = sync.pending if sync is not None else None
+        self._repeat = RepeatKey(pending, "resubmit")
+        self._withdraw_key = RepeatKey(pending, "withdraw")  # one 撤回, whatever the retries
         self.materials: MaterialsEditor | None = None
         self.busy_changed.connect(lambda _b: self._update_buttons())
 
@@ -309,19 +313,33 @@ class BatchDialog(ServiceDialog):
         ):
             return
         client, batch_id, version = self._client, b.id, b.version
+        # A repeat of this 撤回 (the answer was lost, the dialog reopened after a restart) keeps the key: the
+        # server replays its success instead of refusing an already withdrawn batch.
+        idem = self._withdraw_key.for_request(version, f"batch:{batch_id}")
         self.banner.show_message("正在撤回…", Tone.INFO)
 
         def ok(detail: BatchDetail) -> None:
+            self._withdraw_key.outcome(None)
             self.withdrawn.emit(detail)
             self.reload(f"已撤回年检批次 {detail.batch.number}，其中的申请已回到“注师待审核”", Tone.SUCCESS)
 
-        def failed(exc: BaseException) -> None:
-            message = error_text(exc)
+        def refused(message: str) -> None:
             self.refused.emit(message)
             # The server knows better than this window: show its message and what the batch is now.
             self.reload(message, Tone.ERROR)
 
-        self.op(self, lambda: client.withdraw(batch_id, version)).success(ok).failure(failed).run()
+        def failed(exc: BaseException) -> None:
+            self._withdraw_key.outcome(exc)
+            message = error_text(exc)
+            if not isinstance(exc, ServerUnreachable):
+                refused(message)
+                return
+            # Every answer was lost: the 撤回 may have been done. The batch, if it can be read, tells.
+            self.op(self, lambda: client.batch(batch_id), key="load").success(
+                lambda now: ok(now) if now.batch.state == BatchState.WITHDRAWN else refused(message)
+            ).failure(lambda _exc: refused(message)).run()
+
+        self.op(self, lambda: client.withdraw(batch_id, version, idem)).success(ok).failure(failed).run()
         self._update_buttons()
 
     # -- 再次申请-修改附件 --------------------------------------------------------------------------
@@ -363,7 +381,7 @@ class BatchDialog(ServiceDialog):
             self.banner.show_message(problem, Tone.ERROR)
             return
         keep, files = self.materials.kept_ids(), self.materials.new_files()
-        idem = self._repeat.for_request((tuple(keep), tuple(files)))
+        idem = self._repeat.for_request((tuple(keep), files_fingerprint(files)), f"batch:{self._batch_id}")
         self._set_uploading(True)
         state, client, batch_id = self.upload.state, self._client, self._batch_id
 
@@ -384,6 +402,7 @@ class BatchDialog(ServiceDialog):
             self.banner.show_message(CANCELLING_TEXT, Tone.WARNING)
 
     def _resubmitted(self, detail: BatchDetail) -> None:
+        self._repeat.outcome(None)
         self._set_uploading(False)
         if self.materials is not None:
             self.materials.deleteLater()
@@ -393,6 +412,7 @@ class BatchDialog(ServiceDialog):
         self.reload(f"已再次申请，年检批次 {detail.batch.number} 已重新提交至省注协", Tone.SUCCESS)
 
     def _resubmit_failed(self, exc: BaseException) -> None:
+        self._repeat.outcome(exc)
         self._set_uploading(False)
         if isinstance(exc, UploadCancelled):
             self.banner.show_message(exc.message, Tone.WARNING)

@@ -417,11 +417,13 @@ class ReturnDialog(ServiceDialog):
         self._update_buttons()
 
     def _done(self, rows: list[CpaRow]) -> None:
+        self._repeat.outcome(None)
         self.banner.show_message(f"已退回 {len(rows)} 份年检申请", Tone.SUCCESS)
         self.returned.emit(rows)
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
+        self._repeat.outcome(exc)  # a lost answer keeps the key: the repeat (or the draft) uses it
         message = error_text(exc)
         if isinstance(exc, ServerUnreachable) and self.save_draft is not None:
             self.draft_button.show()

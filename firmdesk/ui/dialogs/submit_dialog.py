@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from firmdesk.domain.readiness import FlagLevel
 from firmdesk.services.api_client import CmisClient, RepeatKey
 from firmdesk.services.errors import Refused, ServerUnreachable, UploadCancelled
+from firmdesk.services.intentions import files_fingerprint
 from firmdesk.services.models import BatchDetail, CpaRow, ReadinessFlag
 from firmdesk.ui import palette
 from firmdesk.ui.dialogs.base import ServiceDialog, mark_primary
@@ -99,7 +100,7 @@ class SubmitDialog(ServiceDialog):
         self._flags: dict[int, list[ReadinessFlag]] | None = None
         # Rows the server said are no longer pending (found after a 409): a red flag of their own.
         self._stale: dict[int, ReadinessFlag] = {}
-        self._repeat = RepeatKey()
+        self._repeat = RepeatKey(sync.pending if sync is not None else None, "submit")
         self.result_batch: BatchDetail | None = None
 
         self.cpa_box = QGroupBox(self)
@@ -285,7 +286,8 @@ class SubmitDialog(ServiceDialog):
             return
         ids = [r.application_id for r in self._rows if r.application_id is not None]
         files = self.materials.new_files()
-        idem = self._repeat.for_request((tuple(ids), tuple(files)))
+        target = f"year:{self._year}:" + ",".join(map(str, sorted(ids)))
+        idem = self._repeat.for_request((tuple(ids), files_fingerprint(files)), target)
         self._set_uploading(True)
         state, client, year = self.upload.state, self._client, self._year
 
@@ -306,6 +308,7 @@ class SubmitDialog(ServiceDialog):
             self.banner.show_message(CANCELLING_TEXT, Tone.WARNING)
 
     def _done(self, detail: BatchDetail) -> None:
+        self._repeat.outcome(None)
         self._set_uploading(False)
         self.result_batch = detail
         self.banner.clear_message()
@@ -321,6 +324,7 @@ class SubmitDialog(ServiceDialog):
         self.submitted.emit(detail)
 
     def _failed(self, exc: BaseException) -> None:
+        self._repeat.outcome(exc)
         self._set_uploading(False)
         if isinstance(exc, UploadCancelled):
             self.banner.show_message(exc.message, Tone.WARNING)
