@@ -10,8 +10,11 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from firmdesk.domain.limits import FACE_SESSIONS_PER_DAY
+from firmdesk.server.db.models import FaceSession
+from firmdesk.server.services.clock import utcnow
 from tests.helpers.races import race
-from tests.helpers.server import FIRM_PASSWORD, INSTITUTE_PASSWORD, api_login
+from tests.helpers.server import CPA_PASSWORD, FIRM_PASSWORD, INSTITUTE_PASSWORD, api_login
 from tests.helpers.server_world import World, submit_batch
 
 RACERS = 8
@@ -165,3 +168,23 @@ def test_concurrent_institute_returns_of_one_batch_one_wins(world: World, client
     answers = race(*(functools.partial(i.post, f"/institute/batches/{batch_id}/return", json=body) for i in institutes))
     _one_winner(answers, 200)
     assert world.firm_client().get(f"/firm/batches/{batch_id}").json()["batch"]["state"] == "returned"
+
+
+def test_concurrent_face_sessions_never_pass_the_daily_quota(
+    world: World, clients: Callable[..., httpx.Client]
+) -> None:
+    """With two sessions left today, six started at once: two get one, four are refused (429), none more."""
+    cpa = world.cpas[0]
+    application = world.builder.application(cpa, "draft")
+    with world.builder.sessions() as session:
+        now = utcnow()
+        for n in range(FACE_SESSIONS_PER_DAY - 2):
+            session.add(FaceSession(token=f"used-{n}", cpa_id=cpa.id, application_id=application.id, created_at=now))
+        session.commit()
+    me = [clients("cpa", cpa.cert_no, CPA_PASSWORD) for _ in range(6)]
+    url = f"/cpa/applications/{application.id}/face-sessions"
+    answers = race(*(functools.partial(c.post, url) for c in me))
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [201, 201, 429, 429, 429, 429], [a.text[:200] for a in answers]
+    assert sorted(a.json()["remaining_today"] for a in answers if a.status_code == 201) == [0, 1]
+    assert all(_has_chinese(a.json()["detail"]) for a in answers if a.status_code == 429)

@@ -51,6 +51,9 @@ def start(
     change = Change(session, actor, scope(actor, idempotency_key, operation, target=application.id))
     next_application_state(ApplicationState(application.state), Action.FACE_PASSED)  # draft only
     require_materials(session, application)
+    # The count and the new session under the CPA's row lock (PostgreSQL; SQLite's write transaction is
+    # exclusive already): concurrent starts, from any worker, count one after the other.
+    session.execute(select(Cpa.id).where(Cpa.id == application.cpa_id).with_for_update())
     used = sessions_today(session, application.cpa_id)
     if used >= FACE_SESSIONS_PER_DAY:
         raise FaceQuotaExhausted(
