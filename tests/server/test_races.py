@@ -15,7 +15,7 @@ from firmdesk.server.db.models import FaceSession
 from firmdesk.server.services.clock import utcnow
 from tests.helpers.races import race
 from tests.helpers.server import CPA_PASSWORD, FIRM_PASSWORD, INSTITUTE_PASSWORD, api_login
-from tests.helpers.server_world import World, submit_batch
+from tests.helpers.server_world import World, batch_files, submit_batch
 
 RACERS = 8
 
@@ -188,3 +188,58 @@ def test_concurrent_face_sessions_never_pass_the_daily_quota(
     assert codes == [201, 201, 429, 429, 429, 429], [a.text[:200] for a in answers]
     assert sorted(a.json()["remaining_today"] for a in answers if a.status_code == 201) == [0, 1]
     assert all(_has_chinese(a.json()["detail"]) for a in answers if a.status_code == 429)
+
+
+def test_concurrent_starts_of_a_cpas_application_make_one(world: World, clients: Callable[..., httpx.Client]) -> None:
+    cpa = world.builder.cpa(world.firm)
+    me = [clients("cpa", cpa.cert_no, CPA_PASSWORD) for _ in range(RACERS)]
+    answers = race(*(functools.partial(c.post, "/cpa/applications", json={}) for c in me))
+    _one_winner(answers, 201)
+    assert len(me[0].get("/cpa/applications").json()) == 1
+
+
+def test_concurrent_decisions_on_one_application_one_wins(world: World, clients: Callable[..., httpx.Client]) -> None:
+    application = world.builder.application(world.cpas[0])
+    submit_batch(world.firm_client(), [application.id]).raise_for_status()
+    institutes = [clients("institute", world.institute.code, INSTITUTE_PASSWORD) for _ in range(RACERS)]
+    url = f"/institute/applications/{application.id}/decision"
+    decisions = [{"decision": "approve"}, {"decision": "fail", "reason": "继续教育学时不足"}] * (RACERS // 2)
+    answers = race(*(functools.partial(i.post, url, json=d) for i, d in zip(institutes, decisions, strict=True)))
+    _one_winner(answers, 200)
+    trail = world.firm_client().get(f"/firm/applications/{application.id}/trail").json()
+    assert sum(e["action"] in {"approve", "fail"} for e in trail) == 1
+
+
+def test_concurrent_approve_all_of_one_batch_one_wins(world: World, clients: Callable[..., httpx.Client]) -> None:
+    ids = [world.builder.application(c).id for c in world.cpas[:3]]
+    batch_id = submit_batch(world.firm_client(), ids).json()["batch"]["id"]
+    institutes = [clients("institute", world.institute.code, INSTITUTE_PASSWORD) for _ in range(RACERS)]
+    answers = race(*(functools.partial(i.post, f"/institute/batches/{batch_id}/approve-all") for i in institutes))
+    _one_winner(answers, 200)
+    detail = world.firm_client().get(f"/firm/batches/{batch_id}").json()
+    assert {r["status"] for r in detail["applications"]} == {"approved"}
+
+
+def test_concurrent_resubmits_of_a_returned_batch_one_wins(world: World, clients: Callable[..., httpx.Client]) -> None:
+    ids = [world.builder.application(c).id for c in world.cpas[:2]]
+    firms = _firm_clients(world, clients)
+    batch_id = submit_batch(firms[0], ids).json()["batch"]["id"]
+    returned = world.institute_client().post(f"/institute/batches/{batch_id}/return", json={"reason": "社保证明不清晰"})
+    returned.raise_for_status()
+    parts = batch_files(1)
+    url = f"/firm/batches/{batch_id}/resubmit"
+    answers = race(
+        *(functools.partial(f.post, url, data={"materials": parts["materials"]}, files=parts["files"]) for f in firms)
+    )
+    _one_winner(answers, 200)
+    assert firms[0].get(f"/firm/batches/{batch_id}").json()["batch"]["state"] == "submitted"
+
+
+def test_concurrent_resubmits_of_a_returned_application_one_wins(
+    world: World, clients: Callable[..., httpx.Client]
+) -> None:
+    cpa = world.cpas[0]
+    application = world.builder.application(cpa, "firm_returned", reason="请补充材料")
+    me = [clients("cpa", cpa.cert_no, CPA_PASSWORD) for _ in range(RACERS)]
+    answers = race(*(functools.partial(c.post, f"/cpa/applications/{application.id}/resubmit") for c in me))
+    _one_winner(answers, 200)
