@@ -10,8 +10,12 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from firmdesk.domain.batches import parse_batch_number
 from firmdesk.domain.limits import FACE_SESSIONS_PER_DAY
 from firmdesk.server.db.models import FaceSession
+from firmdesk.server.demo import CURRENT_YEAR, DEMO_FIRM_NUMBER, seed_demo
+from firmdesk.server.demo import FIRM_PASSWORD as DEMO_FIRM_PASSWORD
+from firmdesk.server.runner import ServerThread
 from firmdesk.server.services.clock import utcnow
 from tests.helpers.races import race
 from tests.helpers.server import CPA_PASSWORD, FIRM_PASSWORD, INSTITUTE_PASSWORD, api_login
@@ -243,3 +247,29 @@ def test_concurrent_resubmits_of_a_returned_application_one_wins(
     me = [clients("cpa", cpa.cert_no, CPA_PASSWORD) for _ in range(RACERS)]
     answers = race(*(functools.partial(c.post, f"/cpa/applications/{application.id}/resubmit") for c in me))
     _one_winner(answers, 200)
+
+
+def test_after_seed_demo_concurrent_submits_number_on_from_the_demos_batches(live_server: ServerThread) -> None:
+    """The demo's seeded rows (explicit ids, existing batch numbers) and then races: one batch per set of
+    applications, only 201 and 409, numbers continuing the firm's sequence without a gap or a repeat."""
+    seed_demo(live_server.settings)
+    firms = [api_login(live_server.base_url, "firm", DEMO_FIRM_NUMBER, DEMO_FIRM_PASSWORD) for _ in range(6)]
+    try:
+        year_batches = firms[0].get("/firm/batches", params={"page_size": 1000}).json()["items"]
+        seqs = [parse_batch_number(b["number"])[2] for b in year_batches if b["year"] == CURRENT_YEAR]
+        pending = firms[0].get("/firm/cpas", params={"year": CURRENT_YEAR, "tab": "pending_review"}).json()["items"]
+        ids = [row["application_id"] for row in pending[:4]]
+        assert len(ids) == 4
+        same = race(*(functools.partial(submit_batch, f, ids[:2], year=CURRENT_YEAR) for f in firms))
+        _one_winner(same, 201)
+        different = race(
+            *(functools.partial(submit_batch, f, [i], year=CURRENT_YEAR) for f, i in zip(firms, ids[2:], strict=False))
+        )
+        assert [a.status_code for a in different] == [201, 201], [a.text[:200] for a in different]
+        numbers = [same_winner["batch"]["number"] for same_winner in (a.json() for a in same if a.status_code == 201)]
+        numbers += [a.json()["batch"]["number"] for a in different]
+        new_seqs = sorted(parse_batch_number(n)[2] for n in numbers)
+        assert new_seqs == [max(seqs, default=0) + n for n in (1, 2, 3)]
+    finally:
+        for firm in firms:
+            firm.close()
