@@ -62,13 +62,30 @@ def _socket_inode(server_port: int, client_port: int) -> str | None:
     return None
 
 
+def _worker_pids(supervisor: int, count: int, timeout: float = 60) -> list[int]:
+    """The supervisor's worker processes, once all `count` have started (not multiprocessing's resource tracker)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pids = []
+        for pid in _children(supervisor):
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"resource_tracker" not in command:
+                pids.append(pid)
+        if len(pids) >= count or time.monotonic() > deadline:
+            return pids
+        time.sleep(0.1)
+
+
 class Workers:
     """Requests to a `ServerProcess`, one new connection each, answered by which worker (its pid)."""
 
     def __init__(self, server: ServerProcess) -> None:
         self.server = server
         assert server.process is not None
-        self.pids = _children(server.process.pid)
+        self.pids = _worker_pids(server.process.pid, server.workers)
 
     def _worker_of(self, client_port: int) -> int:
         inode = _socket_inode(self.server.port, client_port)
@@ -122,7 +139,7 @@ def two_workers(tmp_path: Path, new_database_url: Callable[[], str | None]) -> I
     }
     with ServerProcess(settings.data_dir, workers=2, env=env) as server:
         workers = Workers(server)
-        assert len(workers.pids) >= 2, workers.pids  # two workers (and multiprocessing's resource tracker)
+        assert len(workers.pids) == 2, (workers.pids, server.log())
         yield Setup(workers, cpas[0], applications)
     assert server.process is None
 
