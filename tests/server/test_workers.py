@@ -21,7 +21,9 @@ import pytest
 from firmdesk.server.config import fast_test_settings
 from firmdesk.server.db.models import Application, Cpa
 from firmdesk.server.runner import ServerProcess
-from tests.helpers.server import CPA_PASSWORD, FIRM_PASSWORD, ServerBuilder
+from tests.helpers.races import race
+from tests.helpers.server import CPA_PASSWORD, FIRM_PASSWORD, ServerBuilder, api_login
+from tests.helpers.server_world import submit_batch
 
 pytestmark = [
     pytest.mark.slow,
@@ -126,7 +128,7 @@ def two_workers(tmp_path: Path, new_database_url: Callable[[], str | None]) -> I
     settings = fast_test_settings(tmp_path / "cmis", database_url=url)
     builder = ServerBuilder(settings)
     firm = builder.firm(builder.institute())
-    cpas = builder.cpas(firm, 2)
+    cpas = builder.cpas(firm, 8)
     applications = [builder.application(c) for c in cpas]
     builder.close()
     env = {
@@ -180,7 +182,7 @@ def test_an_idempotent_retry_replays_on_the_other_worker(two_workers: Setup) -> 
     assert login.status == 200, login.body
     auth = {"Authorization": f"Bearer {login.body['token']}"}
     key = {"Idempotency-Key": str(uuid.uuid4()), **auth}
-    first_app, second_app = two_workers.applications
+    first_app, second_app = two_workers.applications[:2]
     body = {"items": [{"application_id": first_app.id}], "reason": "请补充继续教育证明"}
     first = workers.call("POST", "/api/v1/firm/returns", body, key)
     assert first.status == 200, first.body
@@ -206,3 +208,20 @@ def test_an_idempotent_retry_replays_on_the_other_worker(two_workers: Setup) -> 
     assert len(messages.body) == 1
     status = workers.call("GET", f"/api/v1/firm/applications/{second_app.id}", headers=auth).body["row"]["status"]
     assert status == "pending_firm"
+
+
+def test_submits_racing_on_both_workers_number_batches_once_each(two_workers: Setup) -> None:
+    """Batch numbers come from the database under the firm's lock, whichever process takes the request."""
+    base_url = two_workers.workers.server.base_url
+    firms = [api_login(base_url, "firm", "50010028", FIRM_PASSWORD) for _ in range(6)]
+    try:
+        first, *others = [a.id for a in two_workers.applications[2:]]
+        same = race(*(functools.partial(submit_batch, f, [first]) for f in firms))
+        assert sorted(a.status_code for a in same) == [201] + [409] * 5, [a.text[:200] for a in same]
+        different = race(*(functools.partial(submit_batch, f, [i]) for f, i in zip(firms, others, strict=False)))
+        assert [a.status_code for a in different] == [201] * len(others), [a.text[:200] for a in different]
+        numbers = sorted(a.json()["batch"]["number"] for a in [*same, *different] if a.status_code == 201)
+        assert numbers == sorted(f"50010028-2025-{n}" for n in range(1, len(others) + 2))
+    finally:
+        for firm in firms:
+            firm.close()
