@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 #: "sqlite" (default) or "postgresql": the backend of the server tests.
@@ -65,17 +65,17 @@ class PostgresSchemas:
         self._numbers = itertools.count(1)
 
     @staticmethod
-    def _drop_abandoned(connection: object) -> None:
+    def _drop_abandoned(connection: Connection) -> None:
         """Databases left by runs that were killed (their process is gone): drop them."""
         if not os.path.isdir("/proc"):
             return
-        names = connection.execute(  # type: ignore[attr-defined]
+        names = connection.execute(
             text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"), {"prefix": f"{_PREFIX}%"}
         ).scalars()
         for name in list(names):
             pid = name.removeprefix(_PREFIX)
             if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[attr-defined]
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def new(self) -> str:
         """The URL of a new, empty schema (the only one on its connections' search path)."""
