@@ -336,8 +336,49 @@ def serve(args: argparse.Namespace) -> None:
     if settings.public_base_url is None:
         logging.getLogger("firmdesk.server").warning(NO_PUBLIC_BASE_URL_WARNING)
     # proxy_headers=False: X-Forwarded-For counts only from CMIS_TRUSTED_PROXIES (firmdesk.server.client_address).
-    app = create_app(settings)  # migrates the database
-    uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False)
+    if args.workers <= 1:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=False)  # migrates the DB
+        return
+    _serve_workers(settings, args.host, args.port, args.workers)
+
+
+def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
+    """`workers` uvicorn worker processes on one port, each building the app from the environment (`CMIS_*`).
+
+    Everything they must agree on is in the database (tokens, lockouts, idempotency keys, rate limits, face
+    quotas), so any worker can answer any request. The database is migrated here, once, before they start; the
+    auto-review (one reviewer, not one per worker) runs in this supervising process."""
+    import uvicorn
+
+    from firmdesk.server.autoreview import AutoReviewer
+    from firmdesk.server.context import ServerContext
+    from firmdesk.server.db.session import migrate
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(settings)
+    # The workers read their settings from the environment: hand them the options given here.
+    os.environ["CMIS_DATA_DIR"] = str(settings.data_dir)
+    if settings.public_base_url:
+        os.environ["CMIS_PUBLIC_BASE_URL"] = settings.public_base_url
+    os.environ["CMIS_AUTO_REVIEW"] = "false"
+    reviewer = None
+    if settings.auto_review:
+        reviewer = AutoReviewer(ServerContext.build(settings))
+        reviewer.start()
+    print(f"工作进程：{workers}")
+    try:
+        uvicorn.run(
+            "firmdesk.server.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=False,
+        )
+    finally:
+        if reviewer is not None:
+            reviewer.stop()
+            reviewer.context.engine.dispose()
 
 
 def seed_demo_command(args: argparse.Namespace) -> None:
@@ -438,6 +479,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def _data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="data folder (SQLite + attachments); default $CMIS_DATA_DIR or ./cmis-data")
 
@@ -446,6 +494,12 @@ def _add_local_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     run = commands.add_parser("serve", help="run the server (migrates the database first) / 启动服务器")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
+    run.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="worker processes (default 1); with more, use PostgreSQL (CMIS_DATABASE_URL) for write-heavy loads",
+    )
     _data_dir(run)
     run.add_argument("--auto-review", action="store_true", help="decide submitted batches automatically (demo)")
     run.add_argument("--public-base-url", help="base URL for QR and face-verification links")

@@ -49,8 +49,6 @@ class Settings(BaseSettings):
     #: ... and unknown tokens a minute per client address: past this, the client is refused (429) for a
     #: while even for real tokens, so that guessing tokens does not pay (0 = no limit).
     public_misses_per_minute: int = Field(default=10, ge=0)
-    #: Client addresses the rate limiter remembers at most (the least recently seen are forgotten first).
-    public_rate_limit_clients: int = Field(default=10_000, ge=1)
 
     #: Login protection (all counted in the database, so it holds across workers; docs/security.md).
     #: Failures of one account from all addresses within 15 minutes that lock it for addresses it has not

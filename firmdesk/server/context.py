@@ -26,26 +26,25 @@ class ServerContext:
     authenticator: Authenticator
     storage: AttachmentStore
     face: FaceProvider
-    #: Rate limits of the public verification page (`/v/{token}`), per client address.
+    #: Rate limits of the public verification page (`/v/{token}`), per client address (in the database).
     public_limiter: PublicRateLimiter
 
     @classmethod
     def build(cls, settings: Settings) -> ServerContext:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings)
+        write_sessions = make_session_factory(engine, write=True)
         return cls(
             settings=settings,
             engine=engine,
             read_sessions=make_session_factory(engine, write=False),
-            write_sessions=make_session_factory(engine, write=True),
+            write_sessions=write_sessions,
             authenticator=Authenticator(
                 password_hasher(settings), settings.token_hours, LoginPolicy.from_settings(settings)
             ),
             storage=AttachmentStore(settings.attachments_dir),
             face=make_face_provider(settings.face_provider),
             public_limiter=PublicRateLimiter(
-                settings.public_requests_per_minute,
-                settings.public_misses_per_minute,
-                max_clients=settings.public_rate_limit_clients,
+                write_sessions, settings.public_requests_per_minute, settings.public_misses_per_minute
             ),
         )

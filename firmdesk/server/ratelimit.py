@@ -1,4 +1,4 @@
-"""In-process rate limiting of the public verification page, per client address (thread-safe).
+"""Rate limiting of the public verification page per client address, kept in the database (`rate_buckets`).
 
 Two token buckets per client: every request takes one token from the *request* bucket (default 30 a
 minute), and every unknown token additionally takes one from the stricter *miss* bucket (default 10 a
@@ -6,8 +6,11 @@ minute). A client with either bucket empty is refused (429 with `Retry-After`) u
 so guessing tokens costs far more than opening real pages, and a client that has guessed too much is
 refused even for real tokens (alternating would not help it).
 
-Memory stays bounded: a client whose buckets are full again is the same as one never seen and is
-forgotten; past `max_clients` the least recently seen are dropped.
+The buckets are rows, read and written under a row lock (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's write
+transaction begins with `BEGIN IMMEDIATE`, exclusive already), so every worker process and thread counts
+against the same buckets: with `serve --workers N` a client gets the limit once, not N times. Times are Unix
+seconds (the same clock in every process). A bucket that is full again is the same as none: its row is
+deleted (at most once a minute per process, for every client at once).
 """
 
 from __future__ import annotations
@@ -15,15 +18,17 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
 
-@dataclass
-class _Bucket:
-    tokens: float
-    at: float
+from firmdesk.server.db.models import RateBucket
+
+#: Seconds between two deletions of full buckets' rows (per process).
+PRUNE_EVERY_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -34,87 +39,126 @@ class Decision:
     retry_after: int = 0
 
 
-class _TokenBuckets:
-    """Token buckets by key: `capacity` tokens, refilling at `capacity` per `period` s (the caller locks)."""
+@dataclass(frozen=True)
+class _Limit:
+    """`capacity` tokens, refilling at `capacity` per `period` seconds; `capacity` 0 = no limit."""
 
-    def __init__(self, capacity: int, period: float) -> None:
-        self.capacity = float(capacity)
-        self.rate = capacity / period if capacity > 0 else 0.0
-        self.enabled = capacity > 0
-        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
+    name: str
+    capacity: float
+    period: float
 
-    def level(self, key: str, now: float) -> float:
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            return self.capacity
-        bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.at) * self.rate)
-        bucket.at = now
-        self._buckets.move_to_end(key)
-        return bucket.tokens
+    @property
+    def enabled(self) -> bool:
+        return self.capacity > 0
 
-    def take(self, key: str, now: float) -> None:
-        tokens = self.level(key, now) - 1
-        self._buckets[key] = _Bucket(tokens, now)
-        self._buckets.move_to_end(key)
+    @property
+    def rate(self) -> float:
+        return self.capacity / self.period
 
-    def wait(self, key: str, now: float) -> float:
+    def level(self, row: RateBucket, now: float) -> float:
+        return min(self.capacity, row.tokens + max(0.0, now - row.at) * self.rate)
+
+    def wait(self, row: RateBucket, now: float) -> float:
         """Seconds until the bucket holds one whole token (0 if it does)."""
-        missing = 1 - self.level(key, now)
+        missing = 1 - self.level(row, now)
         return missing / self.rate if missing > 0 else 0.0
 
-    def prune(self, now: float, max_keys: int) -> None:
-        if len(self._buckets) <= max_keys:
-            return
-        for key in [k for k, b in self._buckets.items() if b.tokens + (now - b.at) * self.rate >= self.capacity]:
-            del self._buckets[key]
-        while len(self._buckets) > max_keys:
-            self._buckets.popitem(last=False)  # least recently seen
+    def take(self, row: RateBucket, now: float) -> None:
+        row.tokens = self.level(row, now) - 1
+        row.at = now
 
-    def __len__(self) -> int:
-        return len(self._buckets)
+
+def _insert_missing(session: Session, rows: list[dict[str, object]]) -> None:
+    """Insert the rows whose key is not there yet (a concurrent insert of the same key waits, then yields)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(postgresql.insert(RateBucket).values(rows).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        session.execute(sqlite.insert(RateBucket).values(rows).on_conflict_do_nothing())
+    else:  # other databases: the write transaction's lock is all there is
+        for row in rows:
+            if session.get(RateBucket, (row["bucket"], row["client"])) is None:
+                session.add(RateBucket(**row))
+        session.flush()
 
 
 class PublicRateLimiter:
-    """`check(client)` before answering, `missed(client)` after an unknown token. 0 per minute = no limit."""
+    """`check(client)` before answering, `missed(client)` after an unknown token. 0 per minute = no limit.
+
+    `sessions` must make write sessions (`make_session_factory(engine, write=True)`)."""
 
     def __init__(
         self,
+        sessions: sessionmaker[Session],
         requests_per_minute: int = 30,
         misses_per_minute: int = 10,
         *,
-        max_clients: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self._requests = _TokenBuckets(requests_per_minute, 60.0)
-        self._misses = _TokenBuckets(misses_per_minute, 60.0)
-        self._max_clients = max_clients
+        self._sessions = sessions
+        self._requests = _Limit("public.request", float(requests_per_minute), 60.0)
+        self._misses = _Limit("public.miss", float(misses_per_minute), 60.0)
         self._clock = clock
-        self._lock = threading.Lock()
+        self._pruned_at = clock()
+        self._prune_lock = threading.Lock()
+
+    def _locked(self, session: Session, client: str, limits: list[_Limit], now: float) -> dict[str, RateBucket]:
+        """The client's rows of `limits` (made full when missing), locked until the transaction ends."""
+        _insert_missing(
+            session, [{"bucket": li.name, "client": client, "tokens": li.capacity, "at": now} for li in limits]
+        )
+        rows = session.scalars(
+            select(RateBucket)
+            .where(RateBucket.client == client, RateBucket.bucket.in_([li.name for li in limits]))
+            .order_by(RateBucket.bucket)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return {row.bucket: row for row in rows}
 
     def check(self, client: str) -> Decision:
         """Count one request of `client`; refused (nothing counted) while either of its buckets is empty."""
-        with self._lock:
+        limits = [li for li in (self._requests, self._misses) if li.enabled]
+        if not limits:
+            return Decision(True)
+        self._prune_now_and_then()
+        with self._sessions.begin() as session:
             now = self._clock()
-            wait = max(
-                self._requests.wait(client, now) if self._requests.enabled else 0.0,
-                self._misses.wait(client, now) if self._misses.enabled else 0.0,
-            )
+            rows = self._locked(session, client, limits, now)
+            wait = max(li.wait(rows[li.name], now) for li in limits)
             if wait > 0:
                 return Decision(False, max(1, math.ceil(wait)))
             if self._requests.enabled:
-                self._requests.take(client, now)
-                self._requests.prune(now, self._max_clients)
+                self._requests.take(rows[self._requests.name], now)
             return Decision(True)
 
     def missed(self, client: str) -> None:
         """Count an unknown token asked for by `client` (the request itself was counted by `check`)."""
         if not self._misses.enabled:
             return
-        with self._lock:
+        with self._sessions.begin() as session:
             now = self._clock()
-            self._misses.take(client, now)
-            self._misses.prune(now, self._max_clients)
+            self._misses.take(self._locked(session, client, [self._misses], now)[self._misses.name], now)
 
     def tracked_clients(self) -> int:
-        with self._lock:
-            return max(len(self._requests), len(self._misses))
+        """Client addresses with a bucket that is not full (the rows kept)."""
+        with self._sessions() as session:
+            return session.scalar(select(func.count(func.distinct(RateBucket.client)))) or 0
+
+    def prune(self) -> None:
+        """Delete the rows of buckets that are full again (a full bucket is the same as none)."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            for limit in (self._requests, self._misses):
+                if not limit.enabled:
+                    session.execute(delete(RateBucket).where(RateBucket.bucket == limit.name))
+                    continue
+                full_again_at = RateBucket.at + (limit.capacity - RateBucket.tokens) / limit.rate
+                session.execute(delete(RateBucket).where(RateBucket.bucket == limit.name, full_again_at <= now))
+
+    def _prune_now_and_then(self) -> None:
+        with self._prune_lock:
+            if self._clock() - self._pruned_at < PRUNE_EVERY_S:
+                return
+            self._pruned_at = self._clock()
+        self.prune()

@@ -1,10 +1,18 @@
-"""Run the server in a daemon thread on a free loopback port (tests and `firmdesk demo`)."""
+"""Run the server on a free loopback port: in a daemon thread (tests and `firmdesk demo`), or as
+`firmdesk-server serve --workers N` in a child process (tests and benchmarks of several workers)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Mapping
+from pathlib import Path
 
 import httpx
 import uvicorn
@@ -93,6 +101,81 @@ class ServerThread:
         self._app = None
 
     def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on right now (another process could still take it before it is used)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+class ServerProcess:
+    """`firmdesk-server serve --workers N` in a child process on a free loopback port; settings through
+    `CMIS_*` variables in `env` (the data folder by `data_dir`). `.start()` returns once `/healthz` answers."""
+
+    def __init__(
+        self, data_dir: Path, *, workers: int = 2, env: Mapping[str, str] | None = None, host: str = "127.0.0.1"
+    ) -> None:
+        self.data_dir = data_dir
+        self.workers = workers
+        self.env = dict(env or {})
+        self.host = host
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir.parent / f"{data_dir.name}-serve.log"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 90) -> ServerProcess:
+        self.port = free_port(self.host)
+        argv = [sys.executable, "-m", "firmdesk.server.cli", "serve", "--workers", str(self.workers)]
+        argv += ["--host", self.host, "--port", str(self.port), "--data-dir", str(self.data_dir)]
+        env = {**os.environ, **self.env}
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(Path(__file__).resolve().parents[2]), env.get("PYTHONPATH")])
+        )
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        with httpx.Client(timeout=2) as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"serve --workers exited with {self.process.returncode}: {self.log()}")
+                try:
+                    if client.get(f"{self.base_url}/healthz").status_code == 200:
+                        return self
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
+        self.stop()
+        raise TimeoutError(f"serve --workers did not answer /healthz within {timeout} s: {self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+    def stop(self, timeout: float = 20) -> None:
+        """SIGTERM to the supervisor (it stops its workers); SIGKILL to the whole group if it does not end."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout)
+        if hasattr(os, "killpg"):  # a worker the supervisor left behind (its own session: nothing else)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+
+    def __enter__(self) -> ServerProcess:
         return self.start()
 
     def __exit__(self, *_exc: object) -> None:

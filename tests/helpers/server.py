@@ -1,6 +1,11 @@
-"""Fixtures that run the real reference server on a temporary SQLite file over real HTTP.
+"""Fixtures that run the real reference server on a fresh database over real HTTP.
 
-- `server_settings` – `Settings` in `tmp_path` with cheap argon2 hashes.
+The database is a temporary SQLite file, or a fresh PostgreSQL schema with `FIRMDESK_TEST_DB=postgresql`
+(tests/helpers/databases.py).
+
+- `server_settings` – `Settings` in `tmp_path` on a fresh migrated database, with cheap argon2 hashes.
+- `new_database_url()` – a further fresh database on the run's backend (None on SQLite: the data folder's file);
+  `postgres_url` – a fresh PostgreSQL schema, or the test skips when the run is on SQLite.
 - `live_server` – a running `ServerThread` (`.base_url`, `.settings`) serving those settings (one uvicorn per run,
   switched to a fresh database for each test).
 - `server_builder` – `ServerBuilder`: inserts institutes, firms, CPAs, applications directly through the ORM.
@@ -12,10 +17,9 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
-import os
 import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -34,6 +38,13 @@ from firmdesk.server.security import hash_password, new_token
 from firmdesk.server.services.changes import next_change_seq
 from firmdesk.server.services.clock import utcnow
 from firmdesk.server.storage import AttachmentStore
+from tests.helpers.databases import (
+    BACKEND_VARIABLE,
+    POSTGRES_SKIP_REASON,
+    PostgresSchemas,
+    PostgresUnavailable,
+    selected_backend,
+)
 
 INSTITUTE_PASSWORD = "institute-pass"
 FIRM_PASSWORD = "firm-pass"
@@ -277,8 +288,55 @@ def api_login(base_url: str, user_type: str, member_no: str, password: str) -> h
 
 
 @pytest.fixture(scope="session")
+def database_backend() -> str:
+    """ "sqlite" or "postgresql" (`FIRMDESK_TEST_DB`): the database every server test runs on."""
+    return selected_backend()
+
+
+@pytest.fixture(scope="session")
+def _postgres_schemas(database_backend: str) -> Iterator[PostgresSchemas | None]:
+    if database_backend != "postgresql":
+        yield None
+        return
+    try:
+        schemas = PostgresSchemas()
+    except PostgresUnavailable as error:
+        pytest.fail(f"{BACKEND_VARIABLE}=postgresql, but {error}", pytrace=False)
+    yield schemas
+    schemas.close()
+
+
+@pytest.fixture
+def postgres_url(_postgres_schemas: PostgresSchemas | None) -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL schema (dropped after the test); skips unless the run is on PostgreSQL."""
+    if _postgres_schemas is None:
+        pytest.skip(POSTGRES_SKIP_REASON)
+    url = _postgres_schemas.new()
+    yield url
+    _postgres_schemas.drop(url)
+
+
+@pytest.fixture
+def new_database_url(_postgres_schemas: PostgresSchemas | None) -> Iterator[Callable[[], str | None]]:
+    """Call it for the URL of a fresh, empty database on the run's backend: a PostgreSQL schema, or None on
+    SQLite (the data folder's own `cmis.sqlite3`). Everything made is dropped after the test."""
+    made: list[str] = []
+
+    def new() -> str | None:
+        if _postgres_schemas is None:
+            return None
+        made.append(_postgres_schemas.new())
+        return made[-1]
+
+    yield new
+    for url in made:
+        assert _postgres_schemas is not None
+        _postgres_schemas.drop(url)
+
+
+@pytest.fixture(scope="session")
 def _migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty database at the latest migration, copied for each test (migrating anew costs ~0.15 s)."""
+    """An empty SQLite database at the latest migration, copied for each test (migrating costs ~0.15 s)."""
     settings = fast_test_settings(tmp_path_factory.mktemp("cmis-template"))
     migrate(settings)
     path = settings.data_dir / "cmis.sqlite3"
@@ -287,30 +345,19 @@ def _migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-#: Run the server tests on PostgreSQL instead: set to a URL of a database they may wipe,
-#: e.g. postgresql+psycopg://postgres@/cmis_test?host=/tmp (needs the psycopg package).
-POSTGRES_URL_VARIABLE = "CMIS_TEST_POSTGRES_URL"
-
-
-def _fresh_postgres(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-        connection.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
-    migrate(url)
-
-
 @pytest.fixture
-def server_settings(tmp_path: Path, _migrated_database: Path) -> Settings:
-    """Settings on a fresh, already migrated SQLite file in `tmp_path`, with cheap password hashes."""
-    postgres_url = os.environ.get(POSTGRES_URL_VARIABLE)
-    if postgres_url:
-        _fresh_postgres(postgres_url)
-        return fast_test_settings(tmp_path / "cmis", database_url=postgres_url)
+def server_settings(
+    tmp_path: Path, request: pytest.FixtureRequest, new_database_url: Callable[[], str | None]
+) -> Settings:
+    """Settings on a fresh, already migrated database (a SQLite file in `tmp_path`, or a PostgreSQL schema
+    when `FIRMDESK_TEST_DB=postgresql`), with cheap password hashes."""
+    url = new_database_url()
+    if url is not None:
+        migrate(url)
+        return fast_test_settings(tmp_path / "cmis", database_url=url)
     settings = fast_test_settings(tmp_path / "cmis")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(_migrated_database, settings.data_dir / "cmis.sqlite3")
+    shutil.copyfile(request.getfixturevalue("_migrated_database"), settings.data_dir / "cmis.sqlite3")
     return settings
 
 

@@ -3,7 +3,6 @@ the person, and the migration to accounts keeps every existing password and toke
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from firmdesk.server.db.session import alembic_config, make_engine, migrate
 from firmdesk.server.runner import ServerThread
 from firmdesk.server.security import hash_password, new_token, token_hash
 from firmdesk.server.services.clock import utcnow
-from tests.helpers.server import FIRM_PASSWORD, POSTGRES_URL_VARIABLE, api_login
+from tests.helpers.server import FIRM_PASSWORD, api_login
 from tests.helpers.server_world import World
 
 
@@ -95,18 +94,10 @@ def test_a_disabled_account_cannot_sign_in_and_its_tokens_stop_working(world: Wo
 OLD_PASSWORDS = {"institute": "old-institute", "firm": "old-firm", "cpa": "old-cpa"}
 
 
-def _database(kind: str, tmp_path: Path) -> Settings:
+def _database(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     if kind == "sqlite":
         return fast_test_settings(tmp_path / "cmis")
-    url = os.environ.get(POSTGRES_URL_VARIABLE)
-    if not url:
-        pytest.skip(f"set {POSTGRES_URL_VARIABLE} to run the migration on PostgreSQL")
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-        connection.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
-    return fast_test_settings(tmp_path / "cmis", database_url=url)
+    return fast_test_settings(tmp_path / "cmis", database_url=request.getfixturevalue("postgres_url"))
 
 
 def _world_at_0001(settings: Settings) -> dict[str, str]:
@@ -156,8 +147,10 @@ def _world_at_0001(settings: Settings) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_upgrading_to_accounts_keeps_every_password_and_token(kind: str, tmp_path: Path) -> None:
-    settings = _database(kind, tmp_path)
+def test_upgrading_to_accounts_keeps_every_password_and_token(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings = _database(kind, tmp_path, request)
     tokens = _world_at_0001(settings)
     migrate(settings)  # to the latest revision, as the server does when it starts
     expected = {

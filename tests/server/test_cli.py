@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 
 from firmdesk.domain.limits import SOCIAL_SECURITY_MATERIAL
 from firmdesk.server.cli import main
+from firmdesk.server.config import Settings
 from firmdesk.server.demo import (
     CPA_PASSWORD,
     CURRENT_YEAR,
@@ -39,13 +41,25 @@ def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CMIS_ARGON2_PARALLELISM", "1")
 
 
+@pytest.fixture(autouse=True)
+def database_of_the_run(monkeypatch: pytest.MonkeyPatch, new_database_url: Callable[[], str | None]) -> str | None:
+    """The local commands write to the run's backend: a fresh PostgreSQL schema, or the data folder's SQLite file."""
+    url = new_database_url()
+    if url is None:
+        monkeypatch.delenv("CMIS_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("CMIS_DATABASE_URL", url)
+    return url
+
+
 def test_seed_demo_prints_the_accounts_and_refuses_a_second_time_without_reset(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], database_of_the_run: str | None
 ) -> None:
     code, out, _ = run(capsys, "seed-demo", "--data-dir", str(tmp_path))
     assert code == 0
     assert "50010028" in out and "demo1234" in out and "cpa12345" in out and "demo-institute" in out
-    assert (tmp_path / "cmis.sqlite3").exists() and (tmp_path / "attachments").is_dir()
+    assert (tmp_path / "attachments").is_dir()
+    assert (tmp_path / "cmis.sqlite3").exists() == (database_of_the_run is None)
 
     code, _, err = run(capsys, "seed-demo", "--data-dir", str(tmp_path))
     assert code == 1 and "--reset" in err
@@ -60,6 +74,28 @@ def test_generate_firm_adds_a_firm_of_the_requested_size(tmp_path: Path, capsys:
 
     code, _, err = run(capsys, "generate-firm", "--cpas", "5", "--number", "50017777", "--data-dir", str(tmp_path))
     assert code == 1 and "已存在" in err
+
+
+def test_the_server_writes_after_generate_firm_and_seed_demo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The seeding inserts its own ids: on PostgreSQL the sequences must then be past them, or the server's
+    first insert of a batch, an event or a message collides with a seeded row (a 500)."""
+    assert run(capsys, "generate-firm", "--cpas", "40", "--number", "50017777", "--data-dir", str(tmp_path))[0] == 0
+    assert run(capsys, "seed-demo", "--data-dir", str(tmp_path))[0] == 0
+    with ServerThread(Settings(data_dir=tmp_path)) as server:
+        for number in ("50017777", DEMO_FIRM_NUMBER):
+            firm = api_login(server.base_url, "firm", number, FIRM_PASSWORD)
+            pending = firm.get("/firm/cpas", params={"year": CURRENT_YEAR, "tab": "pending_review"}).json()["items"]
+            assert len(pending) >= 3, number
+            first, second, third = (row["application_id"] for row in pending[:3])
+            batch = submit_batch(firm, [first, second], number)
+            assert batch["number"].startswith(f"{number}-{CURRENT_YEAR}-")
+            returned = firm.post("/firm/returns", json={"items": [{"application_id": third}], "reason": "请补充材料"})
+            assert returned.status_code == 200, returned.text
+            withdrawn = firm.post(f"/firm/batches/{batch['id']}/withdraw")
+            assert withdrawn.status_code == 200, withdrawn.text
+            firm.close()
 
 
 def test_acting_against_no_server_says_so_and_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
@@ -100,8 +136,8 @@ def row_of(firm: httpx.Client, cert_no: str) -> dict:
     return page["items"][0]
 
 
-def submit_batch(firm: httpx.Client, application_ids: list[int]) -> dict:
-    name, data = sample_material(SOCIAL_SECURITY_MATERIAL, DEMO_FIRM_NUMBER)
+def submit_batch(firm: httpx.Client, application_ids: list[int], firm_number: str = DEMO_FIRM_NUMBER) -> dict:
+    name, data = sample_material(SOCIAL_SECURITY_MATERIAL, firm_number)
     answer = firm.post(
         "/firm/batches",
         headers={"Idempotency-Key": str(uuid.uuid4())},

@@ -3,30 +3,9 @@
 from __future__ import annotations
 
 import functools
-import threading
-from collections.abc import Callable
 
-import httpx
-
+from tests.helpers.races import race
 from tests.helpers.server_world import World, submit_batch
-
-
-def _race(*calls: Callable[[], httpx.Response]) -> list[httpx.Response]:
-    """Run the calls at the same moment (threads released by one barrier)."""
-    barrier = threading.Barrier(len(calls))
-    answers: list[httpx.Response | None] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        answers[i] = calls[i]()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert all(a is not None for a in answers)
-    return answers  # type: ignore[return-value]
 
 
 def test_a_retried_submit_replays_the_first_answer(world: World) -> None:
@@ -46,7 +25,7 @@ def test_the_same_key_sent_twice_at_once_makes_one_batch(world: World) -> None:
     apps = [world.builder.application(c) for c in world.cpas[:2]]
     ids = [a.id for a in apps]
     first, second = world.firm_client(), world.firm_client()
-    answers = _race(lambda: submit_batch(first, ids, key="same"), lambda: submit_batch(second, ids, key="same"))
+    answers = race(lambda: submit_batch(first, ids, key="same"), lambda: submit_batch(second, ids, key="same"))
     assert [a.status_code for a in answers] == [201, 201]
     assert answers[0].json() == answers[1].json()
     assert first.get("/firm/batches").json()["total"] == 1
@@ -85,7 +64,7 @@ def test_withdraw_and_institute_decision_at_once_exactly_one_wins(world: World) 
             institute.post, f"/institute/applications/{application.id}/decision", json={"decision": "approve"}
         )
         calls = [withdraw, decide] if round_no % 2 else [decide, withdraw]
-        answers = _race(*calls)
+        answers = race(*calls)
         codes = sorted(a.status_code for a in answers)
         assert codes == [200, 409], [a.text for a in answers]
         loser = next(a for a in answers if a.status_code == 409)

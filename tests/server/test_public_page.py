@@ -11,6 +11,7 @@ import io
 import re
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
@@ -18,10 +19,12 @@ import pytest
 import zxingcpp
 from PIL import Image
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from firmdesk.domain.states import ApplicationState
 from firmdesk.server.config import Settings, fast_test_settings
 from firmdesk.server.db.models import Application, Cpa, Firm
+from firmdesk.server.db.session import make_engine, make_session_factory
 from firmdesk.server.demo import DEMO_FIRM_NUMBER, seed_demo
 from firmdesk.server.ratelimit import PublicRateLimiter
 from firmdesk.server.runner import ServerThread
@@ -353,20 +356,27 @@ def test_client_rows_from_before_the_field_still_load() -> None:
     assert CpaRow.from_json({**old, "qr_url": "https://x/v/t"}).qr_url == "https://x/v/t"
 
 
-# --- the rate limiter alone (fake clock) ---
+# --- the rate limiter alone (fake clock; its buckets in the run's database) ---
 
 
 class FakeClock:
     def __init__(self) -> None:
-        self.now = 1000.0
+        self.now = 1_800_000_000.0
 
     def __call__(self) -> float:
         return self.now
 
 
-def test_limiter_refills_and_says_how_long_to_wait() -> None:
+@pytest.fixture
+def limiter_sessions(server_settings: Settings) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(server_settings)
+    yield make_session_factory(engine, write=True)
+    engine.dispose()
+
+
+def test_limiter_refills_and_says_how_long_to_wait(limiter_sessions: sessionmaker[Session]) -> None:
     clock = FakeClock()
-    limiter = PublicRateLimiter(30, 10, clock=clock)
+    limiter = PublicRateLimiter(limiter_sessions, 30, 10, clock=clock)
     assert all(limiter.check("a").allowed for _ in range(30))
     refused = limiter.check("a")
     assert not refused.allowed and refused.retry_after == 2  # 30 a minute: one every 2 s
@@ -376,9 +386,9 @@ def test_limiter_refills_and_says_how_long_to_wait() -> None:
     assert not limiter.check("a").allowed
 
 
-def test_limiter_counts_misses_more_strictly() -> None:
+def test_limiter_counts_misses_more_strictly(limiter_sessions: sessionmaker[Session]) -> None:
     clock = FakeClock()
-    limiter = PublicRateLimiter(30, 10, clock=clock)
+    limiter = PublicRateLimiter(limiter_sessions, 30, 10, clock=clock)
     for _ in range(10):
         assert limiter.check("a").allowed
         limiter.missed("a")
@@ -388,26 +398,46 @@ def test_limiter_counts_misses_more_strictly() -> None:
     assert limiter.check("a").allowed
 
 
-def test_limiter_off_and_memory_bounded() -> None:
+def test_limiters_on_one_database_share_their_buckets(limiter_sessions: sessionmaker[Session]) -> None:
+    """Two limiters (as two worker processes would have) over one database: the client gets the limit once."""
     clock = FakeClock()
-    off = PublicRateLimiter(0, 0, clock=clock)
-    for _ in range(1000):
+    one, two = (PublicRateLimiter(limiter_sessions, 30, 10, clock=clock) for _ in range(2))
+    answers = [(one if i % 2 else two).check("a").allowed for i in range(40)]
+    assert answers == [True] * 30 + [False] * 10
+    for _ in range(10):
+        one.missed("b")
+    assert not two.check("b").allowed
+
+
+def test_limiter_off_and_its_rows_pruned(limiter_sessions: sessionmaker[Session]) -> None:
+    clock = FakeClock()
+    off = PublicRateLimiter(limiter_sessions, 0, 0, clock=clock)
+    for _ in range(100):
         assert off.check("a").allowed
         off.missed("a")
-    bounded = PublicRateLimiter(30, 10, max_clients=100, clock=clock)
-    for i in range(1000):
-        bounded.check(f"10.0.{i // 256}.{i % 256}")
-        bounded.missed(f"10.0.{i // 256}.{i % 256}")
-    assert bounded.tracked_clients() <= 100
+    assert off.tracked_clients() == 0
+    limiter = PublicRateLimiter(limiter_sessions, 30, 10, clock=clock)
+    for i in range(50):
+        limiter.check(f"10.0.0.{i}")
+        limiter.missed(f"10.0.0.{i}")
+    for _ in range(20):
+        limiter.missed("10.0.1.1")  # ten misses over the limit: full again only after two minutes
+    assert limiter.tracked_clients() == 51
+    clock.now += 61  # every bucket of one request and one miss is full again
+    limiter.check("10.0.2.2")  # more than a minute since the last pruning: prunes first
+    assert limiter.tracked_clients() == 2  # the guesser's and the new client's
+    clock.now += 120
+    limiter.prune()
+    assert limiter.tracked_clients() == 0
 
 
-def test_limiter_is_thread_safe() -> None:
-    limiter = PublicRateLimiter(30, 10, clock=FakeClock())
+def test_limiter_is_thread_safe(limiter_sessions: sessionmaker[Session]) -> None:
+    limiter = PublicRateLimiter(limiter_sessions, 30, 10, clock=FakeClock())
     allowed: list[bool] = []
     lock = threading.Lock()
 
     def hammer() -> None:
-        for _ in range(50):
+        for _ in range(10):
             decision = limiter.check("a").allowed
             with lock:
                 allowed.append(decision)
@@ -417,4 +447,4 @@ def test_limiter_is_thread_safe() -> None:
         t.start()
     for t in threads:
         t.join()
-    assert allowed.count(True) == 30
+    assert allowed.count(True) == 30 and len(allowed) == 80

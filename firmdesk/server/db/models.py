@@ -383,3 +383,18 @@ class ChangeCounter(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RateBucket(Base):
+    """A token bucket of a rate limit (`bucket`, e.g. `public.request`) for one client address.
+
+    In the database, so that every worker process counts against the same buckets: `tokens` left at `at`
+    (Unix time, seconds); it refills at the limit's rate. A row whose bucket is full again is deleted."""
+
+    __tablename__ = "rate_buckets"
+    __table_args__ = (Index("ix_rate_buckets_at", "at"),)
+
+    bucket: Mapped[str] = mapped_column(String(40), primary_key=True)
+    client: Mapped[str] = mapped_column(String(100), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    at: Mapped[float] = mapped_column(Float)

@@ -48,6 +48,13 @@ def lock_batch(session: Session, batch: Batch) -> None:
     session.refresh(batch, with_for_update=True)
 
 
+def lock_cpa(session: Session, cpa_id: int) -> None:
+    """Take the CPA's row lock until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's write transaction
+    is exclusive already): what a CPA starts or counts (this year's application, today's face sessions) is
+    then checked and made by one request at a time, whichever worker runs it."""
+    session.execute(select(Cpa.id).where(Cpa.id == cpa_id).with_for_update())
+
+
 def check_version(record: Application | Batch, expected: int | None) -> None:
     """Optimistic concurrency: the client's version, when it sends one, must be the current one."""
     if expected is not None and record.version != expected:

@@ -12,7 +12,7 @@ from firmdesk.domain.states import Action, ApplicationState, status_label
 from firmdesk.server.db.models import Application, Attachment, Batch, Cpa, Firm, Institute, Message, TrainingHours
 from firmdesk.server.services import rows
 from firmdesk.server.services.actors import Actor
-from firmdesk.server.services.changes import Change, check_version
+from firmdesk.server.services.changes import Change, check_version, lock_cpa
 from firmdesk.server.services.clock import utcnow
 from firmdesk.server.services.commands import AddAttachment, StartApplication, UpdateApplication
 from firmdesk.server.services.firm_queries import profile_of
@@ -106,6 +106,7 @@ def start_application(
     year = command.year or institute.current_year
     if year != institute.current_year:
         raise TransitionRefused(f"只能申请当前年检年度（{institute.current_year} 年度）", year=year)
+    lock_cpa(session, cpa.id)  # a concurrent start then finds this one's application: refused, not a 500
     if session.scalar(select(Application.id).where(Application.cpa_id == cpa.id, Application.year == year)):
         raise TransitionRefused(f"{year} 年度的年检申请已存在", year=year)
     application = Application(

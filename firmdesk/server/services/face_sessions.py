@@ -16,7 +16,7 @@ from firmdesk.server.db.models import Application, Cpa, FaceSession
 from firmdesk.server.face import FaceProvider
 from firmdesk.server.security import new_token
 from firmdesk.server.services.actors import Actor, cpa_actor
-from firmdesk.server.services.changes import Change
+from firmdesk.server.services.changes import Change, lock_cpa
 from firmdesk.server.services.clock import start_of_china_day
 from firmdesk.server.services.cpa_actions import institute_of, require_materials
 from firmdesk.server.services.errors import FaceQuotaExhausted
@@ -51,6 +51,7 @@ def start(
     change = Change(session, actor, scope(actor, idempotency_key, operation, target=application.id))
     next_application_state(ApplicationState(application.state), Action.FACE_PASSED)  # draft only
     require_materials(session, application)
+    lock_cpa(session, application.cpa_id)  # concurrent starts count one after the other
     used = sessions_today(session, application.cpa_id)
     if used >= FACE_SESSIONS_PER_DAY:
         raise FaceQuotaExhausted(

@@ -117,6 +117,9 @@ def submit_batch(
     ids = parse_ids(command.application_ids, "年检申请编号")
     if not ids:
         raise InvalidInput("请选择要申请的注册会计师")
+    # Before the applications are read: a concurrent submit of the same firm has then committed, and the
+    # states read below are its result (its applications are refused as submitted already, not stale).
+    lock_firm_batches(session, firm)
     applications = [access.firm_application(session, firm, i) for i in ids]
     for application in applications:
         if application.year != year:
@@ -126,7 +129,7 @@ def submit_batch(
     uploads = store_uploads(storage, files, materials)
     require_batch_materials([u.material for u in uploads])
 
-    seq = (session.scalar(select(func.max(Batch.seq)).where(Batch.firm_id == firm.id, Batch.year == year)) or 0) + 1
+    seq = next_batch_seq(session, firm, year)
     batch = Batch(
         number=batch_number(firm.number, year, seq),
         firm_id=firm.id,
@@ -151,6 +154,19 @@ def submit_batch(
     result = _batch_answer(session, batch)
     change.commit(result, status_code=201)
     return result
+
+
+def lock_firm_batches(session: Session, firm: Firm) -> None:
+    """Take the firm's row lock (PostgreSQL `SELECT … FOR UPDATE`; SQLite's write transaction, begun with
+    `BEGIN IMMEDIATE`, is exclusive already) until the transaction ends: the firm's submits run one at a time."""
+    session.execute(select(Firm.id).where(Firm.id == firm.id).with_for_update())
+
+
+def next_batch_seq(session: Session, firm: Firm, year: int) -> int:
+    """The firm's next batch number of `year` (1, 2, …): call it under `lock_firm_batches`, which makes
+    the max+1 safe: no other transaction can number a batch of this firm until this one ends."""
+    latest = session.scalar(select(func.max(Batch.seq)).where(Batch.firm_id == firm.id, Batch.year == year))
+    return (latest or 0) + 1
 
 
 def _check_batch(batch: Batch, action: Action, version: int | None) -> None:
