@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import uuid as uuid_module
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -130,9 +131,19 @@ def _stand_in(draft_uuid: str, now: str) -> dict[str, Any]:
     }
 
 
+def _sound(row: dict[str, Any]) -> bool:
+    """No zeros inside text (a page cut short reads as zeros) and a real uuid as the key."""
+    if any(isinstance(v, str) and "\x00" in v for v in row.values()):
+        return False
+    try:
+        return str(uuid_module.UUID(row["uuid"])) == row["uuid"].lower()
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
+
+
 def _valid_draft(row: dict[str, Any]) -> bool:
     try:
-        ok = isinstance(row["uuid"], str) and isinstance(row["year"], int) and isinstance(row["reason"], str)
+        ok = _sound(row) and isinstance(row["year"], int) and isinstance(row["reason"], str)
         datetime.fromisoformat(row["created_at"])
         datetime.fromisoformat(row["updated_at"])
         DraftState(row["state"])
@@ -146,7 +157,7 @@ def _valid_draft(row: dict[str, Any]) -> bool:
 def _valid_item(row: dict[str, Any]) -> bool:
     try:
         return (
-            isinstance(row["uuid"], str)
+            _sound(row)
             and all(isinstance(row[k], int) for k in ("position", "application_id", "cpa_id"))
             and all(isinstance(row[k], str) for k in ("cert_no", "name", "status"))
             and (row["version"] is None or isinstance(row["version"], int))
