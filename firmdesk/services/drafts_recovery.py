@@ -136,7 +136,8 @@ def _sound(row: dict[str, Any]) -> bool:
     if any(isinstance(v, str) and "\x00" in v for v in row.values()):
         return False
     try:
-        return str(uuid_module.UUID(row["uuid"])) == row["uuid"].lower()
+        key: str = row["uuid"]
+        return str(uuid_module.UUID(key)) == key.lower()
     except (KeyError, TypeError, ValueError, AttributeError):
         return False
 
