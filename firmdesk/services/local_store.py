@@ -309,6 +309,8 @@ class LocalStore:
             try:
                 store = cls(db, recreated=not existed)
                 store._check_row_shape()
+                rows = db.query("SELECT value FROM meta WHERE key = 'damaged_copy'")
+                store.damaged_copy = Path(rows[0]["value"]) if rows else None
             except BaseException:
                 db.close()
                 raise
@@ -324,9 +326,25 @@ class LocalStore:
             raise StoreUnavailable(path, str(e)) from e
         try:
             copy = set_aside(path)
-            return cls(Database(path, CACHE_MIGRATIONS), recreated=True, damaged_copy=copy)
+            store = cls(Database(path, CACHE_MIGRATIONS), recreated=True)
+            store._remember_damaged_copy(copy)
+            return store
         except (sqlite3.Error, OSError) as e:
             raise StoreUnavailable(path, str(e)) from reason
+
+    def _remember_damaged_copy(self, copy: Path) -> None:
+        """Kept in the new file until `forget_damaged_copy`: whoever opens it next (the window after the login,
+        the next start while offline) still knows that it has to be rebuilt and says so."""
+        self.damaged_copy = copy
+        with self._db.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('damaged_copy', ?)", (str(copy),))
+
+    @_heals
+    def forget_damaged_copy(self) -> None:
+        """The rebuild is done (a full sync filled the new cache) and the user was told."""
+        self.damaged_copy = None
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM meta WHERE key = 'damaged_copy'")
 
     def on_damage(self, listener: Callable[[CacheDamaged], None]) -> None:
         """Call `listener` (on the thread that found it) when a damaged file is replaced while in use."""
@@ -348,8 +366,9 @@ class LocalStore:
                 fresh = Database(db.path, CACHE_MIGRATIONS, in_memory=True)
             self._db = fresh
             self.recreated = True
-            self.damaged_copy = copy
             self._check_row_shape()
+            if copy is not None:
+                self._remember_damaged_copy(copy)
             damaged = CacheDamaged(copy, str(error))
         for listener in list(self._damage_listeners):
             try:

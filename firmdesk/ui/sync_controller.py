@@ -392,6 +392,10 @@ class SyncController(QObject):
         where = f"损坏的文件已另存为 {copy}。" if copy is not None else ""
         if ok:
             self._rebuild_pending = False
+            try:
+                self.store.forget_damaged_copy()
+            except Exception as e:  # told once more at the next start: not worth an error here
+                log.warning("forgetting the damaged cache copy failed: %r", e)
             self.notice.emit(f"{CACHE_REBUILT_NOTICE}。", "warning")
             self.store_status.emit(CACHE_REBUILT_STATUS, f"{CACHE_REBUILT_NOTICE}。{where}")
             self._send_waiting()  # a send the damage stopped goes out now
