@@ -69,7 +69,8 @@ def test_a_damaged_cache_is_rebuilt_from_the_server_and_said_once(
     qtbot.waitUntil(lambda: window.status.repair_label.isVisible(), timeout=20000)
     aside = _aside(folder, CACHE_FILE)
     assert window.notice.text() == f"{CACHE_REBUILT_NOTICE}。"
-    assert window.status.repair_label.text() == CACHE_REBUILT_STATUS and str(aside) in window.status.repair_label.toolTip()
+    repair = window.status.repair_label
+    assert repair.text() == CACHE_REBUILT_STATUS and str(aside) in repair.toolTip()
     assert window.tabs[FirmTab.QUERY].total_count() == rows  # every row is back
     assert [d.uuid for d in window.sync.drafts.all()] == [uuid]  # the drafts were never touched
     window.tab_widget.setCurrentIndex(0)
