@@ -1,8 +1,9 @@
 """The offline cache: the last synced CPA rows, batches, details and sync cursors of one firm on one server.
 
 One SQLite file (WAL) per server and firm under the user data folder. The cache can always be rebuilt
-from the server, so a corrupted or missing file is replaced by an empty one and a full resync follows;
-drafts live in a separate file (`drafts.py`) that is never deleted automatically.
+from the server, so a damaged file is set aside (`cache.sqlite3.damaged-<time>`, see `store_repair.py`), a
+missing or damaged one is replaced by an empty one and a full resync follows; a locked one is never touched.
+Drafts live in a separate file (`drafts.py`) that is never deleted automatically.
 """
 
 from __future__ import annotations
