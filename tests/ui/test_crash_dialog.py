@@ -66,4 +66,5 @@ def test_an_unexpected_error_shows_a_dialog_with_the_log_path_and_exits_1(tmp_pa
     [shown] = [line for line in done.stderr.splitlines() if line.startswith(ERROR_DIALOG_MARKER)]
     assert "FirmDesk 遇到意外错误（RuntimeError" in shown and f"详细信息已写入日志文件： {log_file}" in shown
     logged = log_file.read_text(encoding="utf-8")
-    assert "Traceback" in logged and ("数据库文件损坏（测试）" if where == "start" else "草稿页加载失败（测试）") in logged
+    raised = "数据库文件损坏（测试）" if where == "start" else "草稿页加载失败（测试）"
+    assert "Traceback" in logged and raised in logged
