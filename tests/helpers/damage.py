@@ -8,7 +8,7 @@ import random
 import sqlite3
 from pathlib import Path
 
-from firmdesk.services.store_repair import SIDE_SUFFIXES
+SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
 
 
 def checkpoint(path: Path) -> None:
