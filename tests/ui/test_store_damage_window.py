@@ -6,13 +6,18 @@ still opens the drafts. Screenshots for docs/offline.md: `FIRMDESK_SCREENSHOTS=d
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from firmdesk.domain.states import FirmTab
-from firmdesk.services.drafts import DraftState, DraftStore
-from firmdesk.services.drafts_recovery import ITEMS_LOST
+from firmdesk.services.drafts import DraftState, DraftStore, ReturnReasonDraft
+from firmdesk.services.drafts_recovery import ITEMS_LOST, open_drafts
 from firmdesk.services.local_store import CACHE_FILE, DRAFTS_FILE, store_folder
+from firmdesk.services.models import CpaRow
+from firmdesk.ui.error_text import DAMAGED_FILE_TEXT, error_text
 from firmdesk.ui.login_dialog import OFFLINE_DAMAGED_CACHE, LoginDialog
 from firmdesk.ui.main_window import MainWindow
 from firmdesk.ui.shell import Shell
@@ -26,6 +31,7 @@ from tests.helpers.damage import checkpoint, garble_page, pages_of, root_page
 from tests.helpers.offline import (  # noqa: F401  (fixtures)
     DEMO_FIRM,
     DEMO_PASSWORD,
+    YEAR,
     RestartableServer,
     demo_server_settings,
     restartable_server,
@@ -155,3 +161,42 @@ def test_offline_with_a_damaged_cache_still_opens_the_drafts_and_says_so(
     drafts = DraftStore.open(folder)  # the drafts file on disk is as it was
     assert drafts.require(uuid).reason == REASON
     drafts.close()
+
+
+def _drafts_of(folder: Path) -> list[ReturnReasonDraft]:
+    rows = [
+        CpaRow.from_json(
+            {
+                "cpa_id": i,
+                "cert_no": f"11{i}",
+                "name": f"注师{i}",
+                "application_id": 700 + i,
+                "status": "pending_firm",
+                "version": 1,
+                "year": YEAR,
+            }
+        )
+        for i in range(3)
+    ]
+    drafts = DraftStore.open(folder)
+    made = [drafts.create(YEAR, rows[i : i + 1], f"原因 {i}") for i in range(3)]
+    drafts.close()
+    return made
+
+
+def test_a_drafts_file_damaged_while_in_use_is_named_as_such_and_recovered_at_the_next_start(
+    tmp_path: Path,
+) -> None:
+    made = {d.uuid: d.reason for d in _drafts_of(tmp_path)}
+    drafts = DraftStore.open(tmp_path)
+    drafts._db.query("PRAGMA cache_size=1")  # pages are read from disk again, as after eviction
+    drafts._db.query("SELECT count(*) FROM drafts")
+    path = tmp_path / DRAFTS_FILE
+    garble_page(path, root_page(path, "draft_items"))
+    with pytest.raises(sqlite3.DatabaseError) as raised:
+        drafts.all()
+    assert error_text(raised.value) == DAMAGED_FILE_TEXT  # before: 程序内部错误（DatabaseError）
+    drafts.close()
+    again, recovery = open_drafts(tmp_path)
+    assert recovery is not None and {d.uuid: d.reason for d in again.all()} == made
+    again.close()
