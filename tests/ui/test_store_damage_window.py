@@ -200,3 +200,29 @@ def test_a_drafts_file_damaged_while_in_use_is_named_as_such_and_recovered_at_th
     again, recovery = open_drafts(tmp_path)
     assert recovery is not None and {d.uuid: d.reason for d in again.all()} == made
     again.close()
+
+
+def test_offline_with_a_damaged_drafts_file_opens_the_cached_rows_and_the_recovered_drafts(
+    qtbot: Any, shell: Shell, restartable_server: RestartableServer, tmp_path: Path
+) -> None:
+    folder, rows, uuid = _first_session(qtbot, shell, restartable_server, tmp_path)
+    path = folder / DRAFTS_FILE
+    garble_page(path, root_page(path, "draft_items"))
+    restartable_server.stop()
+
+    dialog: LoginDialog = shell.show_login()
+    dialog.fill(DEMO_FIRM, DEMO_PASSWORD, restartable_server.base_url)
+    with qtbot.waitSignal(dialog.login_failed, timeout=20000):
+        dialog.login_button.click()
+    qtbot.waitUntil(dialog.offline_offered, timeout=5000)
+    with qtbot.waitSignal(shell.window_opened, timeout=10000) as opened:
+        dialog.offline_button.click()
+    window: MainWindow = opened.args[0]
+    qtbot.addWidget(window)
+    assert not window.sync.store.in_memory  # before: both stores in memory, a window with 0 rows
+    qtbot.waitUntil(lambda: window.tabs[FirmTab.QUERY].total_count() == rows, timeout=10000)
+    assert (
+        window.status.drafts_label.isVisible()
+        and str(_aside(folder, DRAFTS_FILE)) in window.status.drafts_label.toolTip()
+    )
+    assert [d.uuid for d in window.sync.drafts.all()] == [uuid]
