@@ -390,7 +390,12 @@ class SyncController(QObject):
             return
         copy = self.store.damaged_copy
         where = f"损坏的文件已另存为 {copy}。" if copy is not None else ""
-        if ok:
+        # A sync that began before the damage may end well without filling the new cache: wait for one that did.
+        try:
+            filled = ok and self.store.last_synced(year) is not None
+        except CacheDamaged:
+            return  # damaged again: `_cache_damaged` follows and starts over
+        if filled:
             self._rebuild_pending = False
             try:
                 self.store.forget_damaged_copy()
