@@ -18,8 +18,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from firmdesk.services.drafts import DRAFT_MIGRATIONS, DRAFTS_JOURNAL, DraftsDamaged, DraftState, DraftStore
-from firmdesk.services.local_store import DRAFTS_FILE, Database
+from firmdesk.services.drafts import (
+    DRAFT_MIGRATIONS,
+    DRAFTS_JOURNAL,
+    DraftsDamaged,
+    DraftState,
+    DraftStore,
+    DraftStoreUnavailable,
+)
+from firmdesk.services.local_store import DRAFTS_FILE, Database, remove_database_files
 from firmdesk.services.store_repair import readable_rows, scratch_copy, set_aside
 
 log = logging.getLogger(__name__)
@@ -63,13 +70,20 @@ def open_drafts(folder: Path) -> tuple[DraftStore, DraftRecovery | None]:
     except DraftsDamaged as e:
         damage = str(e.__cause__ or e)
     path = folder / DRAFTS_FILE
-    original = set_aside(path)
-    db = Database(path, DRAFT_MIGRATIONS, synchronous="FULL", journal_mode=DRAFTS_JOURNAL)  # a new, empty file
+    try:
+        original = set_aside(path)
+    except OSError as e:  # cannot even rename it (read-only folder): left exactly as it is
+        raise DraftStoreUnavailable(path, f"{damage}；无法另存损坏的文件：{e}") from e
+    try:
+        db = Database(path, DRAFT_MIGRATIONS, synchronous="FULL", journal_mode=DRAFTS_JOURNAL)  # new and empty
+    except (sqlite3.Error, OSError) as e:
+        raise DraftStoreUnavailable(path, f"{damage}；损坏的原文件已另存为 {original}") from e
     try:
         recovered, incomplete = _copy_readable(original, db)
-    except Exception:
+    except Exception as e:
         db.close()
-        raise
+        remove_database_files(path)  # a half-filled copy would hide the damage at the next start
+        raise DraftStoreUnavailable(path, f"{damage}；损坏的原文件已另存为 {original}") from e
     recovery = DraftRecovery(original, damage, recovered, incomplete)
     log.warning("drafts file %s was damaged (%s): %d drafts recovered, kept as %s", path, damage, recovered, original)
     return DraftStore(db), recovery
