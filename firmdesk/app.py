@@ -41,7 +41,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from firmdesk.ui.crash_dialog import show_error_dialog, start_logging
+
+    log_path = start_logging()
+    try:
+        return _start(args, log_path)
+    except Exception as e:  # never a silent exit: the dialog names the log file
+        show_error_dialog(e, log_path)
+        return 1
+
+
+def _start(args: argparse.Namespace, log_path: Path | None) -> int:
     smoke_dir: Path | None = getattr(args, "smoke", None)
     starter: DemoServerStarter | None = None
     if args.command == "demo":
@@ -59,10 +69,12 @@ def main(argv: list[str] | None = None) -> int:
         starter.imports_done.wait(120)
     if smoke_dir is not None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    return _run_ui(starter, smoke_dir, args)
+    return _run_ui(starter, smoke_dir, args, log_path)
 
 
-def _run_ui(starter: DemoServerStarter | None, smoke_dir: Path | None, args: argparse.Namespace) -> int:
+def _run_ui(
+    starter: DemoServerStarter | None, smoke_dir: Path | None, args: argparse.Namespace, log_path: Path | None
+) -> int:
     from PySide6.QtCore import QCoreApplication, QSettings, Qt
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
@@ -71,6 +83,7 @@ def _run_ui(starter: DemoServerStarter | None, smoke_dir: Path | None, args: arg
     from firmdesk.services.common_reasons import CommonReasons
     from firmdesk.services.credentials import CredentialStore
     from firmdesk.services.session import FirmSession
+    from firmdesk.ui.crash_dialog import CrashReporter
     from firmdesk.ui.desk_services import DeskServices
     from firmdesk.ui.gc_guard import MainThreadGarbageCollector
     from firmdesk.ui.resources import apply_look
@@ -84,6 +97,8 @@ def _run_ui(starter: DemoServerStarter | None, smoke_dir: Path | None, args: arg
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication(sys.argv[:1])
     app.setApplicationDisplayName("FirmDesk")
+    reporter = CrashReporter(log_path)
+    reporter.install()  # an exception escaping a slot shows the error dialog instead of vanishing
     apply_look(app)
     collector = MainThreadGarbageCollector(app, freeze_start_up=True)
 
@@ -140,7 +155,7 @@ def _run_ui(starter: DemoServerStarter | None, smoke_dir: Path | None, args: arg
     if starter is not None and starter.server is not None:
         starter.server.stop()
     collector.stop()
-    return exit_code
+    return 1 if reporter.failed and exit_code == 0 else exit_code
 
 
 def _quiet_offscreen_warning() -> None:

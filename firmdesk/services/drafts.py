@@ -4,8 +4,11 @@ A draft names the applications with the version and status last seen. Before sen
 brings the cache up to date through the change feed and compares: an application that is no longer
 pending the firm's review, or whose version moved, makes the draft a conflict — kept, never dropped
 and never applied to the wrong state. The draft's uuid is the `Idempotency-Key` of `POST /firm/returns`,
-so a retry after a lost answer cannot return twice. The file `drafts.sqlite3` is never deleted by the
-program; an unreadable one is reported (`DraftStoreUnavailable`), not replaced.
+so a retry after a lost answer cannot return twice. The file `drafts.sqlite3` is never deleted or
+overwritten by the program: a locked or unreadable one is reported (`DraftStoreUnavailable`), a damaged one
+(`DraftsDamaged`) is set aside and its readable rows recovered into a new file (`drafts_recovery.py`).
+It uses a rollback journal (`journal_mode=DELETE`, `synchronous=FULL`): each commit is in the file itself,
+so nothing committed depends on a `-wal` side file surviving.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from firmdesk.services.api_client import CmisClient
 from firmdesk.services.errors import Refused, ServiceError
 from firmdesk.services.local_store import DRAFTS_FILE, Database, LocalStore, run_script
 from firmdesk.services.models import CpaRow
+from firmdesk.services.store_repair import is_damage
 from firmdesk.services.sync import Synchronizer
 
 log = logging.getLogger(__name__)
@@ -53,6 +57,11 @@ class DraftStoreUnavailable(ServiceError):
     def __init__(self, path: Path, reason: str) -> None:
         super().__init__(f"无法打开退回草稿文件 {path}（{reason}）。草稿文件未被改动，请联系技术支持。")
         self.path = path
+
+
+class DraftsDamaged(DraftStoreUnavailable):
+    """The drafts file is damaged (SQLITE_CORRUPT or a failed quick_check): `drafts_recovery.open_drafts`
+    sets it aside and recovers what it can; nothing here writes to it."""
 
 
 @dataclass(frozen=True)
@@ -115,10 +124,13 @@ def _schema_v1(conn: sqlite3.Connection) -> None:
 
 
 DRAFT_MIGRATIONS = (_schema_v1,)
+#: A rollback journal, not WAL: a committed draft must not depend on a `-wal` file surviving a kill.
+DRAFTS_JOURNAL = "DELETE"
 
 
 class DraftStore:
-    """CRUD of drafts; every change is one committed transaction (synchronous=FULL: survives a kill)."""
+    """CRUD of drafts; every change is one committed transaction (synchronous=FULL, rollback journal: survives a
+    kill, and the file alone holds every committed change)."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -127,10 +139,12 @@ class DraftStore:
     def open(cls, folder: Path) -> DraftStore:
         path = folder / DRAFTS_FILE
         try:
-            db = Database(path, DRAFT_MIGRATIONS, synchronous="FULL")
+            db = Database(path, DRAFT_MIGRATIONS, synchronous="FULL", journal_mode=DRAFTS_JOURNAL)
             db.query("SELECT count(*) FROM drafts")
         except (sqlite3.Error, OSError) as e:
             log.error("drafts file %s cannot be opened: %s", path, e)
+            if is_damage(e):
+                raise DraftsDamaged(path, str(e)) from e
             raise DraftStoreUnavailable(path, str(e)) from e
         return cls(db)
 

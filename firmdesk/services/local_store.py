@@ -1,24 +1,26 @@
 """The offline cache: the last synced CPA rows, batches, details and sync cursors of one firm on one server.
 
 One SQLite file (WAL) per server and firm under the user data folder. The cache can always be rebuilt
-from the server, so a corrupted or missing file is replaced by an empty one and a full resync follows;
-drafts live in a separate file (`drafts.py`) that is never deleted automatically.
+from the server, so a damaged file is set aside (`cache.sqlite3.damaged-<time>`, see `store_repair.py`), a
+missing or damaged one is replaced by an empty one and a full resync follows; a locked one is never touched.
+Drafts live in a separate file (`drafts.py`) that is never deleted automatically.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import json
 import logging
 import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from firmdesk.services.errors import ServiceError
@@ -32,6 +34,7 @@ from firmdesk.services.models import (
     FirmSummary,
 )
 from firmdesk.services.settings import data_dir
+from firmdesk.services.store_repair import SchemaTooNew, is_damage, quick_check, set_aside
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +65,14 @@ class Database:
     """
 
     def __init__(
-        self, path: Path, migrations: Sequence[Migration], *, synchronous: str = "NORMAL", in_memory: bool = False
+        self,
+        path: Path,
+        migrations: Sequence[Migration],
+        *,
+        synchronous: str = "NORMAL",
+        journal_mode: str = "WAL",
+        in_memory: bool = False,
+        busy_timeout_s: float = 5.0,
     ) -> None:
         self.path = path
         self.in_memory = in_memory
@@ -70,10 +80,12 @@ class Database:
         if not in_memory:
             path.parent.mkdir(parents=True, exist_ok=True)
         target = ":memory:" if in_memory else path
-        self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None, timeout=5)
+        self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None, timeout=busy_timeout_s)
         try:
             if not in_memory:
-                self._conn.execute("PRAGMA journal_mode=WAL")
+                # Before anything that could write (a journal-mode change checkpoints the WAL into the file).
+                quick_check(self._conn)
+                self._conn.execute(f"PRAGMA journal_mode={journal_mode}")
             self._conn.execute(f"PRAGMA synchronous={synchronous}")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._migrate(migrations)
@@ -84,7 +96,7 @@ class Database:
     def _migrate(self, migrations: Sequence[Migration]) -> None:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
         if version > len(migrations):
-            raise sqlite3.DatabaseError(f"schema version {version} is newer than this program ({len(migrations)})")
+            raise SchemaTooNew(f"schema version {version} is newer than this program ({len(migrations)})")
         for target in range(version, len(migrations)):
             with self.transaction() as conn:
                 migrations[target](conn)
@@ -98,7 +110,8 @@ class Database:
             try:
                 yield self._conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                with suppress(sqlite3.Error):  # a damaged file may fail the rollback too: the first error counts
+                    self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
 
@@ -220,13 +233,53 @@ class YearSnapshot:
     summary: FirmSummary | None
 
 
-class LocalStore:
-    """`LocalStore.open(folder)`; thread-safe; every method is quick (local disk only)."""
+class CacheDamaged(ServiceError):
+    """The cache turned out to be damaged while in use: it was set aside and an empty one replaced it."""
 
-    def __init__(self, db: Database, *, recreated: bool) -> None:
+    def __init__(self, copy: Path | None, reason: str) -> None:
+        where = f"（损坏的文件已另存为 {copy}）" if copy is not None else ""
+        super().__init__(f"本地缓存已损坏，正在从服务器重新同步{where}，草稿未受影响")
+        self.copy = copy
+        self.reason = reason
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _heals(method: Callable[Concatenate[LocalStore, P], R]) -> Callable[Concatenate[LocalStore, P], R]:
+    """A damaged file found by `method` is set aside and replaced by an empty one (`CacheDamaged` is raised)."""
+
+    @functools.wraps(method)
+    def wrapper(self: LocalStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        db = self._db
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as e:
+            if db.in_memory or not is_damage(e):
+                raise
+            raise self._replace_damaged(db, e) from e
+
+    return wrapper
+
+
+class LocalStore:
+    """`LocalStore.open(folder)`; thread-safe; every method is quick (local disk only).
+
+    A damaged file (at open: `PRAGMA quick_check`; later: any SQLITE_CORRUPT) is renamed to
+    `cache.sqlite3.damaged-<time>` and replaced by an empty cache, which the next (full) sync fills;
+    `damaged_copy` names the renamed file and `on_damage` listeners hear of a replacement while in use.
+    A locked file (another program) is never touched: `StoreUnavailable`.
+    """
+
+    def __init__(self, db: Database, *, recreated: bool, damaged_copy: Path | None = None) -> None:
         self._db = db
         #: True when the file was missing or unusable and was made afresh (a full sync follows).
         self.recreated = recreated
+        #: Where the damaged file went when this cache replaced it (at open or later), else None.
+        self.damaged_copy = damaged_copy
+        self._repair_lock = threading.Lock()
+        self._damage_listeners: list[Callable[[CacheDamaged], None]] = []
 
     @property
     def path(self) -> Path:
@@ -245,25 +298,85 @@ class LocalStore:
         return store
 
     @classmethod
-    def open(cls, folder: Path) -> LocalStore:
-        """Open the cache in `folder`; a corrupted file is removed and a new one made (drafts are elsewhere)."""
+    def open(cls, folder: Path, *, repair: bool = True, busy_timeout_s: float = 5.0) -> LocalStore:
+        """Open the cache in `folder`; a damaged file is set aside and a new one made (drafts are elsewhere).
+
+        `repair=False` raises `CacheDamaged` instead (with `copy=None`: nothing was moved).
+        """
         path = folder / CACHE_FILE
         existed = path.exists()
         try:
-            db = Database(path, CACHE_MIGRATIONS)
-            db.query("SELECT count(*) FROM cpa_rows")  # touches the pages: garbage shows here at the latest
-            store = cls(db, recreated=not existed)
-            store._check_row_shape()
+            db = Database(path, CACHE_MIGRATIONS, busy_timeout_s=busy_timeout_s)
+            try:
+                store = cls(db, recreated=not existed)
+                store._check_row_shape()
+                rows = db.query("SELECT value FROM meta WHERE key = 'damaged_copy'")
+                store.damaged_copy = Path(rows[0]["value"]) if rows else None
+            except BaseException:
+                db.close()
+                raise
             return store
         except sqlite3.DatabaseError as e:
-            log.warning("local cache %s is unusable (%s): recreating it", path, e)
+            if not is_damage(e) and not isinstance(e, SchemaTooNew):
+                raise StoreUnavailable(path, str(e)) from e  # locked or busy: someone else's, never touched
+            if not repair:
+                raise CacheDamaged(None, str(e)) from e
+            log.warning("local cache %s is unusable (%s): setting it aside, a full sync rebuilds it", path, e)
+            reason = e
         except OSError as e:
             raise StoreUnavailable(path, str(e)) from e
-        remove_database_files(path)
         try:
-            return cls(Database(path, CACHE_MIGRATIONS), recreated=True)
+            copy = set_aside(path)
+            store = cls(Database(path, CACHE_MIGRATIONS), recreated=True)
+            store._remember_damaged_copy(copy)
+            return store
         except (sqlite3.Error, OSError) as e:
-            raise StoreUnavailable(path, str(e)) from e
+            raise StoreUnavailable(path, str(e)) from reason
+
+    def _remember_damaged_copy(self, copy: Path) -> None:
+        """Kept in the new file until `forget_damaged_copy`: whoever opens it next (the window after the login,
+        the next start while offline) still knows that it has to be rebuilt and says so."""
+        self.damaged_copy = copy
+        with self._db.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('damaged_copy', ?)", (str(copy),))
+
+    @_heals
+    def forget_damaged_copy(self) -> None:
+        """The rebuild is done (a full sync filled the new cache) and the user was told."""
+        self.damaged_copy = None
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM meta WHERE key = 'damaged_copy'")
+
+    def on_damage(self, listener: Callable[[CacheDamaged], None]) -> None:
+        """Call `listener` (on the thread that found it) when a damaged file is replaced while in use."""
+        self._damage_listeners.append(listener)
+
+    def _replace_damaged(self, db: Database, error: sqlite3.DatabaseError) -> CacheDamaged:
+        with self._repair_lock:
+            if self._db is not db:  # another thread found it first and replaced it already
+                return CacheDamaged(self.damaged_copy, str(error))
+            log.error("local cache %s is damaged (%s): setting it aside, a full sync rebuilds it", db.path, error)
+            with suppress(sqlite3.Error):
+                db.close()
+            copy: Path | None = None
+            try:
+                copy = set_aside(db.path)
+                fresh = Database(db.path, CACHE_MIGRATIONS)
+            except (sqlite3.Error, OSError) as e:
+                log.error("cannot make a new cache at %s (%s): this session's cache is in memory", db.path, e)
+                fresh = Database(db.path, CACHE_MIGRATIONS, in_memory=True)
+            self._db = fresh
+            self.recreated = True
+            self._check_row_shape()
+            if copy is not None:
+                self._remember_damaged_copy(copy)
+            damaged = CacheDamaged(copy, str(error))
+        for listener in list(self._damage_listeners):
+            try:
+                listener(damaged)
+            except Exception as e:  # a listener's failure must not hide the damage from the caller
+                log.warning("cache damage listener failed: %r", e)
+        return damaged
 
     def close(self) -> None:
         self._db.close()
@@ -283,6 +396,7 @@ class LocalStore:
 
     # -- reading --
 
+    @_heals
     def snapshot(self, year: int) -> YearSnapshot:
         with self._db.reading() as conn:
             state = conn.execute("SELECT cursor, synced_at, summary FROM sync_state WHERE year = ?", (year,)).fetchone()
@@ -296,22 +410,27 @@ class LocalStore:
         parsed = FirmSummary.from_json(json.loads(summary)) if summary else None
         return YearSnapshot(year, cpas, batches, cursor, _time(synced_at), parsed)
 
+    @_heals
     def cursor(self, year: int) -> int:
         rows = self._db.query("SELECT cursor FROM sync_state WHERE year = ?", (year,))
         return rows[0]["cursor"] if rows else 0
 
+    @_heals
     def last_synced(self, year: int) -> datetime | None:
         rows = self._db.query("SELECT synced_at FROM sync_state WHERE year = ?", (year,))
         return _time(rows[0]["synced_at"]) if rows else None
 
+    @_heals
     def cpa_count(self, year: int) -> int:
         count: int = self._db.query("SELECT count(*) AS n FROM cpa_rows WHERE year = ?", (year,))[0]["n"]
         return count
 
+    @_heals
     def row_of_application(self, application_id: int) -> CpaRow | None:
         rows = self._db.query("SELECT data FROM cpa_rows WHERE application_id = ?", (application_id,))
         return CpaRow.from_json(json.loads(rows[0]["data"])) if rows else None
 
+    @_heals
     def firm(self) -> FirmInfo | None:
         rows = self._db.query("SELECT value FROM meta WHERE key = 'firm'")
         return FirmInfo.from_json(json.loads(rows[0]["value"])) if rows else None
@@ -325,10 +444,12 @@ class LocalStore:
         data = self._detail("batch", batch_id)
         return BatchDetail.from_json(data) if data is not None else None
 
+    @_heals
     def _detail(self, kind: str, record_id: int) -> dict[str, Any] | None:
         rows = self._db.query("SELECT data FROM details WHERE kind = ? AND id = ?", (kind, record_id))
         return json.loads(rows[0]["data"]) if rows else None
 
+    @_heals
     def attachments(self, owner_kind: str, owner_id: int) -> list[dict[str, Any]]:
         """Attachment metadata (`AttachmentPublic` shape) of an application or batch, as last seen."""
         rows = self._db.query(
@@ -338,6 +459,7 @@ class LocalStore:
 
     # -- writing --
 
+    @_heals
     def apply(self, year: int, changes: ChangeSet, summary: FirmSummary | None = None) -> None:
         """Store a change set in one transaction: a full one replaces the year, a delta upserts its rows."""
         cpa_params = [(year, r.cpa_id, r.application_id, r.status, r.version, _dumps(r)) for r in changes.cpas]
@@ -356,29 +478,35 @@ class LocalStore:
                 (year, changes.cursor, now, _dumps(summary) if summary is not None else None),
             )
 
+    @_heals
     def mark_synced(self, year: int) -> None:
         """Nothing changed: only the time of the last successful sync moves."""
         with self._db.transaction() as conn:
             conn.execute("UPDATE sync_state SET synced_at = ? WHERE year = ?", (_now(), year))
 
+    @_heals
     def forget_year(self, year: int) -> None:
         """Drop a year's cursor so that its next sync is a full one (the rows stay until it arrives)."""
         with self._db.transaction() as conn:
             conn.execute("DELETE FROM sync_state WHERE year = ?", (year,))
 
+    @_heals
     def save_firm(self, firm: FirmInfo) -> None:
         with self._db.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('firm', ?)", (_dumps(firm),))
 
+    @_heals
     def password_verifier(self) -> str | None:
         """The Argon2id hash of the password of the last online login (see `offline_access.py`), or None."""
         rows = self._db.query("SELECT value FROM meta WHERE key = 'password_verifier'")
         return rows[0]["value"] if rows else None
 
+    @_heals
     def save_password_verifier(self, verifier: str) -> None:
         with self._db.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('password_verifier', ?)", (verifier,))
 
+    @_heals
     def last_synced_any(self) -> datetime | None:
         """When any year was last synced (None: never)."""
         rows = self._db.query("SELECT max(synced_at) AS at FROM sync_state")
@@ -393,6 +521,7 @@ class LocalStore:
     def save_batch_detail(self, detail: BatchDetail) -> None:
         self._save_detail("batch", detail.batch.id, detail.batch.version, detail, detail.attachments)
 
+    @_heals
     def _save_detail(self, kind: str, record_id: int, version: int | None, detail: Any, attachments: Any) -> None:
         with self._db.transaction() as conn:
             conn.execute(

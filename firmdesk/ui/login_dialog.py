@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from firmdesk.domain.text import folded
 from firmdesk.services.credentials import CredentialStore, StoredCredentials
-from firmdesk.services.errors import KeyringUnavailable, ServerUnreachable
+from firmdesk.services.errors import KeyringUnavailable, OfflineOpenRefused, ServerUnreachable
 from firmdesk.services.offline_access import OfflineCache
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.resources import app_icon
@@ -45,6 +45,10 @@ class OfflineLogin:
 
 FIRM_NUMBER = re.compile(r"^[0-9]{8}$")
 KEYRING_MISSING = "本系统没有可用的密码保管服务（系统密钥环），无法记住密码"
+#: 离线打开 offered although the cached rows cannot be read (the drafts and the offline login can).
+OFFLINE_DAMAGED_CACHE = (
+    "本地缓存已损坏，离线打开后只能查看和编辑草稿（草稿未受影响）；联网后将自动登录并从服务器重新同步。"
+)
 
 
 @dataclass(frozen=True)
@@ -323,12 +327,19 @@ class LoginDialog(QDialog):
         def offer(cache: OfflineCache | None) -> None:
             if cache is None or key != (self.server(), self.member_no()):
                 return
-            when = f"最后同步 {cache.last_sync.astimezone():%m-%d %H:%M}" if cache.last_sync else "尚未同步"
             self._offline_for = key
             self.offline_button.show()
+            if cache.cache_damaged:
+                self._show_message(f"{message}。\n{OFFLINE_DAMAGED_CACHE}", "warning")
+                return
+            when = f"最后同步 {cache.last_sync.astimezone():%m-%d %H:%M}" if cache.last_sync else "尚未同步"
             self._show_message(f"{message}。\n可离线打开本机缓存的数据（{when}），联网后自动登录并同步。", "warning")
 
-        self._runner.op(self, lambda: offline.cached(*key)).success(offer).failure(lambda exc: None).run()
+        def refused(exc: BaseException) -> None:  # e.g. a damaged cache without the offline login's hash
+            if isinstance(exc, OfflineOpenRefused) and key == (self.server(), self.member_no()):
+                self._show_message(f"{message}。\n{exc.message}")
+
+        self._runner.op(self, lambda: offline.cached(*key)).success(offer).failure(refused).run()
 
     def _withdraw_offline_offer(self, *_args: object) -> None:
         if self._offline_for is not None and not self._login_running:

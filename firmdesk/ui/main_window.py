@@ -227,6 +227,7 @@ class MainWindow(QMainWindow):
         self.online_label = self.status.online_label
         self.sync_label = self.status.sync_label
         self.status.show_in_memory(self.sync.store.in_memory)
+        self.sync.store_status.connect(self.status.show_repair)
         self._set_online(self.sync.online)
 
     # public

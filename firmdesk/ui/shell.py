@@ -175,6 +175,10 @@ class Shell(QObject):
             window.notice.show_message(result.warning, "warning", 15000)
         if store_warning:
             window.notice.show_message(store_warning, "warning")
+        recovery = self._stores.drafts_recovery if self._stores is not None else None
+        if recovery is not None:  # drafts are sacred: where the damaged original is, until the user closes it
+            window.notice.show_message(recovery.message, "warning")
+            window.status.show_drafts_recovered(recovery.message)
         self.window_opened.emit(window)
 
     def _login_cancelled(self) -> None:

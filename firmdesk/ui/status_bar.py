@@ -12,6 +12,7 @@ FULL_RESYNCING = "正在完全重新同步…"
 SYNCING = "正在同步…"
 NOT_SYNCED = "尚未同步"
 IN_MEMORY = "本次使用内存缓存"
+DRAFTS_RECOVERED = "草稿已从损坏的文件中恢复"
 IN_MEMORY_TOOLTIP = "本地数据无法保存到磁盘，本次使用内存缓存：离线浏览和退回草稿仍可使用，但退出后不会保留"
 
 
@@ -25,6 +26,13 @@ class FirmStatusBar(QStatusBar):
         self.store_label.setObjectName("status_store")
         self.store_label.setToolTip(IN_MEMORY_TOOLTIP)
         self.store_label.hide()
+        # A local file found damaged this session: 本地缓存已重建, 草稿已恢复 … (the tooltip says where it went).
+        self.repair_label = QLabel(self)
+        self.repair_label.setObjectName("status_repair")
+        self.repair_label.hide()
+        self.drafts_label = QLabel(DRAFTS_RECOVERED, self)
+        self.drafts_label.setObjectName("status_drafts_recovered")
+        self.drafts_label.hide()
         self.online_label = QLabel(self)
         self.online_label.setObjectName("status_online")
         self.sync_label = QLabel(NOT_SYNCED, self)
@@ -36,6 +44,8 @@ class FirmStatusBar(QStatusBar):
         self.sync_label.setMinimumWidth(widest + 24)
         self.addPermanentWidget(self.firm_label)
         self.addPermanentWidget(self.store_label)
+        self.addPermanentWidget(self.repair_label)
+        self.addPermanentWidget(self.drafts_label)
         self.addPermanentWidget(self.online_label)
         self.addPermanentWidget(self.sync_label)
 
@@ -51,6 +61,17 @@ class FirmStatusBar(QStatusBar):
     def show_in_memory(self, in_memory: bool) -> None:
         """Say (for the whole session) that the local data lives in memory: the disk could not be used."""
         self.store_label.setVisible(in_memory)
+
+    def show_repair(self, text: str, tooltip: str) -> None:
+        """Say for the rest of the session that a local file was damaged and what became of it."""
+        self.repair_label.setText(text)
+        self.repair_label.setToolTip(tooltip)
+        self.repair_label.show()
+
+    def show_drafts_recovered(self, tooltip: str) -> None:
+        """The drafts file was damaged: 草稿已恢复 for the session, the tooltip says where the original is."""
+        self.drafts_label.setToolTip(tooltip)
+        self.drafts_label.show()
 
     def clear_progress(self) -> None:
         """Drop 正在刷新… once the sync is over (the notice strip and the sync label say how it went)."""

@@ -27,7 +27,7 @@ from firmdesk.services.connectivity import BackoffPolicy, Clock, Connectivity, u
 from firmdesk.services.drafts import DraftSender, DraftStore, SendReport
 from firmdesk.services.errors import ServerUnreachable
 from firmdesk.services.intentions import PendingActions
-from firmdesk.services.local_store import LocalStore, YearSnapshot
+from firmdesk.services.local_store import CacheDamaged, LocalStore, YearSnapshot
 from firmdesk.services.models import FirmSummary
 from firmdesk.services.sync import Synchronizer, SyncResult
 from firmdesk.ui.error_text import error_text
@@ -43,6 +43,14 @@ NO_CACHED_DETAIL_TEXT = "离线状态下没有该记录的缓存，请联网后�
 #: Said by a details dialog that shows the cached copy (`sync.application_detail` / `batch_detail` not fresh).
 CACHED_DETAIL_NOTE = "离线：显示上次联网查看时缓存的内容"
 DEFAULT_INTERVAL_MS = 3 * 60 * 1000
+#: Said once a damaged cache was set aside and the full sync refilled it (the notice strip and the status bar).
+CACHE_REBUILT_NOTICE = "本地缓存已损坏，已从服务器重新同步，草稿未受影响"
+CACHE_REBUILT_STATUS = "本地缓存已重建"
+CACHE_DAMAGED_STATUS = "本地缓存已损坏"
+CACHE_DAMAGED_OFFLINE_NOTICE = (
+    "本地缓存已损坏，服务器暂时无法连接，无法重新同步：现在只能查看和编辑草稿，草稿未受影响；"
+    "联网后将自动从服务器重新同步。"
+)
 
 
 def offline_reason(sync: SyncController | None) -> str | None:
@@ -76,6 +84,9 @@ class SyncController(QObject):
     conflicts = Signal(list)  # [ReturnReasonDraft] that turned out to conflict
     drafts_changed = Signal()  # the drafts list changed (state, sending)
     notice = Signal(str, str)  # text, level ("info" | "warning" | "error") for the notice strip
+    # -- a damaged cache (the section at the end) --
+    store_status = Signal(str, str)  # short text for the status bar, its tooltip
+    cache_damaged = Signal(object)  # CacheDamaged: the store replaced a damaged file while in use (any thread)
 
     def __init__(
         self,
@@ -122,6 +133,12 @@ class SyncController(QObject):
         self._retry.setObjectName("sync_retry_timer")
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self.refresh)
+
+        self._rebuild_pending = store.damaged_copy is not None  # set aside at open: say so once it is rebuilt
+        self._damage_said_offline = False
+        store.on_damage(self.cache_damaged.emit)  # from a worker: queued to the UI thread
+        self.cache_damaged.connect(self._cache_damaged)
+        self.finished.connect(self._rebuild_progress)
 
     # -- state --
 
@@ -389,6 +406,46 @@ class SyncController(QObject):
         else:
             self.part_failed.emit(exc)
             self._after_sending()
+
+    # -- a damaged cache --
+
+    @property
+    def rebuilding(self) -> bool:
+        """True from a damaged cache's replacement until the full sync that fills the new one succeeds."""
+        return self._rebuild_pending
+
+    def _cache_damaged(self, damaged: CacheDamaged) -> None:
+        """Found damaged while in use (already set aside and replaced by an empty cache): rebuild it in full."""
+        log.warning("local cache damaged while in use: %s", damaged.reason)
+        self._rebuild_pending = True
+        self._damage_said_offline = False
+        self.store_status.emit(CACHE_DAMAGED_STATUS, damaged.message)
+        self.refresh(full=True)
+
+    def _rebuild_progress(self, year: int, ok: bool) -> None:
+        """After each sync while a rebuild is pending: say once that it is done, or why it has to wait."""
+        if not self._rebuild_pending:
+            return
+        copy = self.store.damaged_copy
+        where = f"损坏的文件已另存为 {copy}。" if copy is not None else ""
+        # A sync that began before the damage may end well without filling the new cache: wait for one that did.
+        try:
+            filled = ok and self.store.last_synced(year) is not None
+        except CacheDamaged:
+            return  # damaged again: `_cache_damaged` follows and starts over
+        if filled:
+            self._rebuild_pending = False
+            try:
+                self.store.forget_damaged_copy()
+            except Exception as e:  # told once more at the next start: not worth an error here
+                log.warning("forgetting the damaged cache copy failed: %r", e)
+            self.notice.emit(f"{CACHE_REBUILT_NOTICE}。", "warning")
+            self.store_status.emit(CACHE_REBUILT_STATUS, f"{CACHE_REBUILT_NOTICE}。{where}")
+            self._send_waiting(on_reconnect=False)  # a send the damage stopped goes out now
+        elif not self.online and not self._damage_said_offline:
+            self._damage_said_offline = True
+            self.notice.emit(CACHE_DAMAGED_OFFLINE_NOTICE, "warning")
+            self.store_status.emit(CACHE_DAMAGED_STATUS, f"{CACHE_DAMAGED_OFFLINE_NOTICE}{where}")
 
 
 def _names(drafts: Sequence[Any], limit: int = 3) -> str:
