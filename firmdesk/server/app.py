@@ -11,6 +11,7 @@ from firmdesk import __version__ as _package_version
 from firmdesk.server.api import auth, cpa, face, firm, institute, public
 from firmdesk.server.api.body_limit import BodyLimit
 from firmdesk.server.api.errors import install_error_handlers
+from firmdesk.server.api.guard import Guard
 from firmdesk.server.autoreview import AutoReviewer
 from firmdesk.server.config import Settings
 from firmdesk.server.context import ServerContext
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cmis = _prepared_context(settings or Settings())
     app.state.reviewer = None
     app.add_middleware(BodyLimit)
+    app.add_middleware(Guard)  # added last: outermost, so the body limit's answers get a request id too
     install_error_handlers(app)
 
     @app.get("/healthz", response_model=Health, tags=["health"])
