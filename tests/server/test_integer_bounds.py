@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
+from firmdesk.domain.states import BatchState
 from firmdesk.server.config import fast_test_settings
 from tests.helpers.server import tiny_pdf
-from tests.helpers.server_world import World, submit_batch
+from tests.helpers.server_world import World, batch_in, submit_batch
 
 TOO_BIG = 2**63
 HUGE = 10**30
@@ -83,7 +84,8 @@ def _body_integers(document: dict[str, Any], schema: dict[str, Any], prefix: str
         return [prefix.rstrip(".")]
     if schema.get("type") == "array":
         return _body_integers(document, schema.get("items", {}), f"{prefix}0.")
-    return [p for name, sub in schema.get("properties", {}).items() for p in _body_integers(document, sub, f"{prefix}{name}.")]
+    fields = schema.get("properties", {}).items()
+    return [p for name, sub in fields for p in _body_integers(document, sub, f"{prefix}{name}.")]
 
 
 def _integer_inputs() -> list[IntegerInput]:
@@ -150,7 +152,8 @@ def test_an_integer_beyond_64_bits_is_refused_with_422(world: World, case: Integ
     json_body: Any = None
     form: dict[str, Any] | None = None
     for name in [p.strip("{}") for p in url.split("/") if p.startswith("{")]:
-        url = url.replace("{" + name + "}", str(case.value if case.where == "path" and name == case.name else real.get(name, 1)))
+        value = case.value if case.where == "path" and name == case.name else real.get(name, 1)
+        url = url.replace("{" + name + "}", str(value))
     if case.where == "query":
         params[case.name] = str(case.value)
     if case.where == "body":
@@ -191,9 +194,6 @@ def test_ids_in_a_comma_list_beyond_64_bits_are_refused_with_422(world: World, f
             files={"files": ("a.pdf", tiny_pdf(), "application/pdf")},
         )
     else:
-        from tests.helpers.server_world import batch_in
-        from firmdesk.domain.states import BatchState
-
         batch_id, _ = batch_in(world, BatchState.RETURNED)
         answer = firm.post(f"/firm/batches/{batch_id}/resubmit", data={"keep_attachment_ids": str(TOO_BIG)})
     assert answer.status_code == 422, answer.text
