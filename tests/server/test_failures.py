@@ -18,10 +18,12 @@ from typing import Any, BinaryIO
 import pytest
 from sqlalchemy import Engine, event
 
+from firmdesk.domain.limits import SOCIAL_SECURITY_MATERIAL
+from firmdesk.domain.states import ApplicationState, BatchState
 from firmdesk.server import storage
 from firmdesk.server.services import firm_queries
 from tests.helpers.server import FIRM_PASSWORD, POSTGRES_URL_VARIABLE, api_login, tiny_pdf
-from tests.helpers.server_world import World, submit_batch
+from tests.helpers.server_world import World, batch_in, submit_batch
 
 sqlite_only = pytest.mark.skipif(bool(os.environ.get(POSTGRES_URL_VARIABLE)), reason="SQLite's own locks and page cap")
 
@@ -122,7 +124,7 @@ def test_a_full_attachment_disk_is_507_and_sign_in_and_reads_go_on(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     application = world.builder.application(world.cpas[0])
-    draft = world.builder.application(world.cpas[1])
+    draft = world.builder.application(world.cpas[1], ApplicationState.DRAFT)
     firm, cpa = world.firm_client(), world.cpa_client(world.cpas[1])
     monkeypatch.setattr(storage, "write_chunk", _disk_full)
     before = {p for p in world.server.settings.attachments_dir.rglob("*") if p.is_file()}
@@ -194,3 +196,72 @@ def test_a_full_database_disk_is_507_for_sign_in_and_reads_go_on(world: World) -
     finally:
         event.remove(Engine, "connect", capped)
         world.server.switch_settings(world.server.settings)
+
+
+def _write_lock_is_free(world: World) -> bool:
+    probe = sqlite3.connect(world.server.settings.data_dir / "cmis.sqlite3", timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        probe.close()
+
+
+@sqlite_only
+def test_no_file_is_written_while_a_write_transaction_holds_the_database(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    application = world.builder.application(world.cpas[0])
+    draft = world.builder.application(world.cpas[1], ApplicationState.DRAFT)
+    returned_batch, _ = batch_in(world, BatchState.RETURNED)
+    firm, cpa = world.firm_client(), world.cpa_client(world.cpas[1])
+    lock_free_while_writing: list[bool] = []
+    write = storage.write_chunk
+
+    def observed(out: BinaryIO, chunk: bytes) -> None:
+        lock_free_while_writing.append(_write_lock_is_free(world))
+        write(out, chunk)
+
+    monkeypatch.setattr(storage, "write_chunk", observed)
+    assert submit_batch(firm, [application.id]).status_code == 201
+    resubmit = firm.post(
+        f"/firm/batches/{returned_batch}/resubmit",
+        data={"materials": [SOCIAL_SECURITY_MATERIAL]},
+        files=[("files", ("社保.pdf", tiny_pdf("again"), "application/pdf"))],
+    )
+    assert resubmit.status_code == 200, resubmit.text
+    upload = cpa.post(
+        f"/cpa/applications/{draft.id}/attachments",
+        data={"material": "继续教育证明"},
+        files={"file": ("证明.pdf", tiny_pdf("cpa"), "application/pdf")},
+    )
+    assert upload.status_code == 201, upload.text
+    assert len(lock_free_while_writing) == 3
+    assert all(lock_free_while_writing)
+
+
+@sqlite_only
+def test_no_password_is_hashed_while_a_write_transaction_holds_the_database(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from firmdesk.server.services import auth
+
+    lock_free_while_hashing: list[bool] = []
+    verify = auth.verify_password
+
+    def observed(*args: Any) -> bool:
+        lock_free_while_hashing.append(_write_lock_is_free(world))
+        return bool(verify(*args))
+
+    monkeypatch.setattr(auth, "verify_password", observed)
+    api_login(world.server.base_url, "firm", world.firm.number, FIRM_PASSWORD).close()
+    assert (
+        world.anonymous()
+        .post("/auth/login", json={"user_type": "firm", "member_no": world.firm.number, "password": "wrong"})
+        .status_code
+        == 401
+    )
+    assert lock_free_while_hashing == [True, True]
