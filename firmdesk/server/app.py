@@ -16,6 +16,7 @@ from firmdesk.server.autoreview import AutoReviewer
 from firmdesk.server.config import Settings
 from firmdesk.server.context import ServerContext
 from firmdesk.server.db.session import migrate
+from firmdesk.server.services.garbage import GarbageCollector
 from firmdesk.server.services.schemas import Health
 from firmdesk.server.web import public as public_pages
 
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.cmis = _prepared_context(settings or Settings())
     app.state.reviewer = None
+    app.state.collector = None
     app.add_middleware(BodyLimit)
     app.add_middleware(Guard)  # added last: outermost, so the body limit's answers get a request id too
     install_error_handlers(app)
@@ -78,14 +80,21 @@ def switch_settings(app: FastAPI, settings: Settings) -> None:
 
 
 def start_background(app: FastAPI) -> None:
-    """The auto-reviewer, when the settings ask for it."""
+    """The auto-reviewer, when the settings ask for it; the attachment garbage collector."""
     context: ServerContext = app.state.cmis
+    interval = context.settings.attachment_gc_interval_s
+    if interval > 0 and app.state.collector is None:
+        app.state.collector = GarbageCollector(context.read_sessions, context.storage, interval)
+        app.state.collector.start()
     if context.settings.auto_review and app.state.reviewer is None:
         app.state.reviewer = AutoReviewer(context)
         app.state.reviewer.start()
 
 
 def stop_background(app: FastAPI) -> None:
+    if app.state.collector is not None:
+        app.state.collector.stop()
+        app.state.collector = None
     if app.state.reviewer is not None:
         app.state.reviewer.stop()
         app.state.reviewer = None

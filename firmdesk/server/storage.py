@@ -37,6 +37,15 @@ def write_chunk(out: BinaryIO, chunk: bytes) -> None:
     out.write(chunk)
 
 
+def _touch(path: Path) -> bool:
+    """Set `path`'s modification time to now; False when there is no such file (or it was just collected)."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
 class ReadableUpload(Protocol):
     """What an upload offers: a name and chunked reads (FastAPI's UploadFile.file fits)."""
 
@@ -108,9 +117,8 @@ class AttachmentStore:
             file_type = check_attachment(display_name, size, head)
             sha = digest.hexdigest()
             target = self.path_of(sha)
-            if target.exists():
+            if _touch(target):  # stored already; young again, so the garbage collector leaves it to the commit
                 tmp.unlink()
-                os.utime(target)  # young again: the garbage collector must not take it before the commit
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp, target)
