@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
 from firmdesk import __version__ as _package_version
 from firmdesk.server.api import auth, cpa, face, firm, institute, public
 from firmdesk.server.api.body_limit import BodyLimit
-from firmdesk.server.api.errors import install_error_handlers
+from firmdesk.server.api.errors import document_common_errors, install_error_handlers
 from firmdesk.server.api.guard import Guard
 from firmdesk.server.autoreview import AutoReviewer
 from firmdesk.server.config import Settings
@@ -57,10 +58,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in _routers():
         app.include_router(router, prefix=API_PREFIX)
+    _document_common_errors(app)
     # Where QR codes point, outside the API prefix: `/v/{token}.json` first, or the page would take it as a token.
     app.include_router(public.router)
     app.include_router(public_pages.router)  # /v/{token}
     return app
+
+
+def _document_common_errors(app: FastAPI) -> None:
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_common_errors(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _prepared_context(settings: Settings) -> ServerContext:

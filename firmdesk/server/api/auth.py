@@ -13,6 +13,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 _LOGIN_ERRORS = responses(
     {401: error_doc(401, "`bad_credentials`: 会员编号或密码错误")},
+    {403: error_doc(403, "`account_disabled`: the password is right but the account is disabled")},
     {429: error_doc(429, "`locked`: 5 failures within 15 minutes lock the account for 15 minutes (`locked_until`)")},
     INVALID,
 )

@@ -59,6 +59,7 @@ _HTTP_CODES = {
     429: ("rate_limited", "请求过于频繁，请稍后再试"),
 }
 
+UNPARSABLE_MESSAGE = "请求参数不正确：请求内容的格式无法解析"
 INTERNAL_MESSAGE = "服务器内部错误，请稍后重试；如果问题持续，请把请求编号告诉管理员"
 BUSY_MESSAGE = "服务器繁忙，请稍后重试"
 STORAGE_FULL_MESSAGE = "服务器存储空间已满，暂时无法保存，请稍后重试或联系管理员"
@@ -184,6 +185,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:  # a body that cannot be parsed (a broken multipart): like broken JSON
+            return error_response(422, UNPARSABLE_MESSAGE, InvalidInput.code)
         code, message = _HTTP_CODES.get(error.status_code, ("http_error", "请求无法处理"))
         detail = error.detail if isinstance(error.detail, str) and _has_chinese(error.detail) else message
         return error_response(error.status_code, detail, code, headers=dict(error.headers or {}))
@@ -229,3 +232,34 @@ def responses(*groups: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[
     for group in groups:
         merged.update(group)
     return merged
+
+
+_ERROR_BODY_REF = {"$ref": "#/components/schemas/ErrorBody"}
+#: Answers any operation with a request body may give before a route runs, described once for all.
+_BODY_ERRORS = {
+    "413": "`limit_exceeded`: the request is larger than the server accepts (10 files of 5 MB and the form)",
+    "422": "`invalid_input`: a value is missing, malformed or out of range, or the body cannot be parsed",
+}
+_UPLOAD_ERRORS = {"507": "`storage_full`: the server's attachment storage is full (sign-in and reads still work)"}
+
+
+def document_common_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add to the OpenAPI document the error answers that come from the edge rather than from a route
+    (the body limit, body parsing, a full attachment disk), each with the `{detail, code}` schema."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            content = operation.get("requestBody", {}).get("content", {})
+            extra = {
+                **(_BODY_ERRORS if content else {}),
+                **(_UPLOAD_ERRORS if "multipart/form-data" in content else {}),
+            }
+            responses = operation.setdefault("responses", {})
+            for response in responses.values():  # FastAPI's default 422 shape is not what the handler answers
+                json_content = response.get("content", {}).get("application/json", {})
+                if json_content.get("schema") == {"$ref": "#/components/schemas/HTTPValidationError"}:
+                    json_content["schema"] = _ERROR_BODY_REF
+            for status, description in extra.items():
+                responses.setdefault(
+                    status, {"description": description, "content": {"application/json": {"schema": _ERROR_BODY_REF}}}
+                )
+    return schema
