@@ -49,8 +49,10 @@ def _refused_submit_leaves_a_file(world: World) -> Path:
 
 
 def test_gc_removes_day_old_unreferenced_files_and_keeps_the_rest(
-    world: World, capsys: pytest.CaptureFixture[str]
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if world.server.settings.database_url:  # the PostgreSQL run: the command reads it from the environment
+        monkeypatch.setenv("CMIS_DATABASE_URL", world.server.settings.database_url)
     orphan = _refused_submit_leaves_a_file(world)
     young_orphan = world.server.settings.attachments_dir / "ab" / ("ab" + "0" * 62)
     young_orphan.parent.mkdir(exist_ok=True)
