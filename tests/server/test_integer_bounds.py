@@ -4,16 +4,14 @@ OpenAPI document, so a new route with an unbounded integer is caught here."""
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from firmdesk.domain.states import BatchState
-from firmdesk.server.config import fast_test_settings
+from tests.helpers.openapi import openapi_document
 from tests.helpers.server import tiny_pdf
 from tests.helpers.server_world import World, batch_in, submit_batch
 
@@ -31,17 +29,6 @@ class IntegerInput:
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} {self.where}:{self.name}={'2^63' if self.value == TOO_BIG else '10^30'}"
-
-
-def _openapi() -> dict[str, Any]:
-    from firmdesk.server.app import create_app
-
-    with tempfile.TemporaryDirectory() as folder:
-        app = create_app(fast_test_settings(Path(folder)))
-        try:
-            return app.openapi()
-        finally:
-            app.state.cmis.engine.dispose()
 
 
 def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -89,7 +76,7 @@ def _body_integers(document: dict[str, Any], schema: dict[str, Any], prefix: str
 
 
 def _integer_inputs() -> list[IntegerInput]:
-    document = _openapi()
+    document = openapi_document()
     found: list[IntegerInput] = []
     for path, operations in document["paths"].items():
         for method, operation in operations.items():

@@ -4,31 +4,18 @@ sending the requests that used to answer an undocumented 400."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from firmdesk.server.config import fast_test_settings
+from tests.helpers.openapi import openapi_document
 from tests.helpers.server import FIRM_PASSWORD
 from tests.helpers.server_world import World
 
 ERROR_BODY = "#/components/schemas/ErrorBody"
 
 
-def _openapi() -> dict[str, Any]:
-    from firmdesk.server.app import create_app
-
-    with tempfile.TemporaryDirectory() as folder:
-        app = create_app(fast_test_settings(Path(folder)))
-        try:
-            return app.openapi()
-        finally:
-            app.state.cmis.engine.dispose()
-
-
-DOCUMENT = _openapi()
+DOCUMENT = openapi_document()
 OPERATIONS = [
     (method.upper(), path, operation)
     for path, operations in DOCUMENT["paths"].items()
