@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any, BinaryIO
@@ -114,6 +115,40 @@ def test_a_database_locked_past_the_busy_timeout_is_503_busy_with_retry_after(wo
     assert read.status_code == 200
     again = firm.post("/firm/returns", json={"items": [{"application_id": application.id}], "reason": "退回"})
     assert again.status_code == 200, again.text
+
+
+@contextlib.contextmanager
+def _reads_find_the_database_locked(times: int) -> Iterator[list[int]]:
+    """The next `times` queries of the server's request threads fail as SQLite does when a lock outlasts the busy
+    timeout (injected at the driver's edge: a real exclusive lock cannot be taken while the server has the file
+    open). Yields the countdown."""
+    left = [times]
+    main = threading.main_thread()
+
+    def locked(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if left[0] > 0 and threading.current_thread() is not main and statement.lstrip().startswith("SELECT"):
+            left[0] -= 1
+            raise sqlite3.OperationalError("database is locked")
+
+    event.listen(Engine, "before_cursor_execute", locked)
+    try:
+        yield left
+    finally:
+        event.remove(Engine, "before_cursor_execute", locked)
+
+
+def test_a_read_that_finds_the_database_locked_is_retried_before_any_503(world: World) -> None:
+    firm = world.firm_client()
+    application = world.builder.application(world.cpas[0])
+    with _reads_find_the_database_locked(1) as left:
+        read = firm.get(f"/firm/applications/{application.id}")
+    assert read.status_code == 200, read.text
+    assert left == [0]
+    with _reads_find_the_database_locked(100) as left:
+        still_locked = firm.get(f"/firm/applications/{application.id}")
+    assert still_locked.status_code == 503, still_locked.text
+    assert still_locked.json()["code"] == "busy"
+    assert left == [97]  # tried three times, then told the client to come back
 
 
 def _disk_full(_out: BinaryIO, _chunk: bytes) -> None:
