@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import filetype  # type: ignore[import-untyped]  # filetype ships neither type hints nor stubs
 
 from firmdesk.domain.errors import LimitExceeded
 from firmdesk.domain.limits import MAX_ATTACHMENT_BYTES, human_size
+from firmdesk.domain.text import clean_text
 
 ALLOWED_TYPES: dict[str, str] = {
     "pdf": "application/pdf",
@@ -70,7 +70,7 @@ _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 
 def safe_file_name(name: str, fallback: str = "附件", max_len: int = 120) -> str:
     """A file name safe to show and to save on Windows: no folders, forbidden or reserved names."""
-    name = unicodedata.normalize("NFC", name or "")
+    name = clean_text(name or "")
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = _FORBIDDEN.sub("_", name).strip(" .")
     stem, dot, ext = name.rpartition(".")

@@ -13,6 +13,11 @@ LOGIN_MAX_FAILURES = 5
 LOGIN_FAILURE_WINDOW_MINUTES = 15
 LOGIN_LOCK_MINUTES = 15
 
+#: Ids, versions and cursors are 64-bit signed integers in the database: a larger number is refused (422).
+MAX_RECORD_ID = 2**63 - 1
+#: Highest page number a list answers (far beyond any real list; keeps the row offset a small number).
+MAX_PAGE = 1_000_000
+
 SOCIAL_SECURITY_MATERIAL = "社保证明材料"
 RETIREMENT_PROOF_MATERIAL = "离退休证明"
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from firmdesk.domain.errors import InvalidInput, LimitExceeded
 from firmdesk.domain.limits import MAX_BATCH_FILES, SOCIAL_SECURITY_MATERIAL
+from firmdesk.domain.text import clean_text
 
 #: The longest material name (the institute's lists and each attachment's).
 MATERIAL_NAME_MAX_CHARS = 100
@@ -16,7 +17,7 @@ MISSING_SOCIAL_SECURITY = f"缺少必需的批次材料：{SOCIAL_SECURITY_MATER
 
 def material_name(value: str | None, file_name: str | None = None) -> str:
     """The material name of a file (outer blanks trimmed); refused when empty or too long."""
-    name = (value or "").strip()
+    name = clean_text(value or "").strip()
     if not name:
         raise InvalidInput(f"请为文件“{file_name}”选择材料名称" if file_name else "请为每个附件选择材料名称")
     check_material_name_length(name)

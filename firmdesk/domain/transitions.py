@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from firmdesk.domain.errors import InvalidInput, TransitionRefused
 from firmdesk.domain.limits import REASON_MAX_CHARS
 from firmdesk.domain.states import Action, ApplicationState, BatchState
+from firmdesk.domain.text import clean_text
 
 A = ApplicationState
 B = BatchState
@@ -113,7 +114,7 @@ def batch_state_after_decision(state: BatchState, member_states: Iterable[Applic
 
 def require_reason(reason: str | None, what: str = "退回原因") -> str:
     """A reason is required and length-limited; line breaks are kept, outer blanks trimmed."""
-    text = (reason or "").strip()
+    text = clean_text(reason or "", keep_line_breaks=True).strip()
     if not text:
         raise InvalidInput(f"请填写{what}")
     if len(text) > REASON_MAX_CHARS:

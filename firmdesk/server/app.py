@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
 from firmdesk import __version__ as _package_version
 from firmdesk.server.api import auth, cpa, face, firm, institute, public
 from firmdesk.server.api.body_limit import BodyLimit
-from firmdesk.server.api.errors import install_error_handlers
+from firmdesk.server.api.errors import document_common_errors, install_error_handlers
+from firmdesk.server.api.guard import Guard
 from firmdesk.server.autoreview import AutoReviewer
 from firmdesk.server.config import Settings
 from firmdesk.server.context import ServerContext
 from firmdesk.server.db.session import migrate
+from firmdesk.server.services.garbage import GarbageCollector
 from firmdesk.server.services.schemas import Health
 from firmdesk.server.web import public as public_pages
 
@@ -43,7 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.cmis = _prepared_context(settings or Settings())
     app.state.reviewer = None
+    app.state.collector = None
     app.add_middleware(BodyLimit)
+    app.add_middleware(Guard)  # added last: outermost, so the body limit's answers get a request id too
     install_error_handlers(app)
 
     @app.get("/healthz", response_model=Health, tags=["health"])
@@ -53,10 +58,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in _routers():
         app.include_router(router, prefix=API_PREFIX)
+    _document_common_errors(app)
     # Where QR codes point, outside the API prefix: `/v/{token}.json` first, or the page would take it as a token.
     app.include_router(public.router)
     app.include_router(public_pages.router)  # /v/{token}
     return app
+
+
+def _document_common_errors(app: FastAPI) -> None:
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_common_errors(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _prepared_context(settings: Settings) -> ServerContext:
@@ -76,14 +93,21 @@ def switch_settings(app: FastAPI, settings: Settings) -> None:
 
 
 def start_background(app: FastAPI) -> None:
-    """The auto-reviewer, when the settings ask for it."""
+    """The auto-reviewer, when the settings ask for it; the attachment garbage collector."""
     context: ServerContext = app.state.cmis
+    interval = context.settings.attachment_gc_interval_s
+    if interval > 0 and app.state.collector is None:
+        app.state.collector = GarbageCollector(context.read_sessions, context.storage, interval)
+        app.state.collector.start()
     if context.settings.auto_review and app.state.reviewer is None:
         app.state.reviewer = AutoReviewer(context)
         app.state.reviewer.start()
 
 
 def stop_background(app: FastAPI) -> None:
+    if app.state.collector is not None:
+        app.state.collector.stop()
+        app.state.collector = None
     if app.state.reviewer is not None:
         app.state.reviewer.stop()
         app.state.reviewer = None

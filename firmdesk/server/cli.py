@@ -31,6 +31,8 @@ DEFAULT_SERVER = "http://127.0.0.1:8000"
 API = "/api/v1"
 EXIT_REFUSED = 1
 EXIT_UNREACHABLE = 3
+#: The database is stamped with a migration revision this version does not know (`serve`).
+EXIT_UNKNOWN_REVISION = 4
 
 
 class CliError(Exception):
@@ -335,6 +337,7 @@ def serve(args: argparse.Namespace) -> None:
     print(f"数据目录：{settings.data_dir}")
     if settings.public_base_url is None:
         logging.getLogger("firmdesk.server").warning(NO_PUBLIC_BASE_URL_WARNING)
+    _refuse_unknown_revision(settings)
     # proxy_headers=False: X-Forwarded-For counts only from CMIS_TRUSTED_PROXIES (firmdesk.server.client_address).
     if args.workers <= 1:
         uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=False)  # migrates the DB
@@ -379,6 +382,38 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
         if reviewer is not None:
             reviewer.stop()
             reviewer.context.engine.dispose()
+
+
+def _refuse_unknown_revision(settings: Settings) -> None:
+    from firmdesk.server.db.revisions import unknown_revision_message, unknown_revisions
+
+    unknown = unknown_revisions(settings)
+    if unknown:
+        raise CliError(unknown_revision_message(unknown), EXIT_UNKNOWN_REVISION)
+
+
+def gc_command(args: argparse.Namespace) -> None:
+    from firmdesk.domain.limits import human_size
+    from firmdesk.server.db.session import make_engine, make_session_factory
+    from firmdesk.server.services.garbage import collect
+    from firmdesk.server.storage import AttachmentStore
+
+    settings = _settings(args)
+    _refuse_unknown_revision(settings)
+    engine = make_engine(settings)
+    try:
+        report = collect(
+            make_session_factory(engine, write=False),
+            AttachmentStore(settings.attachments_dir),
+            args.min_age_hours * 3600,
+        )
+    finally:
+        engine.dispose()
+    print(
+        f"已删除 {report.removed} 个无引用的附件文件（{human_size(report.freed_bytes)}），"
+        f"{report.kept_young} 个较新的暂时保留 / removed {report.removed} unreferenced attachment files "
+        f"({report.freed_bytes} bytes), kept {report.kept_young} younger ones"
+    )
 
 
 def seed_demo_command(args: argparse.Namespace) -> None:
@@ -516,6 +551,11 @@ def _add_local_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     generate.add_argument("--seed", type=int, default=0, help="random seed (same seed, same firm)")
     _data_dir(generate)
     generate.set_defaults(handler=generate_firm_command)
+
+    gc = commands.add_parser("gc", help="remove unreferenced attachment files / 清理无引用的附件文件")
+    _data_dir(gc)
+    gc.add_argument("--min-age-hours", type=float, default=24, help="only files older than this (default 24)")
+    gc.set_defaults(handler=gc_command)
 
     sample = commands.add_parser("sample-file", help="write a sample attachment (PDF/PNG) / 生成示例附件")
     sample.add_argument("material", help="material name, e.g. 社保证明材料")

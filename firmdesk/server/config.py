@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
+    #: Seconds between two removals of unreferenced attachment files older than a day (0: never while serving).
+    attachment_gc_interval_s: float = Field(default=6 * 3600, ge=0)
     #: SQLite busy timeout: how long a writer waits for another writer's lock.
     sqlite_busy_timeout_ms: int = 15000
     #: Public verification page (`/v/{token}`): requests a minute per client address (0 = no limit).

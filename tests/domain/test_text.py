@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from firmdesk.domain.text import folded, search_key
+from firmdesk.domain.text import clean_text, folded, search_key
 
 
 def test_full_width_digits_become_plain_digits() -> None:
@@ -35,3 +35,19 @@ def test_a_certificate_number_typed_any_way_finds_the_certificate(typed: str) ->
 
 def test_search_ignores_letter_case() -> None:
     assert search_key("ＡbＣ") == search_key("abc") == "abc"
+
+
+def test_clean_text_drops_bidi_overrides_and_invisible_characters_but_keeps_chinese() -> None:
+    assert clean_text("\u202egpj.exe.pdf") == "gpj.exe.pdf"
+    assert clean_text("社保\u200b证明\ufeff\u2066.pdf\u2069\u200e") == "社保证明.pdf"
+    assert clean_text("张\x00三\x07") == "张三"
+    assert clean_text("重庆（两江）会计师事务所，２０２５年") == "重庆（两江）会计师事务所，２０２５年"
+
+
+def test_clean_text_turns_tabs_and_line_breaks_into_spaces_unless_line_breaks_are_kept() -> None:
+    assert clean_text("a\tb\nc") == "a b c"
+    assert clean_text("第一行\r\n第二行\t完", keep_line_breaks=True) == "第一行\n第二行 完"
+
+
+def test_clean_text_keeps_the_joiners_that_shape_text() -> None:
+    assert clean_text("👨\u200d💻") == "👨\u200d💻"

@@ -107,7 +107,7 @@ def test_names_are_sanitised_and_content_is_deduplicated(world: World) -> None:
     content = firm.get(f"/firm/attachments/{second['id']}/content")
     assert content.content == same
     assert content.headers["content-type"] == "application/pdf"
-    assert content.headers["content-disposition"] == "attachment; filename*=UTF-8''_CON.pdf"
+    assert content.headers["content-disposition"] == "attachment; filename=\"_CON.pdf\"; filename*=UTF-8''_CON.pdf"
     assert content.headers["etag"] == f'"{second["sha256"]}"'
 
 

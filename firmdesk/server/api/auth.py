@@ -15,6 +15,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}}
 _LOGIN_ERRORS = responses(
     {401: error_doc(401, "`bad_credentials`: 会员编号或密码错误 (the same answer for an unknown member number)")},
+    {403: error_doc(403, "`account_disabled`: the password is right but the account is disabled")},
     {
         429: {
             **error_doc(

@@ -12,6 +12,7 @@ from firmdesk.server.api.deps import (
     CpaApplication,
     CurrentCpa,
     IdempotencyKey,
+    PathId,
     PublicBaseUrl,
     SessionDep,
 )
@@ -108,7 +109,7 @@ def add_attachment(
     responses=responses(NOT_FOUND, CONFLICT),
 )
 def remove_attachment(
-    session: SessionDep, application: CpaApplication, actor: CpaActor, attachment_id: int
+    session: SessionDep, application: CpaApplication, actor: CpaActor, attachment_id: PathId
 ) -> Response:
     cpa_actions.remove_attachment(session, application, actor, attachment_id)
     return Response(status_code=204)
@@ -133,7 +134,7 @@ def start_face_session(
 
 
 @router.get("/face-sessions/{session_id}", response_model=FaceSessionStatus, responses=NOT_FOUND)
-def face_session_status(session: SessionDep, cpa: CurrentCpa, session_id: int) -> FaceSessionStatus:
+def face_session_status(session: SessionDep, cpa: CurrentCpa, session_id: PathId) -> FaceSessionStatus:
     return face_sessions.status(session, cpa, session_id)
 
 
@@ -156,7 +157,7 @@ def messages(session: SessionDep, cpa: CurrentCpa) -> list[MessageOut]:
 
 
 @router.post("/messages/{message_id}/read", status_code=204, response_class=Response, responses=NOT_FOUND)
-def mark_read(session: SessionDep, cpa: CurrentCpa, message_id: int) -> Response:
+def mark_read(session: SessionDep, cpa: CurrentCpa, message_id: PathId) -> Response:
     cpa_actions.mark_read(session, cpa, message_id)
     return Response(status_code=204)
 

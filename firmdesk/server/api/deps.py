@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from firmdesk.domain.errors import Forbidden
+from firmdesk.domain.limits import MAX_RECORD_ID
 from firmdesk.domain.states import Role
 from firmdesk.server.client_address import client_address
 from firmdesk.server.context import ServerContext
@@ -150,36 +151,35 @@ IdempotencyKey = Annotated[
 
 # --- Ownership: another principal's records are 404, never 403 ---
 
+#: An id in the path: a positive 64-bit integer (a larger one is 422, never a database overflow).
+PathId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
 
-def firm_application(session: SessionDep, firm: CurrentFirm, application_id: Annotated[int, Path()]) -> Application:
+
+def firm_application(session: SessionDep, firm: CurrentFirm, application_id: PathId) -> Application:
     return access.firm_application(session, firm, application_id)
 
 
-def firm_batch(session: SessionDep, firm: CurrentFirm, batch_id: Annotated[int, Path()]) -> Batch:
+def firm_batch(session: SessionDep, firm: CurrentFirm, batch_id: PathId) -> Batch:
     return access.firm_batch(session, firm, batch_id)
 
 
-def firm_attachment(session: SessionDep, firm: CurrentFirm, attachment_id: Annotated[int, Path()]) -> Attachment:
+def firm_attachment(session: SessionDep, firm: CurrentFirm, attachment_id: PathId) -> Attachment:
     return access.firm_attachment(session, firm, attachment_id)
 
 
-def cpa_application(session: SessionDep, cpa: CurrentCpa, application_id: Annotated[int, Path()]) -> Application:
+def cpa_application(session: SessionDep, cpa: CurrentCpa, application_id: PathId) -> Application:
     return access.cpa_application(session, cpa, application_id)
 
 
-def institute_batch(session: SessionDep, institute: CurrentInstitute, batch_id: Annotated[int, Path()]) -> Batch:
+def institute_batch(session: SessionDep, institute: CurrentInstitute, batch_id: PathId) -> Batch:
     return access.institute_batch(session, institute, batch_id)
 
 
-def institute_application(
-    session: SessionDep, institute: CurrentInstitute, application_id: Annotated[int, Path()]
-) -> Application:
+def institute_application(session: SessionDep, institute: CurrentInstitute, application_id: PathId) -> Application:
     return access.institute_application(session, institute, application_id)
 
 
-def institute_attachment(
-    session: SessionDep, institute: CurrentInstitute, attachment_id: Annotated[int, Path()]
-) -> Attachment:
+def institute_attachment(session: SessionDep, institute: CurrentInstitute, attachment_id: PathId) -> Attachment:
     return access.institute_attachment(session, institute, attachment_id)
 
 

@@ -1,4 +1,6 @@
-"""Sending an attachment's bytes: type from the stored content, the sanitised name, sha256 as ETag."""
+"""Sending an attachment's bytes: type from the stored content, always as a download (never shown inline, never
+type-sniffed by a browser), the sanitised name (RFC 6266/5987: an ASCII `filename` and the UTF-8 `filename*`),
+sha256 as ETag."""
 
 from __future__ import annotations
 
@@ -24,13 +26,20 @@ def attachment_response(request: Request, storage: AttachmentStore, attachment: 
     path = storage.path_of(attachment.sha256)
     if not path.is_file():
         raise NotFound("附件文件已丢失，请联系管理员", attachment_id=attachment.id)
-    name = safe_file_name(attachment.original_name)
     return FileResponse(
         path,
         media_type=ALLOWED_TYPES.get(attachment.file_type, "application/octet-stream"),
         headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
+            "Content-Disposition": content_disposition(attachment.original_name),
+            "X-Content-Type-Options": "nosniff",
             "ETag": etag,
             "Cache-Control": "private, max-age=3600",
         },
     )
+
+
+def content_disposition(original_name: str) -> str:
+    """`attachment` with the name twice: plain ASCII for old clients (other characters as `_`), then exact."""
+    name = safe_file_name(original_name)
+    fallback = "".join(c if " " <= c < "\x7f" and c not in '"\\%;' else "_" for c in name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 
+from firmdesk.domain.limits import MAX_PAGE, MAX_RECORD_ID
 from firmdesk.domain.states import FirmTab
 from firmdesk.server.api.deps import (
     Context,
@@ -45,7 +46,7 @@ router = APIRouter(
 )
 
 Year = Annotated[int | None, Query(ge=2000, le=2100, description="Inspection year; default the current one")]
-PageNo = Annotated[int, Query(ge=1)]
+PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 PageSize = Annotated[int, Query(ge=1, le=firm_queries.MAX_PAGE_SIZE)]
 
 
@@ -196,7 +197,7 @@ def resubmit_batch(
     keep_attachment_ids: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies defaults
     files: Annotated[list[UploadFile], File()] = [],  # noqa: B006
     materials: Annotated[list[str], Form()] = [],  # noqa: B006
-    version: Annotated[int | None, Form()] = None,
+    version: Annotated[int | None, Form(ge=0, le=MAX_RECORD_ID)] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> BatchWithApplications:
     """再次申请-修改附件: change the materials of a returned batch and submit it again."""
@@ -209,7 +210,7 @@ def changes(
     session: SessionDep,
     firm: CurrentFirm,
     year: Year = None,
-    since: Annotated[int, Query(ge=0, description="Cursor of the last answer; 0: everything")] = 0,
+    since: Annotated[int, Query(ge=0, le=MAX_RECORD_ID, description="Cursor of the last answer; 0: everything")] = 0,
 ) -> ChangeSet:
     """The change feed: rows whose CPA/application or batch changed after `since`."""
     return firm_queries.changes(session, firm, year=year, since=since)

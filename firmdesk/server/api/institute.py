@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from firmdesk.domain.limits import MAX_PAGE
 from firmdesk.domain.states import Decision
 from firmdesk.server.api.deps import (
     Context,
@@ -52,7 +53,7 @@ def list_batches(
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     state: Annotated[str | None, Query(description="A batch state or a comma list")] = None,
     firm: Annotated[str | None, Query(description="Firm number")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=firm_queries.MAX_PAGE_SIZE)] = 50,
 ) -> Page[BatchRow]:
     """The batches of the institute's firms, newest first."""

@@ -26,7 +26,7 @@ from firmdesk.server.services.schemas import (
     Notice,
     QrOut,
 )
-from firmdesk.server.services.uploads import store_uploads
+from firmdesk.server.services.uploads import store_before_writing
 from firmdesk.server.services.verification import verification_url
 from firmdesk.server.storage import AttachmentStore
 
@@ -157,12 +157,11 @@ def add_attachment(
     command: AddAttachment,
     idempotency_key: str | None = None,
 ) -> AttachmentPublic:
-    upload, material = command.file, command.material
+    [stored] = store_before_writing(session, storage, [command.file], [command.material])
     change = Change(session, actor, scope(actor, idempotency_key, Operation.CPA_UPLOAD, command, target=application.id))
     _require_editable(application)
     current = len(rows.attachments_of(session, application_id=application.id))
     check_file_count(current + 1, MAX_APPLICATION_FILES)
-    [stored] = store_uploads(storage, [upload], [material])
     attachment = Attachment(
         sha256=stored.stored.sha256,
         size=stored.stored.size,

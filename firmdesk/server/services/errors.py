@@ -48,6 +48,12 @@ class AttachmentTooLarge(LimitExceeded):
     """An upload is bigger than the limit: HTTP 413 (refused while it streams in)."""
 
 
+class StorageFull(DomainError):
+    """The disk holding attachments (or the database) has no room left: HTTP 507; reads and sign-in go on."""
+
+    code = "storage_full"
+
+
 class IdempotencyKeyReused(InvalidInput):
     """An Idempotency-Key sent again for another operation or another request: HTTP 422."""
 

@@ -31,7 +31,7 @@ from firmdesk.server.services.schemas import (
     ReadinessResults,
     ReturnResult,
 )
-from firmdesk.server.services.uploads import Upload, parse_ids, store_uploads
+from firmdesk.server.services.uploads import Upload, parse_ids, store_before_writing
 from firmdesk.server.storage import AttachmentStore
 
 
@@ -112,8 +112,10 @@ def submit_batch(
 ) -> BatchWithApplications:
     if not idempotency_key:
         raise InvalidInput("缺少 Idempotency-Key 请求头")
-    change = Change(session, actor, scope(actor, idempotency_key, Operation.FIRM_SUBMIT_BATCH, command))
     year, files, materials = command.year, command.files, command.materials
+    check_batch_file_count(len(files))
+    uploads = store_before_writing(session, storage, files, materials)
+    change = Change(session, actor, scope(actor, idempotency_key, Operation.FIRM_SUBMIT_BATCH, command))
     ids = parse_ids(command.application_ids, "年检申请编号")
     if not ids:
         raise InvalidInput("请选择要申请的注册会计师")
@@ -125,8 +127,6 @@ def submit_batch(
         if application.year != year:
             raise InvalidInput(f"所选年检申请不属于 {year} 年度", application_id=application.id)
     _check_each(session, applications, Action.SUBMIT_BATCH)
-    check_batch_file_count(len(files))
-    uploads = store_uploads(storage, files, materials)
     require_batch_materials([u.material for u in uploads])
 
     seq = next_batch_seq(session, firm, year)
@@ -206,10 +206,11 @@ def resubmit_batch(
     idempotency_key: str | None = None,
 ) -> BatchWithApplications:
     operation = Operation.FIRM_RESUBMIT_BATCH
+    check_batch_file_count(len(command.files))
+    uploads = store_before_writing(session, storage, command.files, command.materials)
     change = Change(session, actor, scope(actor, idempotency_key, operation, command, target=batch.id))
     lock_batch(session, batch)
     _check_batch(batch, Action.RESUBMIT_BATCH, command.version)
-    files, materials = command.files, command.materials
     change.transition_batch(batch, Action.RESUBMIT_BATCH)
     current = {
         a.id: a
@@ -221,8 +222,7 @@ def resubmit_batch(
     unknown = [i for i in keep if i not in current]
     if unknown:
         raise InvalidInput(f"要保留的附件不属于该批次：{unknown[0]}", attachment_id=unknown[0])
-    check_batch_file_count(len(keep) + len(files))
-    uploads = store_uploads(storage, files, materials)
+    check_batch_file_count(len(keep) + len(uploads))
     require_batch_materials([current[i].material for i in keep] + [u.material for u in uploads])
     for attachment_id, attachment in current.items():
         if attachment_id not in keep:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from firmdesk.domain.errors import InvalidInput, TransitionRefused
 from firmdesk.domain.materials import check_material_name_length
 from firmdesk.domain.states import DECISION_ACTIONS, Action, ApplicationState, BatchState, Decision, Role
+from firmdesk.domain.text import clean_text
 from firmdesk.domain.transitions import (
     batch_state_after_decision,
     next_application_state,
@@ -41,7 +42,7 @@ def config(institute: Institute) -> InstituteConfig:
 
 
 def _materials(names: Sequence[str]) -> list[str]:
-    cleaned = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    cleaned = list(dict.fromkeys(c for c in (clean_text(n).strip() for n in names) if c))
     for name in cleaned:
         check_material_name_length(name)
     return cleaned
@@ -53,8 +54,8 @@ def update_config(session: Session, institute: Institute, command: ConfigureInst
     institute.current_year = command.current_year
     institute.window_start = command.window_start
     institute.deadline = command.deadline
-    institute.notice_start = command.notice_start
-    institute.notice_success = command.notice_success
+    institute.notice_start = clean_text(command.notice_start, keep_line_breaks=True)
+    institute.notice_success = clean_text(command.notice_success, keep_line_breaks=True)
     institute.materials_working = _materials(command.materials_working)
     institute.materials_retired = _materials(command.materials_retired)
     institute.min_training_hours = command.min_training_hours

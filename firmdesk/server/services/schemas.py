@@ -7,12 +7,18 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from firmdesk.domain.limits import MAX_RECORD_ID
 from firmdesk.server.services.clock import iso_utc
 
 #: A stored naive-UTC time, sent as ISO 8601 with `Z`.
 UtcTime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
 
 T = TypeVar("T")
+
+#: A record's id as a client sends it: a positive 64-bit integer (larger ones are refused with 422, never 500).
+RecordId = Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]
+#: A record's version as a client sends it back (optimistic concurrency).
+Version = Annotated[int, Field(ge=0, le=MAX_RECORD_ID)]
 
 
 class ErrorBody(BaseModel):
@@ -203,7 +209,7 @@ class ReadinessResult(BaseModel):
 
 
 class ReadinessRequest(BaseModel):
-    application_ids: list[int] = Field(max_length=10000)
+    application_ids: list[RecordId] = Field(max_length=10000)
 
 
 class ReadinessResults(BaseModel):
@@ -211,8 +217,8 @@ class ReadinessResults(BaseModel):
 
 
 class VersionedItem(BaseModel):
-    application_id: int
-    version: int | None = None
+    application_id: RecordId
+    version: Version | None = None
 
 
 class ReturnRequest(BaseModel):
@@ -237,7 +243,7 @@ class BatchDetail(BaseModel):
 
 
 class VersionBody(BaseModel):
-    version: int | None = None
+    version: Version | None = None
 
 
 class ChangeSet(BaseModel):
@@ -266,12 +272,12 @@ class Notice(BaseModel):
 
 
 class StartApplication(BaseModel):
-    year: int | None = None
+    year: int | None = Field(default=None, ge=2000, le=2100)
 
 
 class UpdateApplication(BaseModel):
     retired: bool
-    version: int | None = None
+    version: Version | None = None
 
 
 class CpaApplication(BaseModel):
@@ -373,10 +379,10 @@ class InstituteConfig(BaseModel):
 
 class ReasonBody(BaseModel):
     reason: str = ""
-    version: int | None = None
+    version: Version | None = None
 
 
 class DecisionBody(BaseModel):
     decision: Literal["approve", "defer", "fail", "return"]
     reason: str | None = None
-    version: int | None = None
+    version: Version | None = None

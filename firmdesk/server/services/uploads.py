@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from firmdesk.domain.errors import InvalidInput
 from firmdesk.domain.files import safe_file_name
+from firmdesk.domain.limits import MAX_RECORD_ID
 from firmdesk.domain.materials import material_name
 from firmdesk.server.storage import AttachmentStore, ReadableUpload, StoredFile
 
@@ -26,6 +29,17 @@ def store_uploads(storage: AttachmentStore, files: Sequence[ReadableUpload], mat
     return [Upload(material, storage.save(f.filename, f.file)) for f, material in zip(files, names, strict=True)]
 
 
+def store_before_writing(
+    session: Session, storage: AttachmentStore, files: Sequence[ReadableUpload], materials: Sequence[str]
+) -> list[Upload]:
+    """`store_uploads` with no transaction open: copying and hashing files must not hold the database's write
+    lock (SQLite has one for everybody). Call it before the use case's `Change`: the transaction the sign-in
+    check began (it only read) ends here. A use case that then refuses leaves the stored bytes unreferenced;
+    `AttachmentStore.collect_garbage` removes them a day later."""
+    session.commit()
+    return store_uploads(storage, files, materials)
+
+
 def parse_ids(values: Sequence[str | int], what: str) -> list[int]:
     """Ids from repeated fields and/or comma-separated lists, in order, without repeats."""
     ids: list[int] = []
@@ -34,8 +48,8 @@ def parse_ids(values: Sequence[str | int], what: str) -> list[int]:
             part = part.strip()
             if not part:
                 continue
-            if not part.isdigit():
-                raise InvalidInput(f"{what}无效：{part}")
+            if not part.isdigit() or not 1 <= int(part) <= MAX_RECORD_ID:
+                raise InvalidInput(f"{what}无效：{part[:30]}")
             if int(part) not in ids:
                 ids.append(int(part))
     return ids
