@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from firmdesk import __version__ as _package_version
 from firmdesk.server.api import auth, cpa, face, firm, institute, public
@@ -20,6 +21,7 @@ from firmdesk.server.web import public as public_pages
 
 API_PREFIX = "/api/v1"
 VERSION = _package_version
+GZIP_MINIMUM_BYTES = 1024
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -44,6 +46,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cmis = _prepared_context(settings or Settings())
     app.state.reviewer = None
     app.add_middleware(BodyLimit)
+    # Large JSON answers (a 5,000-CPA year is ~2.5 MB) go gzipped to clients that accept it (httpx does);
+    # level 5 compresses JSON almost as well as 9 at a fraction of the CPU; attachments are left alone.
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=GZIP_MINIMUM_BYTES,
+        compresslevel=5,
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf"),
+    )
     install_error_handlers(app)
 
     @app.get("/healthz", response_model=Health, tags=["health"])
