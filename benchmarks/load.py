@@ -399,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interval", type=float, default=0, help="think time between a client's requests, s")
     parser.add_argument("--client-processes", type=int, default=2, help="processes running the clients (default 2)")
     parser.add_argument("--data-dir", type=Path, help="a new folder to keep the data in (default: a temporary one)")
+    parser.add_argument("--server-log", type=Path, help="keep the server's output here (default: discarded)")
     args = parser.parse_args(argv)
 
     from firmdesk.server.config import fast_test_settings
@@ -461,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
             stop_server(process)
         if args.db == "postgres":
             drop_postgres(pg_name)
+        if args.server_log and (work / "server.log").exists():
+            shutil.copyfile(work / "server.log", args.server_log)
         shutil.rmtree(work, ignore_errors=True)  # the server's log and, without --data-dir, the data
     return 0
 

@@ -12,6 +12,7 @@ from firmdesk import __version__ as _package_version
 from firmdesk.server.api import auth, cpa, face, firm, institute, public
 from firmdesk.server.api.body_limit import BodyLimit
 from firmdesk.server.api.errors import install_error_handlers
+from firmdesk.server.api.in_flight import InFlightLimit
 from firmdesk.server.autoreview import AutoReviewer
 from firmdesk.server.config import Settings
 from firmdesk.server.context import ServerContext
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.cmis = _prepared_context(settings or Settings())
     app.state.reviewer = None
+    app.add_middleware(InFlightLimit)  # added first: inside BodyLimit, so that a refused upload never waits
     app.add_middleware(BodyLimit)
     # Large JSON answers (a 5,000-CPA year is ~2.5 MB) go gzipped to clients that accept it (httpx does);
     # level 5 compresses JSON almost as well as 9 at a fraction of the CPU; attachments are left alone.
