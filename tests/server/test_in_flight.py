@@ -21,9 +21,7 @@ def test_two_hundred_simultaneous_polls_all_answer(world: World) -> None:
 
             async def poll() -> int | str:
                 try:
-                    answer = await client.get(
-                        "/firm/changes", params={"since": cursor}, headers={"Authorization": token}
-                    )
+                    answer = await client.get("/firm/changes", params={"since": cursor}, headers=headers)
                 except httpx.TransportError as error:
                     return type(error).__name__
                 return answer.status_code
