@@ -159,8 +159,9 @@ class Recorder:
         try:
             response = await client.request(method, url, **kwargs)
             await response.aread()
-        except httpx.TransportError:
+        except httpx.TransportError as error:
             self.outcomes[key]["transport_errors"] += 1
+            self.outcomes[key][f"transport_{type(error).__name__}"] += 1
             return None
         self.latencies[key].append(time.perf_counter() - started)
         status = response.status_code
@@ -360,7 +361,9 @@ def summarise(
         }
         if phase in durations:
             row["req_s"] = round(len(values) / durations[phase], 1)
-        row.update({k: v for k, v in counts.items() if k.startswith("status_")})
+        row.update(
+            {k: v for k, v in counts.items() if k.startswith(("status_", "transport_")) and k != "transport_errors"}
+        )
         figures[key] = row
     # All writes of the mixed phase together (the target is on them).
     writes = sorted(v for op in ("submit", "withdraw", "return") for v in latencies.get(f"mixed.{op}", []))
