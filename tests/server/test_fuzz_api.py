@@ -139,7 +139,7 @@ def tokens(world: World) -> Iterator[dict[str, str]]:
         "institute": world.institute_client(),
         "other": api_login(world.server.base_url, "firm", world.other_firm.number, FIRM_PASSWORD),
     }
-    # Something to find for the ids the fuzzer tries (small ids exist): applications, attachments, a batch.
+    # Something for the small ids the fuzzer tries to find: pending applications with their attachments.
     for cpa in world.cpas[:3]:
         world.builder.application(cpa)
     yield {role: client.headers["Authorization"] for role, client in clients.items()}
