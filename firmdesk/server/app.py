@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from firmdesk import __version__ as _package_version
 from firmdesk.server.api import auth, cpa, face, firm, institute, public
 from firmdesk.server.api.body_limit import BodyLimit
 from firmdesk.server.api.errors import document_common_errors, install_error_handlers
 from firmdesk.server.api.guard import Guard
+from firmdesk.server.api.in_flight import InFlightLimit
 from firmdesk.server.autoreview import AutoReviewer
 from firmdesk.server.config import Settings
 from firmdesk.server.context import ServerContext
@@ -23,6 +25,7 @@ from firmdesk.server.web import public as public_pages
 
 API_PREFIX = "/api/v1"
 VERSION = _package_version
+GZIP_MINIMUM_BYTES = 1024
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,8 +50,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cmis = _prepared_context(settings or Settings())
     app.state.reviewer = None
     app.state.collector = None
+    app.add_middleware(InFlightLimit)  # added first: inside BodyLimit, so that a refused upload never waits
     app.add_middleware(BodyLimit)
-    app.add_middleware(Guard)  # added last: outermost, so the body limit's answers get a request id too
+    # Large JSON answers (a 5,000-CPA year is ~2.5 MB) go gzipped to clients that accept it (httpx does);
+    # level 5 compresses JSON almost as well as 9 at a fraction of the CPU; attachments are left alone.
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=GZIP_MINIMUM_BYTES,
+        compresslevel=5,
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf"),
+    )
+    app.add_middleware(Guard)  # added last: outermost, so the inner layers' answers get a request id too
     install_error_handlers(app)
 
     @app.get("/healthz", response_model=Health, tags=["health"])

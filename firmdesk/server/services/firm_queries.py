@@ -213,8 +213,12 @@ def batch_detail(session: Session, batch: Batch, role: Role = Role.FIRM) -> Batc
 
 def changes(session: Session, firm: Firm, *, year: int | None, since: int) -> ChangeSet:
     """Rows changed after `since` (all of the year when `since` is 0); the cursor to ask with next."""
-    year = default_year(session, firm, year)
     cursor = current_change_seq(session)
+    if 0 < cursor <= since:
+        # Nothing in the whole database changed after `since` (every change takes a position of the one
+        # counter, in the same transaction): the common poll answers without building or running row queries.
+        return ChangeSet(cursor=cursor, full=False, cpas=[], batches=[])
+    year = default_year(session, firm, year)
     cpa_statement = rows.firm_year_select(firm.id, year).order_by(Cpa.cert_no)
     batch_statement = rows.batch_select().where(Batch.firm_id == firm.id, Batch.year == year).order_by(Batch.id)
     full = since <= 0
