@@ -5,13 +5,10 @@ SQLite: WAL journal, foreign keys on, a busy timeout; write sessions start with 
 serialised: the second one waits, then sees the first one's result and is refused by the domain rules
 instead of failing half-way. Read sessions use a plain (deferred) `BEGIN`, a consistent WAL snapshot.
 
-PostgreSQL (`postgresql+psycopg://…`, the `postgres` extra): READ COMMITTED; a write transaction first takes
-one transaction-level advisory lock, the equivalent of SQLite's `BEGIN IMMEDIATE`: write transactions are short
-(no hashing or file I/O inside) and every one of them bumps the change feed's single counter row, so taking that
-turn up front costs little and rules out deadlocks between the counter and the row locks each use case takes
-(seen under mixed load: a CPA's edit against a firm's submit). The use cases still take their row locks
-(`SELECT … FOR UPDATE`: the firm for batch numbers, the batch, the CPA), and versioned rows refuse a stale
-update. A lock wait ends after the same busy timeout (`lock_timeout`): 503 `busy`.
+PostgreSQL (`postgresql+psycopg://…`, the `postgres` extra): READ COMMITTED; each use case's `Change` first
+takes the write turn (`WRITE_TURN_LOCK`, a transaction-level advisory lock: see `services/changes.py`), then
+its row locks (`SELECT … FOR UPDATE`: the firm for batch numbers, the batch, the CPA); versioned rows refuse a
+stale update. A lock wait ends after the same busy timeout (`lock_timeout`): 503 `busy`.
 Each worker process has its own pool (10 connections, 20 more at peaks).
 """
 
@@ -29,9 +26,9 @@ from firmdesk.server.config import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
-#: Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE (on PostgreSQL: take the write turn).
+#: Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE.
 WRITE_OPTION = "cmis_write"
-#: The advisory lock key of the write turn on PostgreSQL (any constant; "CMIS" in ASCII).
+#: The advisory lock key of a use case's write turn on PostgreSQL (any constant; "CMIS" in ASCII).
 WRITE_TURN_LOCK = 0x434D4953
 
 
@@ -55,11 +52,6 @@ def make_engine(settings_or_url: Settings | str) -> Engine:
                 with dbapi_connection.cursor() as cursor:
                     cursor.execute(f"SET lock_timeout = {int(busy_ms)}")
                 dbapi_connection.autocommit = autocommit
-
-            @event.listens_for(engine, "begin")
-            def _on_pg_begin(conn: Any) -> None:
-                if conn.get_execution_options().get(WRITE_OPTION, False):
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_TURN_LOCK})")
 
         return engine
     path = url.split("///", 1)[-1] if "///" in url else ""

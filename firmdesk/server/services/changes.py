@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,6 +19,7 @@ from firmdesk.domain.errors import VersionConflict
 from firmdesk.domain.states import Action, ApplicationState, BatchState
 from firmdesk.domain.transitions import next_application_state, next_batch_state
 from firmdesk.server.db.models import Application, Batch, ChangeCounter, Cpa, Event, IdempotentRequest
+from firmdesk.server.db.session import WRITE_TURN_LOCK
 from firmdesk.server.services.actors import Actor
 from firmdesk.server.services.clock import utcnow
 from firmdesk.server.services.idempotency import IdempotencyScope, claim, remember
@@ -61,10 +62,23 @@ def check_version(record: Application | Batch, expected: int | None) -> None:
         raise VersionConflict(VERSION_CONFLICT, current_version=record.version)
 
 
+def take_write_turn(session: Session) -> None:
+    """On PostgreSQL, wait for this use case's turn to write (SQLite's `BEGIN IMMEDIATE` already gave it).
+
+    Every use case ends by bumping the change feed's one counter row, after row locks taken in an order that
+    depends on the use case: under mixed load a CPA's edit and a firm's submit deadlocked on it. Taking one
+    advisory lock first, inside the use case's own thread (not at the request's first query, which would hold
+    it across the request's other thread hops and starve the pool), orders them all; the use cases are short
+    (no hashing or file I/O inside)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_TURN_LOCK})
+
+
 class Change:
     """The transaction of one use case. Create it first (a repeated Idempotency-Key replays here)."""
 
     def __init__(self, session: Session, actor: Actor, idempotency: IdempotencyScope | None = None) -> None:
+        take_write_turn(session)
         self.session = session
         self.actor = actor
         self.now = utcnow()
