@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from firmdesk.domain.errors import DomainError
 from firmdesk.domain.states import Action, BatchState, Decision
 from firmdesk.server.context import ServerContext
 from firmdesk.server.db.models import Batch, Event, Firm, Institute
+from firmdesk.server.periodic import Periodic
 from firmdesk.server.services import institute_actions
 from firmdesk.server.services.actors import institute_actor
 from firmdesk.server.services.batch_members import open_members
@@ -44,31 +44,19 @@ def _roll(batch: Batch) -> int:
     return int.from_bytes(digest[:4], "big") % 100
 
 
-class AutoReviewer:
+class AutoReviewer(Periodic):
+    name = "cmis-auto-review"
+
     def __init__(self, context: ServerContext, poll_s: float | None = None) -> None:
-        self.context = context
         delay = context.settings.auto_review_delay_s
-        self.poll_s = poll_s if poll_s is not None else min(2.0, max(0.2, delay / 4))
+        super().__init__(poll_s if poll_s is not None else min(2.0, max(0.2, delay / 4)))
+        self.context = context
         # Only batches submitted while this server runs are reviewed: the demo's seeded
         # 待审核 batches must stay as they are for the user to see and withdraw.
         self.started_at = utcnow()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="cmis-auto-review", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 5) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.poll_s):
-            try:
-                self.review_due()
-            except Exception:  # the demo must keep running; the next round tries again
-                log.exception("auto-review round failed")
+    def round(self) -> None:
+        self.review_due()
 
     def review_due(self) -> int:
         """Decide every batch that is due; returns how many were decided."""

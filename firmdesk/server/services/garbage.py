@@ -5,12 +5,12 @@ are a day old; `GarbageCollector` does it every few hours while the server runs 
 from __future__ import annotations
 
 import logging
-import threading
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from firmdesk.server.db.models import Attachment
+from firmdesk.server.periodic import Periodic
 from firmdesk.server.storage import GARBAGE_MIN_AGE_S, AttachmentStore, GarbageReport
 
 log = logging.getLogger(__name__)
@@ -26,30 +26,17 @@ def collect(
     return storage.collect_garbage(referenced, min_age_s)
 
 
-class GarbageCollector:
-    """A daemon thread running `collect` every `interval_s` (the first round after one interval)."""
+class GarbageCollector(Periodic):
+    """`collect` every `interval_s` while the server runs (the first round after one interval)."""
+
+    name = "cmis-attachment-gc"
 
     def __init__(self, sessions: sessionmaker[Session], storage: AttachmentStore, interval_s: float) -> None:
+        super().__init__(interval_s)
         self.sessions = sessions
         self.storage = storage
-        self.interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="cmis-attachment-gc", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 5) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            try:
-                report = collect(self.sessions, self.storage)
-            except Exception:  # a full or locked disk now; the next round tries again
-                log.exception("attachment garbage collection failed")
-                continue
-            if report.removed:
-                log.info("removed %d unreferenced attachment files (%d bytes)", report.removed, report.freed_bytes)
+    def round(self) -> None:
+        report = collect(self.sessions, self.storage)
+        if report.removed:
+            log.info("removed %d unreferenced attachment files (%d bytes)", report.removed, report.freed_bytes)
