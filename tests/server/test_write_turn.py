@@ -14,6 +14,7 @@ import time
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session
 
 from firmdesk.server.api import deps
 from firmdesk.server.services.auth import Principal, resolve_token
@@ -38,8 +39,8 @@ def test_a_write_request_held_in_its_dependency_does_not_block_other_writers(
     release = threading.Event()
     calls = [0]
 
-    def slow_resolve_token(session: object, token: str | None) -> Principal:
-        principal = resolve_token(session, token)  # type: ignore[arg-type]
+    def slow_resolve_token(session: Session, token: str | None) -> Principal:
+        principal = resolve_token(session, token)
         calls[0] += 1
         if calls[0] == 1:  # the first request waits here, after its token lookup, for a thread to go on
             held.set()
