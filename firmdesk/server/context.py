@@ -33,7 +33,8 @@ class ServerContext:
     def build(cls, settings: Settings) -> ServerContext:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings)
-        write_sessions = make_session_factory(engine, write=True)
+        # Deferred: a request's use case takes the write lock itself (`take_write_turn`), not its dependencies.
+        write_sessions = make_session_factory(engine, write=True, immediate=False)
         return cls(
             settings=settings,
             engine=engine,
@@ -45,6 +46,8 @@ class ServerContext:
             storage=AttachmentStore(settings.attachments_dir),
             face=make_face_provider(settings.face_provider),
             public_limiter=PublicRateLimiter(
-                write_sessions, settings.public_requests_per_minute, settings.public_misses_per_minute
+                make_session_factory(engine, write=True),
+                settings.public_requests_per_minute,
+                settings.public_misses_per_minute,
             ),
         )

@@ -63,7 +63,8 @@ ClientAddress = Annotated[str, Depends(get_client_address)]
 
 
 def get_session(request: Request, context: Context, base_url: PublicBaseUrl) -> Iterator[Session]:
-    """One session per request: reads use a snapshot; writes take the write lock when they begin.
+    """One session per request: reads use a snapshot; a write request's dependencies read in a deferred
+    transaction too, and its use case takes the write lock (`take_write_turn`) in the endpoint's thread.
     It knows the public base URL, so that the CPA rows it reads carry their `qr_url`."""
     factory = context.read_sessions if request.method in _READ_METHODS else context.write_sessions
     session = factory()

@@ -1,9 +1,14 @@
 """Engine, sessions and migrations of the server's database (SQLite by default, PostgreSQL works too).
 
-SQLite: WAL journal, foreign keys on, a busy timeout; write sessions start with `BEGIN IMMEDIATE`
-(the pysqlite recipe of the SQLAlchemy docs) so that two concurrent use cases on the same records are
-serialised: the second one waits, then sees the first one's result and is refused by the domain rules
-instead of failing half-way. Read sessions use a plain (deferred) `BEGIN`, a consistent WAL snapshot.
+SQLite: WAL journal, foreign keys on, a busy timeout. A request's write session starts its transactions
+with a plain (deferred) `BEGIN`, like a read session, so that its dependencies (token lookup, record
+loading) take no lock; every writer then takes the one write lock with `take_write_turn`
+(`services/changes.py`: `Change` does it first), which ends that reading transaction and begins one with
+`BEGIN IMMEDIATE` (the pysqlite recipe of the SQLAlchemy docs), inside the use case's own thread. Two
+concurrent use cases on the same records are serialised: the second one waits, then sees the first one's
+result and is refused by the domain rules instead of failing half-way. Taking the lock at the request's
+first query instead held it across FastAPI's thread hops and made writers time out under a crowd.
+Sessions made with `immediate=True` (rate buckets, the demo builder) still lock at every `BEGIN`.
 
 PostgreSQL (`postgresql+psycopg://…`, the `postgres` extra): READ COMMITTED; each use case's `Change` first
 takes the write turn (`WRITE_TURN_LOCK`, a transaction-level advisory lock: see `services/changes.py`), then
@@ -82,10 +87,12 @@ def make_engine(settings_or_url: Settings | str) -> Engine:
     return engine
 
 
-def make_session_factory(engine: Engine, *, write: bool = True) -> sessionmaker[Session]:
-    """Sessions on `engine`. `write=True` (the default): each transaction takes SQLite's write lock
-    at its start; use `write=False` for read-only work so readers never wait for each other."""
-    bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
+def make_session_factory(engine: Engine, *, write: bool = True, immediate: bool = True) -> sessionmaker[Session]:
+    """Sessions on `engine`. `write=True` (the default) with `immediate=True`: each transaction takes SQLite's
+    write lock at its start (short jobs in one thread). `immediate=False`: transactions begin deferred and each
+    writer takes the lock with `take_write_turn` first (a request's session). `write=False` for read-only
+    work, so that readers never wait for each other."""
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if write and immediate else engine
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
 
 

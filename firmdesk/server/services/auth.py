@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from firmdesk.domain.states import Role
 from firmdesk.server.db.models import Account, AuthToken, Cpa, Firm, Institute
 from firmdesk.server.security import dummy_hash, new_token, token_hash, verify_password
+from firmdesk.server.services.changes import take_write_turn
 from firmdesk.server.services.clock import utcnow
 from firmdesk.server.services.errors import AccountDisabled, BadCredentials, Unauthorized
 from firmdesk.server.services.login_protection import Attempt, LoginPolicy, admit, record_failure, record_success
@@ -124,6 +125,7 @@ def resolve_token(session: Session, token: str | None) -> Principal:
 
 
 def logout(session: Session, principal: Principal) -> None:
+    take_write_turn(session)
     row = session.scalar(select(AuthToken).where(AuthToken.token_hash == principal.token_hash))
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()

@@ -19,12 +19,14 @@ from firmdesk.domain.errors import VersionConflict
 from firmdesk.domain.states import Action, ApplicationState, BatchState
 from firmdesk.domain.transitions import next_application_state, next_batch_state
 from firmdesk.server.db.models import Application, Batch, ChangeCounter, Cpa, Event, IdempotentRequest
-from firmdesk.server.db.session import WRITE_TURN_LOCK
+from firmdesk.server.db.session import WRITE_OPTION, WRITE_TURN_LOCK
 from firmdesk.server.services.actors import Actor
 from firmdesk.server.services.clock import utcnow
 from firmdesk.server.services.idempotency import IdempotencyScope, claim, remember
 
 VERSION_CONFLICT = "该记录已被他人修改，请刷新后重试"
+#: `session.info` key: the transaction that holds the write turn (SQLite).
+_WRITE_TURN = "cmis_write_turn"
 
 
 def next_change_seq(session: Session) -> int:
@@ -63,15 +65,30 @@ def check_version(record: Application | Batch, expected: int | None) -> None:
 
 
 def take_write_turn(session: Session) -> None:
-    """On PostgreSQL, wait for this use case's turn to write (SQLite's `BEGIN IMMEDIATE` already gave it).
+    """Wait for this writer's turn to write; call it first in every use case that writes (`Change` does).
 
-    Every use case ends by bumping the change feed's one counter row, after row locks taken in an order that
-    depends on the use case: under mixed load a CPA's edit and a firm's submit deadlocked on it. Taking one
-    advisory lock first, inside the use case's own thread (not at the request's first query, which would hold
-    it across the request's other thread hops and starve the pool), orders them all; the use cases are short
-    (no hashing or file I/O inside)."""
-    if session.get_bind().dialect.name == "postgresql":
+    SQLite has one write lock. A request's write session reads in a deferred transaction (its dependencies
+    look up the token and load records in other threads); here that transaction ends and a `BEGIN IMMEDIATE`
+    one begins, so the lock is held only inside the use case's own thread. Whatever was loaded before is
+    expired and reloads under the lock (the current state, not the dependency's snapshot). A second call in
+    the same transaction does nothing.
+
+    PostgreSQL: every use case ends by bumping the change feed's one counter row, after row locks taken in an
+    order that depends on the use case: under mixed load a CPA's edit and a firm's submit deadlocked on it.
+    Taking one advisory lock first, inside the use case's own thread (not at the request's first query, which
+    would hold it across the request's other thread hops and starve the pool), orders them all; the use cases
+    are short (no hashing or file I/O inside)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_TURN_LOCK})
+    elif dialect == "sqlite":
+        transaction = session.get_transaction()
+        if transaction is not None and session.info.get(_WRITE_TURN) is transaction:
+            return
+        session.commit()  # a reading transaction ends (no SQL when none is open)
+        session.expire_all()  # also what an earlier transaction loaded (`expire_on_commit=False`)
+        session.connection(execution_options={WRITE_OPTION: True})
+        session.info[_WRITE_TURN] = session.get_transaction()
 
 
 class Change:

@@ -12,7 +12,7 @@ from firmdesk.domain.states import Action, ApplicationState, status_label
 from firmdesk.server.db.models import Application, Attachment, Batch, Cpa, Firm, Institute, Message, TrainingHours
 from firmdesk.server.services import rows
 from firmdesk.server.services.actors import Actor
-from firmdesk.server.services.changes import Change, check_version, lock_cpa
+from firmdesk.server.services.changes import Change, check_version, lock_cpa, take_write_turn
 from firmdesk.server.services.clock import utcnow
 from firmdesk.server.services.commands import AddAttachment, StartApplication, UpdateApplication
 from firmdesk.server.services.firm_queries import profile_of
@@ -233,6 +233,7 @@ def messages(session: Session, cpa: Cpa) -> list[MessageOut]:
 
 
 def mark_read(session: Session, cpa: Cpa, message_id: int) -> None:
+    take_write_turn(session)
     message = session.get(Message, message_id)
     if message is None or message.cpa_id != cpa.id:
         raise NotFound("未找到该消息", message_id=message_id)

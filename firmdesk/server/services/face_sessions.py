@@ -92,11 +92,11 @@ def find_by_token(session: Session, token: str) -> FaceSession:
 def resolve(session: Session, token: str, passed: bool) -> FaceResult:
     """The provider's callback: the token is the secret, no sign-in."""
     face = find_by_token(session, token)
-    if face.status != "pending":
-        raise TransitionRefused("该人脸认证已结束，不能再次提交结果", status=face.status)
     cpa = session.get_one(Cpa, face.cpa_id)
-    application = session.get_one(Application, face.application_id)
     change = Change(session, cpa_actor(cpa))
+    if face.status != "pending":  # read again under the write turn: a concurrent callback may have ended it
+        raise TransitionRefused("该人脸认证已结束，不能再次提交结果", status=face.status)
+    application = session.get_one(Application, face.application_id)
     face.resolved_at = change.now
     notice = None
     if passed:

@@ -158,7 +158,8 @@ def submit_batch(
 
 def lock_firm_batches(session: Session, firm: Firm) -> None:
     """Take the firm's row lock (PostgreSQL `SELECT … FOR UPDATE`; SQLite's write transaction, begun with
-    `BEGIN IMMEDIATE`, is exclusive already) until the transaction ends: the firm's submits run one at a time."""
+    `BEGIN IMMEDIATE` by `take_write_turn`, is exclusive already) until the transaction ends: the firm's
+    submits run one at a time."""
     session.execute(select(Firm.id).where(Firm.id == firm.id).with_for_update())
 
 

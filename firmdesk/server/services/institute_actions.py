@@ -21,7 +21,7 @@ from firmdesk.server.db.models import Application, Batch, Firm, Institute
 from firmdesk.server.services import firm_queries, rows
 from firmdesk.server.services.actors import Actor
 from firmdesk.server.services.batch_members import open_members
-from firmdesk.server.services.changes import Change, check_version, lock_batch
+from firmdesk.server.services.changes import Change, check_version, lock_batch, take_write_turn
 from firmdesk.server.services.commands import ApproveAll, ConfigureInstitute, Decide, ReturnBatch
 from firmdesk.server.services.idempotency import Operation, scope
 from firmdesk.server.services.messages import notify_decision, notify_return
@@ -51,6 +51,7 @@ def _materials(names: Sequence[str]) -> list[str]:
 def update_config(session: Session, institute: Institute, command: ConfigureInstitute) -> InstituteConfig:
     if command.deadline < command.window_start:
         raise InvalidInput("截止日期不能早于开始日期")
+    take_write_turn(session)
     institute.current_year = command.current_year
     institute.window_start = command.window_start
     institute.deadline = command.deadline

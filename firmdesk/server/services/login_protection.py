@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from firmdesk.domain.limits import LOGIN_FAILURE_WINDOW_MINUTES, LOGIN_LOCK_MINUTES, LOGIN_MAX_FAILURES
 from firmdesk.server.config import Settings
 from firmdesk.server.db.models import LoginAddress, LoginFailure
+from firmdesk.server.services.changes import take_write_turn
 from firmdesk.server.services.clock import CHINA, iso_utc
 from firmdesk.server.services.errors import AccountLocked, TooManyAttempts
 
@@ -112,6 +113,7 @@ def admit(session: Session, policy: LoginPolicy, attempt: Attempt) -> int:
 
 def record_failure(session: Session, policy: LoginPolicy, attempt: Attempt, pair_failures: int) -> AccountLocked | None:
     """Count a wrong password (or unknown login); the lock to answer if this failure reached it."""
+    take_write_turn(session)
     session.add(LoginFailure(role=attempt.role, member_no=attempt.member_no, client=attempt.client, at=attempt.at))
     session.execute(delete(LoginFailure).where(LoginFailure.at < attempt.at - _KEEP_FAILURES))
     session.commit()
@@ -122,7 +124,8 @@ def record_failure(session: Session, policy: LoginPolicy, attempt: Attempt, pair
 
 def record_success(session: Session, attempt: Attempt) -> None:
     """A signed-in account: this address becomes (or stays) one of its usual ones; its failures here are
-    forgiven (not those from elsewhere). The caller commits."""
+    forgiven (not those from elsewhere). Takes the write turn; the caller commits."""
+    take_write_turn(session)
     session.execute(delete(LoginFailure).where(attempt.account_filter, LoginFailure.client == attempt.client))
     where = (
         LoginAddress.role == attempt.role,
