@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from firmdesk.domain.availability import RowAction
+from firmdesk.domain.availability import NO_ROW, RowAction
 from firmdesk.domain.states import FirmTab
 from firmdesk.services.models import BatchRow, CpaRow
 from firmdesk.ui.exports import TabExports
@@ -24,7 +24,6 @@ Tab = RecordTab[Any]
 
 NO_CPA = "请先选中一名注册会计师"
 NO_BATCH = "请先选中一个批次"
-NO_ROW = "请先选中一行"
 NO_ROWS_TO_RETURN = "请先勾选或选中要退回的注册会计师"
 NO_ROWS_TO_SUBMIT = "请先勾选要申请的注册会计师，按空格可勾选当前行"
 EMPTY_LIST = "列表为空"
