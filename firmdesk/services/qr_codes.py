@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from firmdesk.services.errors import ServiceError
 from firmdesk.services.qr_labels import QrLabel
-from firmdesk.services.qr_matrix import qr_matrix
+from firmdesk.domain.qr_matrix import qr_matrix
 
 #: Bump when the look of a label changes: cached images made before are then rendered anew.
 RENDER_VERSION = 1

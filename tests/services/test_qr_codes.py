@@ -23,7 +23,7 @@ from firmdesk.services.qr_codes import (
     read_png_1bit,
 )
 from firmdesk.services.qr_labels import QrLabel, labels_for
-from firmdesk.services.qr_matrix import PayloadTooLong, data_capacity, qr_matrix, version_for
+from firmdesk.domain.qr_matrix import PayloadTooLong, data_capacity, qr_matrix, version_for
 
 URL = "https://cmis.example.cn/v/Qk3x9_aZ-0bT7uYw2LmN4g"
 

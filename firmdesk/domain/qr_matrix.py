@@ -1,4 +1,4 @@
-"""A fast QR code encoder (byte mode, error correction M, one fixed mask) producing a numpy module matrix.
+"""A fast QR code encoder (byte mode, level M, one fixed mask) as a numpy module matrix: client labels, server pages.
 
 Why not `qrcode`/`segno`: they choose the mask by scoring all eight (about 6 ms a code) and place modules
 one by one in Python (about 2 ms even with the mask and version fixed). Here everything that depends only
