@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ def returned_cpa(live_server: ServerThread, server_builder: ServerBuilder) -> Re
             session.add(Message(cpa_id=cpa.id, title=title, body=body, created_at=start + timedelta(hours=n)))
         session.commit()
     application = server_builder.application(cpa, ApplicationState.PENDING_FIRM, year=2025)
-    with api_login(live_server.base_url, "firm", firm.number, FIRM_PASSWORD) as firm_api:
+    with contextlib.closing(api_login(live_server.base_url, "firm", firm.number, FIRM_PASSWORD)) as firm_api:
         answer = firm_api.post(
             "/firm/returns", json={"items": [{"application_id": application.id}], "reason": RETURN_REASON}
         )
