@@ -172,3 +172,11 @@ def test_static_files_are_served_with_nosniff(web_client: httpx.Client) -> None:
     assert css.status_code == 200 and css.headers["x-content-type-options"] == "nosniff"
     assert "cache-control" not in css.headers or css.headers["cache-control"] != "no-store"
     assert web_client.get("/static/nothing.js").status_code == 404
+
+
+def test_the_portal_root_and_a_signed_in_sign_in_page_lead_on(web_client: httpx.Client, portal_cpa: Cpa) -> None:
+    root = web_client.get("/cpa")
+    assert root.status_code == 308 and root.headers["location"] == "/cpa/"
+    web_sign_in(web_client, portal_cpa.cert_no)
+    again = web_client.get("/cpa/", params={"next": "/cpa/records"})
+    assert again.status_code == 303 and again.headers["location"] == "/cpa/records"
