@@ -18,6 +18,8 @@ from firmdesk.domain.states import FirmTab
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.errors import ServerUnreachable, SessionExpired
 from firmdesk.services.models import BatchRow, CpaRow, FirmInfo, FirmSummary
+from firmdesk.services.offline_attachments import OfflineAttachments
+from firmdesk.ui.attachment_keeper import AttachmentKeeper, offline_status_text
 from firmdesk.ui.desk_services import DeskServices
 from firmdesk.ui.dialogs.help_dialogs import AboutDialog, AboutFacts, ShortcutsDialog
 from firmdesk.ui.draft_editor import DraftEditor
@@ -75,6 +77,10 @@ class MainWindow(QMainWindow):
         self._leaving = False  # 注销/退出 confirmed: closing asks nothing more
         self.sync = sync
         self.actions = ReviewActions(client, runner, self.services, firm, self, sync=sync)
+        # The reviewer's attachments, kept on disk after each sync for offline review (bounded by a setting).
+        limit = settings.offline_attachments_limit_mb
+        offline = OfflineAttachments(client, sync.store, self.services.attachments, lambda: limit() * 1024 * 1024)
+        self.keeper = AttachmentKeeper(offline, runner, lambda: sync.online, self)
         self.actions.changed.connect(self.action_done)
         self.actions.refused.connect(self._action_refused)
 
@@ -198,11 +204,12 @@ class MainWindow(QMainWindow):
             chosen = header.year()
             return chosen if chosen is not None else current_year
 
-        install_tab_actions(self.tabs, TabActionContext(self.actions, self.exports, year))
+        install_tab_actions(self.tabs, TabActionContext(self.actions, self.exports, year, self.keeper.refusal))
         for tab in self.tabs.values():
             # 申请/撤回/再次申请 need the server: the action bars disable them offline (their one enable rule).
             tab.action_bar.set_server_gate(lambda: offline_reason(sync))
             sync.state_changed.connect(tab.action_bar.refresh)
+            self.keeper.changed.connect(lambda _kept, bar=tab.action_bar: bar.refresh())
         for tab in (self.not_applied_tab, self.query_tab):
             tab.link_clicked.connect(self._status_clicked)
 
@@ -228,6 +235,7 @@ class MainWindow(QMainWindow):
         self.sync_label = self.status.sync_label
         self.status.show_in_memory(self.sync.store.in_memory)
         self.sync.store_status.connect(self.status.show_repair)
+        self.keeper.changed.connect(lambda kept: self.status.show_offline_attachments(*offline_status_text(kept)))
         self._set_online(self.sync.online)
 
     # public
@@ -236,6 +244,7 @@ class MainWindow(QMainWindow):
         year = self.header.year()
         if year is not None:
             self.sync.load(year)
+            self.keeper.census(year)
         self.current_tab().table.setFocus()
 
     def year(self) -> int | None:
@@ -356,6 +365,7 @@ class MainWindow(QMainWindow):
             return
         self._leaving = True
         self.sync.stop()
+        self.keeper.cancel()
         for editor in self.findChildren(DraftEditor):
             editor.close()  # saves what was typed in the last 300 ms, before the shell closes the store
         self.save_state()
@@ -367,6 +377,7 @@ class MainWindow(QMainWindow):
         for tab in self.tabs.values():
             tab.clear()
         self.sync.load(year)
+        self.keeper.census(year)
 
     def _load_started(self, year: int) -> None:
         self.status.set_sync_text(SYNCING)
@@ -387,6 +398,8 @@ class MainWindow(QMainWindow):
         self.show_error(exc)
 
     def _load_finished(self, year: int, ok: bool) -> None:
+        if ok and self.sync.online:
+            self.keeper.keep(year)  # in the background: what a reviewer needs offline
         message, self._action_message = self._action_message, None
         status = self.sync.status_text()
         self.status.set_sync_text(status if ok or not self.sync.online else f"同步失败 · {status}")

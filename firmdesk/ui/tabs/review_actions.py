@@ -217,6 +217,7 @@ class ReviewActions(QObject):
                 application_id=application_id,
                 batch_id=batch_id,
                 title=title,
+                store=self._sync.store,
                 open_external=prompts.open_external,
                 choose_folder=prompts.choose_folder,
                 parent=self._window,
