@@ -40,7 +40,7 @@ from firmdesk.ui.tabs.record_tab import RecordTab
 from firmdesk.ui.tabs.review_actions import ReviewActions
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
-from firmdesk.ui.widgets.screen_fit import fit_to_screen, keep_on_screen
+from firmdesk.ui.widgets.screen_fit import fit_to_screen, is_small_screen, keep_on_screen
 from firmdesk.ui.widgets.upload_progress import UploadProgress
 from firmdesk.ui.year_data import YearData
 
@@ -64,7 +64,8 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("main_window")
-        self.setWindowTitle(f"FirmDesk 注册会计师年检 — {firm.name}")
+        # Qt adds the application's display name (FirmDesk) itself: "… — 注册会计师年检 — FirmDesk".
+        self.setWindowTitle(f"{firm.name} — 注册会计师年检")
         self.setWindowIcon(app_icon())
         self.client = client
         self.firm = firm
@@ -99,7 +100,6 @@ class MainWindow(QMainWindow):
         )
         self.exports.message.connect(self._export_message)
         self.header.year_chosen.connect(self._year_chosen)
-        self.notice = NoticeBanner(self)
         sync.state_changed.connect(self._connection_changed)
         sync.notice.connect(self._sync_notice)
 
@@ -119,7 +119,7 @@ class MainWindow(QMainWindow):
             tab.record_activated.connect(self.show_details)
             tab.restore_header_state(settings.header_state(tab.tab.value))
             self._update_tab_label(tab)
-        self.drafts_view = DraftsView(sync.drafts, sync, self)
+        self.drafts_view = DraftsView(sync.drafts, sync, self, reasons=self.services.reasons)
         self.tab_widget.addTab(self.drafts_view, "草稿")
         self.drafts_view.count_changed.connect(self._update_drafts_label)
         self.actions.drafts_edited.connect(self.drafts_view.reload)
@@ -131,9 +131,10 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.header)
-        layout.addWidget(self.notice)
         layout.addWidget(self.tab_widget, 1)
         self.setCentralWidget(central)
+        # Floats over the bottom of the content: a notice never moves the tables under the mouse.
+        self.notice = NoticeBanner(central)
 
         self._build_actions()
         self._build_tab_actions()
@@ -141,6 +142,8 @@ class MainWindow(QMainWindow):
         geometry = settings.window_geometry()
         if geometry is None or not self.restoreGeometry(geometry):
             fit_to_screen(self, 1280, 720)
+            if is_small_screen(self):  # 1366×768 and the like: every pixel is wanted, and nothing off-screen
+                self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
         else:
             keep_on_screen(self)  # saved on a larger (or another) monitor: shrink it onto this one
 
@@ -270,7 +273,7 @@ class MainWindow(QMainWindow):
         """An action changed the server: say so, and refresh every tab (a CPA moves between tabs)."""
         self._action_message = message
         self.statusBar().showMessage(message, 15000)
-        self.notice.show_message(message, "info", 15000)
+        self.notice.show_message(message, "success", 15000)
         self.refresh()
 
     def current_tab(self) -> RecordTab[Any]:
@@ -380,7 +383,8 @@ class MainWindow(QMainWindow):
         self.keeper.census(year)
 
     def _load_started(self, year: int) -> None:
-        self.status.set_sync_text(SYNCING)
+        # Offline (离线打开, or since a failed sync) the retries are quiet: the label keeps saying so.
+        self.status.set_sync_text(SYNCING if self.sync.online else self.sync.status_text())
 
     def _data_arrived(self, data: YearData, part: str) -> None:
         for tab in self.tabs.values():
@@ -421,7 +425,7 @@ class MainWindow(QMainWindow):
         self.status.set_sync_text(self.sync.status_text())
 
     def _sync_notice(self, text: str, level: str) -> None:
-        self.notice.show_message(text, level, 15000 if level == "info" else 0)
+        self.notice.show_message(text, level, 15000 if level in ("info", "success") else 0)
 
     def _update_drafts_label(self, unsent: int) -> None:
         index = self.tab_widget.indexOf(self.drafts_view)
