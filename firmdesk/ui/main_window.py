@@ -238,7 +238,9 @@ class MainWindow(QMainWindow):
         self.sync_label = self.status.sync_label
         self.status.show_in_memory(self.sync.store.in_memory)
         self.sync.store_status.connect(self.status.show_repair)
-        self.keeper.changed.connect(lambda kept: self.status.show_offline_attachments(*offline_status_text(kept)))
+        self.keeper.changed.connect(
+            lambda kept: self.status.show_offline_attachments(*offline_status_text(kept), kept.wanted)
+        )
         self._set_online(self.sync.online)
 
     # public

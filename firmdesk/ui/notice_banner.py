@@ -12,13 +12,8 @@ LEVELS = tuple(NOTICE_COLOURS)
 MARGIN = 12  # from the host's edges
 
 
-def notice_style(level: str) -> str:
-    text, background, border = NOTICE_COLOURS.get(level, NOTICE_COLOURS["error"])
-    return (
-        f"QFrame#notice_banner {{ background: {background}; border: 1px solid {border}; border-radius: 6px; }}"
-        f" QLabel#notice_text {{ color: {text}; background: transparent; }}"
-        f" QToolButton#notice_close {{ color: {text}; border: none; background: transparent; font-size: 16px; }}"
-    )
+def _colours(level: str) -> tuple[str, str, str]:
+    return NOTICE_COLOURS.get(level, NOTICE_COLOURS["error"])
 
 
 class NoticeBanner(QFrame):
@@ -50,8 +45,7 @@ class NoticeBanner(QFrame):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.hide)
-        self.setProperty("level", "error")
-        self.setStyleSheet(notice_style("error"))
+        self._apply_colours("error")
         if parent is not None:
             parent.installEventFilter(self)
         self.hide()
@@ -59,8 +53,7 @@ class NoticeBanner(QFrame):
     def show_message(self, text: str, level: str = "error", timeout_ms: int = 0) -> None:
         """0 ms: stays until closed."""
         self.label.setText(text)
-        self.setProperty("level", level)
-        self.setStyleSheet(notice_style(level))
+        self._apply_colours(level)
         self._place()
         self.show()
         self.raise_()
@@ -68,6 +61,16 @@ class NoticeBanner(QFrame):
             self._timer.start(timeout_ms)
         else:
             self._timer.stop()
+
+    def _apply_colours(self, level: str) -> None:
+        # Each widget gets its own style sheet: a changed parent sheet does not reach already polished children.
+        text, background, border = _colours(level)
+        self.setProperty("level", level)
+        self.setStyleSheet(
+            f"QFrame#notice_banner {{ background: {background}; border: 1px solid {border}; border-radius: 6px; }}"
+        )
+        self.label.setStyleSheet(f"color: {text}; background: transparent;")
+        self.close_button.setStyleSheet(f"color: {text}; border: none; background: transparent; font-size: 16px;")
 
     def text(self) -> str:
         return self.label.text() if self.isVisible() else ""
@@ -82,7 +85,9 @@ class NoticeBanner(QFrame):
         if host is None:
             return
         width = max(200, host.width() - 2 * MARGIN)
-        layout = self.layout()
-        height = layout.heightForWidth(width) if layout is not None and layout.hasHeightForWidth() else -1
-        height = max(height, self.sizeHint().height())
+        margins = self.contentsMargins()
+        inner = self.layout().contentsMargins() if self.layout() is not None else margins
+        text_width = width - inner.left() - inner.right() - self.close_button.sizeHint().width() - 6
+        text_height = max(self.label.heightForWidth(text_width), self.label.fontMetrics().height())
+        height = max(text_height, self.close_button.sizeHint().height()) + inner.top() + inner.bottom()
         self.setGeometry(MARGIN, host.height() - height - MARGIN, width, height)

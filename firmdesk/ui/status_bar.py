@@ -67,10 +67,11 @@ class FirmStatusBar(QStatusBar):
         """Say (for the whole session) that the local data lives in memory: the disk could not be used."""
         self.store_label.setVisible(in_memory)
 
-    def show_offline_attachments(self, text: str, tooltip: str) -> None:
+    def show_offline_attachments(self, text: str, tooltip: str, wanted: int) -> None:
+        """附件离线可用 n/m; hidden while nothing is waiting for review."""
         self.attachments_label.setText(text)
         self.attachments_label.setToolTip(tooltip)
-        self.attachments_label.show()
+        self.attachments_label.setVisible(wanted > 0)
 
     def show_repair(self, text: str, tooltip: str) -> None:
         """Say for the rest of the session that a local file was damaged and what became of it."""
