@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QPoint, QRect
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QMessageBox, QPushButton, QWidget
 
 from firmdesk.domain.limits import SOCIAL_SECURITY_MATERIAL
@@ -95,15 +95,31 @@ def test_notice_levels_have_distinct_accessible_colours(qtbot: Any) -> None:
     host.show()
     banner = NoticeBanner(host)
     banner.setGraphicsEffect(None)  # the shadow, drawn outside: sampled without it
+    samples = {
+        "info": "正在同步…",
+        "success": "已提交省注协，批次编号 50010028-2025-7（3 名注册会计师）",
+        "warning": "无法连接服务器，已切换到离线模式：可继续浏览上次同步的数据、起草退回原因；联网后将自动同步。",
+        "error": "不能撤回：省注协已开始审核（当前状态：审核中）",
+    }
+    images = []
     for level, (text, background, _border) in NOTICE_COLOURS.items():
-        banner.show_message("已提交省注协", level)
+        banner.show_message(samples[level], level)
         QApplication.processEvents()
         image = banner.grab().toImage()
-        if SHOTS:
-            image.save(str(Path(SHOTS) / f"notice_{level}.png"))
+        images.append(image)
         pixels = [image.pixelColor(x, y) for x in range(0, image.width(), 2) for y in range(image.height())]
         assert background in {c.name() for c in pixels}, level
         assert min(_distance(c, QColor(text)) for c in pixels) < 24, level  # the glyphs (anti-aliased)
+    if SHOTS:  # the four levels, one above the other
+        sheet = QImage(max(i.width() for i in images), sum(i.height() + 8 for i in images), QImage.Format.Format_RGB32)
+        sheet.fill(QColor("#f3f5f9"))
+        painter = QPainter(sheet)
+        y = 0
+        for image in images:
+            painter.drawImage(0, y, image)
+            y += image.height() + 8
+        painter.end()
+        sheet.save(str(Path(SHOTS) / "notice_levels.png"))
 
 
 def _distance(a: QColor, b: QColor) -> int:
