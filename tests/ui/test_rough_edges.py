@@ -265,3 +265,15 @@ def test_one_firmdesk_in_the_title_and_maximised_on_a_small_screen(window: MainW
     small = area.width() < SMALL_SCREEN.width() or area.height() < SMALL_SCREEN.height()
     # The offscreen test screen is 800×800 (or 1920×1080 for screenshots): maximised when small, else fitted.
     assert window.isMaximized() == small or not small
+
+
+def test_the_draft_editor_offers_the_common_reasons(qtbot: Any, window: MainWindow) -> None:
+    row = window.pending_tab.model.records()[0]
+    editor = window.actions.draft([row])
+    assert editor is not None
+    qtbot.addWidget(editor)
+    reasons = window.services.reasons.all()
+    assert reasons and editor.common_list.count() == len(reasons) and editor.common_list.isVisibleTo(editor)
+    editor.common_list.itemDoubleClicked.emit(editor.common_list.item(1))
+    assert editor.reason_edit.toPlainText() == reasons[1]
+    editor.close()
