@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QInputDialog, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from firmdesk.domain.states import FirmTab
 from firmdesk.services.api_client import CmisClient
@@ -167,6 +167,12 @@ class MainWindow(QMainWindow):
         self.find_action.setObjectName("find_action")
         self.find_action.setShortcut(QKeySequence.StandardKey.Find)
         self.find_action.triggered.connect(self.focus_search)
+        self.offline_limit_action = QAction("离线附件空间上限…", self)
+        self.offline_limit_action.setObjectName("offline_limit_action")
+        self.offline_limit_action.setToolTip(
+            "“注师待审核”和已退回批次的附件在每次同步后保存到本机，以便离线查看；此处设置最多占用的磁盘空间"
+        )
+        self.offline_limit_action.triggered.connect(self.ask_offline_attachments_limit)
         self.logout_action = QAction("注销", self)
         self.logout_action.setObjectName("logout_action")
         self.logout_action.triggered.connect(self.request_logout)
@@ -181,6 +187,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.refresh_action)
         file_menu.addAction(self.full_resync_action)
         file_menu.addAction(self.find_action)
+        file_menu.addAction(self.offline_limit_action)
         file_menu.addSeparator()
         file_menu.addAction(self.logout_action)
         file_menu.addAction(self.quit_action)
@@ -277,6 +284,28 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 15000)
         self.notice.show_message(message, "success", 15000)
         self.refresh()
+
+    def ask_offline_attachments_limit(self) -> None:
+        """文件 → 离线附件空间上限…: the disk budget of the kept attachments, in MB."""
+        megabytes, ok = QInputDialog.getInt(
+            self,
+            "离线附件空间上限",
+            "保存到本机以便离线查看的附件最多占用（MB，0 表示不保存）：",
+            self.settings.offline_attachments_limit_mb(),
+            0,
+            100_000,
+            100,
+        )
+        if ok:
+            self.set_offline_attachments_limit(megabytes)
+
+    def set_offline_attachments_limit(self, megabytes: int) -> None:
+        """Save the budget and apply it at once (a smaller one evicts the oldest files now)."""
+        self.settings.save_offline_attachments_limit_mb(megabytes)
+        year = self.header.year()
+        if year is not None and self.sync.online:
+            self.keeper.keep(year)
+        self.statusBar().showMessage(f"离线附件空间上限已设为 {megabytes} MB", 6000)
 
     def current_tab(self) -> RecordTab[Any]:
         """The record tab shown; 注师待审核 while the 草稿 page shows (it is not a record tab)."""

@@ -80,3 +80,20 @@ def test_kept_attachments_open_offline_and_the_others_say_why_not(
         menu.grab().save(str(Path(SHOTS) / "offline_attachments_menu.png"))
         window.grab().save(str(Path(SHOTS) / "offline_attachments_window.png"))
     menu.close()
+
+
+def test_the_disk_budget_is_a_setting_applied_at_once(
+    qtbot: Any, shell: Shell, restartable_server: RestartableServer, tmp_path: Path
+) -> None:
+    window = log_in(qtbot, shell, restartable_server.base_url)
+    kept = wait_kept(qtbot, window)
+    cache = window.services.attachments
+    assert kept.kept > 0 and cache.files()
+    assert "离线附件空间上限…" in [a.text() for a in window.menuBar().actions()[0].menu().actions()]
+
+    window.set_offline_attachments_limit(0)  # 文件 → 离线附件空间上限…: 0 MB
+
+    assert window.settings.offline_attachments_limit_mb() == 0
+    qtbot.waitUntil(lambda: not window.keeper.running and window.keeper.kept is not None, timeout=30000)
+    qtbot.waitUntil(lambda: window.keeper.kept is not None and window.keeper.kept.kept == 0, timeout=30000)
+    assert cache.files() == [] and window.status.attachments_label.text().startswith("附件离线可用 0/")
