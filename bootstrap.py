@@ -46,8 +46,17 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"demo", "test", "run"}:
         print(__doc__)
         return 2
-    py = str(ensure_venv())
     command, rest = argv[0], argv[1:]
+    if command in {"demo", "run"}:
+        # Before anything is installed: a headless Linux machine would only reach Qt's xcb error.
+        sys.path.insert(0, str(ROOT))
+        from firmdesk.ui.display_check import missing_display
+
+        hint = missing_display(rest)
+        if hint is not None:
+            print(hint, file=sys.stderr)
+            return 3
+    py = str(ensure_venv())
     env = dict(os.environ)
     if command == "test":
         env.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -40,7 +40,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    raw = sys.argv[1:] if argv is None else argv
+    args = parse_args(raw)
+    from firmdesk.ui.display_check import missing_display
+
+    hint = missing_display(raw)
+    if hint is not None:  # Qt would stop with its xcb error (and no window to show the error dialog in)
+        print(hint, file=sys.stderr)
+        return 3
     from firmdesk.ui.crash_dialog import show_error_dialog, start_logging
 
     log_path = start_logging()

@@ -3,12 +3,15 @@
 A file is stored as `<folder>/<sha256[:2]>/<sha256>/<safe original name>`: the hash makes it fetched once
 whatever attachment (or firm) it belongs to, the name lets the system's default program (Excel) show a
 sensible title. Writes are atomic (temporary file, fsync, rename) and the content's sha256 is checked
-against the server's before the file becomes visible, and again (once per process) before it is reused.
+against the server's before the file becomes visible, and again before it is reused whenever the file's size or
+modification time changed since it was last checked (a damaged file is dropped and fetched again).
+`evict(keep, limit)` bounds the folder's size, dropping the oldest files first (see `offline_attachments.py`).
 No Qt: `get` blocks, the UI runs it on its worker pool; it is safe to call from several threads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -59,6 +62,11 @@ def display_name(attachment: Attachment) -> str:
     return name
 
 
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
 def _atomic_write(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".part-", dir=target.parent)
@@ -80,7 +88,8 @@ class AttachmentCache:
         self.folder = Path(folder)
         self._lock = threading.Lock()
         self._hash_locks: dict[str, threading.Lock] = {}
-        self._verified: set[Path] = set()
+        # path -> (size, mtime_ns) when its content last matched its hash: re-hashed once either changes.
+        self._verified: dict[Path, tuple[int, int]] = {}
 
     @classmethod
     def for_user(cls) -> AttachmentCache:
@@ -108,19 +117,82 @@ class AttachmentCache:
         if folder.is_dir():
             candidates += [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and p != target]
         for path in candidates:
-            if path in self._verified or _sha256_of(path) == sha:
-                self._verified.add(path)
+            if self._still_verified(path) or _sha256_of(path) == sha:
+                self._mark_verified(path)
                 if path != target:
                     # Same content known under another name: copy locally rather than fetch again.
                     try:
                         _atomic_write(target, path.read_bytes())
                     except OSError:
                         return path
-                    self._verified.add(target)
+                    self._mark_verified(target)
                 return target
             path.unlink(missing_ok=True)  # damaged: drop it, it will be fetched again
-            self._verified.discard(path)
+            self._verified.pop(path, None)
         return None
+
+    def _still_verified(self, path: Path) -> bool:
+        try:
+            return self._verified.get(path) == _stamp(path)
+        except OSError:
+            return False
+
+    def _mark_verified(self, path: Path) -> None:
+        with contextlib.suppress(OSError):
+            self._verified[path] = _stamp(path)
+
+    def has(self, attachment: Attachment) -> bool:
+        """Whether a copy is on disk (size checked only, no hashing: the hash is checked when it is opened)."""
+        sha = attachment.sha256.lower()
+        if not _HEX64.match(sha):
+            return False
+        folder = self._dir_for(sha)
+        try:
+            return any(
+                p.is_file() and not p.name.startswith(".") and p.stat().st_size == attachment.size
+                for p in folder.iterdir()
+            )
+        except OSError:
+            return False
+
+    def files(self) -> list[Path]:
+        """Every cached file (hash folders only; partial downloads and unverified scratch files are left out)."""
+        if not self.folder.is_dir():
+            return []
+        return [
+            p
+            for p in self.folder.glob("??/*/*")
+            if p.is_file() and not p.name.startswith(".") and _HEX64.match(p.parent.name)
+        ]
+
+    def evict(self, keep: Iterable[Path], limit_bytes: int) -> list[Path]:
+        """Drop cached files, oldest first, until the folder holds at most `limit_bytes`; never one in `keep`.
+
+        Returns the files dropped. Files in `keep` alone may exceed the limit: the caller chose them within it.
+        """
+        keep_set = {Path(p) for p in keep}
+        stamped: list[tuple[float, int, Path]] = []
+        for path in self.files():
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            stamped.append((st.st_mtime, st.st_size, path))
+        total = sum(size for _t, size, _p in stamped)
+        dropped: list[Path] = []
+        for _mtime, size, path in sorted(stamped):
+            if total <= limit_bytes:
+                break
+            if path in keep_set:
+                continue
+            with self._lock:
+                path.unlink(missing_ok=True)
+                self._verified.pop(path, None)
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()  # empty now (another name of the same content keeps it)
+            total -= size
+            dropped.append(path)
+        return dropped
 
     def get(self, attachment: Attachment, fetch: Fetch) -> Path:
         """The verified local file; fetches (once, even from several threads) when it is not cached.
@@ -147,7 +219,7 @@ class AttachmentCache:
                 _atomic_write(target, data)
             except OSError as e:
                 raise ServiceError(f"无法写入附件缓存（{e.strerror or e}），请检查磁盘空间") from None
-            self._verified.add(target)
+            self._mark_verified(target)
             return target
 
     def save_to(self, attachments: Iterable[Attachment], fetch: Fetch, folder: Path) -> list[Path]:

@@ -241,13 +241,20 @@ def _local_naive(moment: datetime) -> datetime:
 
 
 def _text(value: str) -> str:
-    """Removes the control characters XML (and so .xlsx) cannot hold."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
+    """Control characters XML (and so .xlsx) cannot hold are shown as their visible symbol (U+0001 → ␁),
+    never dropped silently: a stray control byte in a name stays noticeable in the sheet."""
+    return ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), value)
 
 
 def display_width(text: str) -> int:
     """Columns the text takes in a spreadsheet: Chinese (wide) characters count two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def padded_width(characters: int) -> int:
+    """Excel's width unit is the width of "0" in the default font: add 10 % (wider glyphs, CJK at two) and two
+    characters of padding, so that the longest value is not flush with the cell's edge."""
+    return math.ceil(characters * 1.1) + 2
 
 
 def column_widths(table: ExcelTable, sample: int = 2000) -> list[float]:
@@ -261,7 +268,7 @@ def column_widths(table: ExcelTable, sample: int = 2000) -> list[float]:
         longest = display_width(header) + 2  # room for the filter button
         for row in rows:
             longest = max(longest, _value_width(row[index]))
-        widths.append(float(min(max(longest + 1, _MIN_WIDTH), _MAX_WIDTH)))
+        widths.append(float(min(max(padded_width(longest), _MIN_WIDTH), _MAX_WIDTH)))
     return widths
 
 

@@ -479,6 +479,31 @@ class LocalStore:
             )
 
     @_heals
+    def upsert_rows(self, cpas: Sequence[CpaRow], batches: Sequence[BatchRow]) -> int:
+        """Store rows the server just gave in an answer (an action's, a detail's), where newer than the stored
+        ones; the cursor stays (the next sync brings them again, harmlessly). Returns how many changed."""
+        changed = 0
+        with self._db.transaction() as conn:
+            for r in cpas:
+                cursor = conn.execute(
+                    """INSERT INTO cpa_rows VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (year, cpa_id) DO UPDATE SET
+                       application_id = excluded.application_id, status = excluded.status,
+                       version = excluded.version, data = excluded.data
+                       WHERE cpa_rows.version IS NULL OR excluded.version > cpa_rows.version""",
+                    (r.year, r.cpa_id, r.application_id, r.status, r.version, _dumps(r)),
+                )
+                changed += cursor.rowcount
+            for b in batches:
+                cursor = conn.execute(
+                    """INSERT INTO batch_rows VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET
+                       year = excluded.year, state = excluded.state, version = excluded.version, data = excluded.data
+                       WHERE excluded.version > batch_rows.version""",
+                    (b.id, b.year, b.state, b.version, _dumps(b)),
+                )
+                changed += cursor.rowcount
+        return changed
+
+    @_heals
     def mark_synced(self, year: int) -> None:
         """Nothing changed: only the time of the last successful sync moves."""
         with self._db.transaction() as conn:

@@ -177,6 +177,8 @@ class CpaDetailsDialog(_DetailsDialog):
         detail, events = result
         self.cached = events is None
         self._stale = self.cached
+        if not self.cached and self._sync is not None:
+            self._sync.apply_answer([detail.row], detail.batches)  # the tabs agree with this view
         while self.tabs.count():  # a reload replaces the pages
             page = self.tabs.widget(0)
             self.tabs.removeTab(0)

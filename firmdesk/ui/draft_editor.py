@@ -17,12 +17,14 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
+    QListWidget,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from firmdesk.domain.limits import REASON_MAX_CHARS
+from firmdesk.services.common_reasons import CommonReasons
 from firmdesk.services.drafts import DraftState, DraftStore, ReturnReasonDraft
 from firmdesk.services.models import CpaRow
 from firmdesk.ui.dialogs.return_dialog import ReasonEdit
@@ -43,11 +45,13 @@ class DraftEditor(QDialog):
         draft: ReturnReasonDraft,
         controller: SyncController | None = None,
         parent: QWidget | None = None,
+        *,
+        reasons: CommonReasons | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("draft_editor")
         self.setWindowTitle("退回原因草稿")
-        self.resize(620, 440)
+        self.resize(880 if reasons is not None else 620, 460)
         self.drafts = drafts
         self.draft = draft
         self.controller = controller
@@ -97,14 +101,35 @@ class DraftEditor(QDialog):
         info_row.addWidget(self.counter)
         info_row.addStretch(1)
         info_row.addWidget(self.saved_label)
+        # The same common reasons as the 退回 dialog (read here; they are edited there): double-click inserts.
+        self.common_list = QListWidget(self)
+        self.common_list.setObjectName("draft_common_reasons")
+        self.common_list.setWordWrap(True)
+        self.common_list.setAlternatingRowColors(True)
+        self.common_list.setToolTip("双击插入到退回原因中（常用原因在“退回”窗口中编辑）")
+        for text in reasons.all() if reasons is not None else ():
+            self.common_list.addItem(text)
+        self.common_list.itemDoubleClicked.connect(lambda item: self.reason_edit.insert_reason(item.text()))
+
+        editor = QVBoxLayout()
+        editor.addWidget(QLabel("退回原因（必填，注册会计师将收到此原因）", self))
+        editor.addWidget(self.reason_edit, 1)
+        editor.addLayout(info_row)
+        editor.addWidget(self.send_on_reconnect)
+        common = QVBoxLayout()
+        common.addWidget(QLabel("常用退回原因（双击插入）", self))
+        common.addWidget(self.common_list, 1)
+        columns = QHBoxLayout()
+        columns.addLayout(editor, 3)
+        columns.addLayout(common, 2)
+        if reasons is None:
+            self.common_list.hide()
+            common.itemAt(0).widget().hide()
         layout = QVBoxLayout(self)
         layout.addWidget(who)
         layout.addWidget(self.banner)
         layout.addWidget(self.offline_hint)
-        layout.addWidget(QLabel("退回原因（必填，注册会计师将收到此原因）", self))
-        layout.addWidget(self.reason_edit, 1)
-        layout.addLayout(info_row)
-        layout.addWidget(self.send_on_reconnect)
+        layout.addLayout(columns, 1)
         layout.addWidget(buttons)
 
         self._autosave = QTimer(self)
@@ -127,11 +152,13 @@ class DraftEditor(QDialog):
         rows: Sequence[CpaRow],
         controller: SyncController | None = None,
         parent: QWidget | None = None,
+        *,
+        reasons: CommonReasons | None = None,
     ) -> DraftEditor:
         """A new draft for the applications of `rows` (退回 pressed, typically while offline)."""
         offline = controller is not None and not controller.online
         draft = drafts.create(year, rows, send_on_reconnect=offline)
-        editor = cls(drafts, draft, controller, parent)
+        editor = cls(drafts, draft, controller, parent, reasons=reasons)
         editor.discard_if_empty = True
         return editor
 

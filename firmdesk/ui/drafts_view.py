@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from firmdesk.services.common_reasons import CommonReasons
 from firmdesk.services.drafts import DraftState, DraftStore, ReturnReasonDraft
 from firmdesk.services.errors import ServiceError
 from firmdesk.ui import palette
@@ -117,11 +118,19 @@ class DraftsView(QWidget):
 
     count_changed = Signal(int)
 
-    def __init__(self, drafts: DraftStore, controller: SyncController, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        drafts: DraftStore,
+        controller: SyncController,
+        parent: QWidget | None = None,
+        *,
+        reasons: CommonReasons | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("drafts_view")
         self.drafts = drafts
         self.controller = controller
+        self.reasons = reasons
         self.editors: dict[str, DraftEditor] = {}
         #: Asks the user to confirm a deletion; tests replace it.
         self.confirm: Callable[[str], bool] = self._ask
@@ -228,7 +237,7 @@ class DraftsView(QWidget):
     def edit(self, draft: ReturnReasonDraft) -> DraftEditor:
         editor = self.editors.get(draft.uuid)
         if editor is None:
-            editor = DraftEditor(self.drafts, draft, self.controller, self)
+            editor = DraftEditor(self.drafts, draft, self.controller, self, reasons=self.reasons)
             editor.saved.connect(lambda _uuid: self.reload())
             editor.finished.connect(lambda _r, key=draft.uuid: self._editor_closed(key))
             self.editors[draft.uuid] = editor

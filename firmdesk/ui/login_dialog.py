@@ -78,7 +78,7 @@ class LoginDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("login_dialog")
-        self.setWindowTitle("登录 — FirmDesk 注册会计师年检")
+        self.setWindowTitle("登录 — 注册会计师年检")  # Qt adds " — FirmDesk" (the display name)
         self.setWindowIcon(app_icon())
         self._login = login
         self._credentials = credentials

@@ -12,13 +12,15 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QInputDialog, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from firmdesk.domain.portal import cpa_portal_url
 from firmdesk.domain.states import FirmTab
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.errors import ServerUnreachable, SessionExpired
 from firmdesk.services.models import BatchRow, CpaRow, FirmInfo, FirmSummary
+from firmdesk.services.offline_attachments import OfflineAttachments
+from firmdesk.ui.attachment_keeper import AttachmentKeeper, offline_status_text
 from firmdesk.ui.desk_services import DeskServices
 from firmdesk.ui.dialogs.help_dialogs import AboutDialog, AboutFacts, ShortcutsDialog
 from firmdesk.ui.draft_editor import DraftEditor
@@ -39,7 +41,7 @@ from firmdesk.ui.tabs.record_tab import RecordTab
 from firmdesk.ui.tabs.review_actions import ReviewActions
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
-from firmdesk.ui.widgets.screen_fit import fit_to_screen, keep_on_screen
+from firmdesk.ui.widgets.screen_fit import fit_to_screen, is_small_screen, keep_on_screen
 from firmdesk.ui.widgets.upload_progress import UploadProgress
 from firmdesk.ui.year_data import YearData
 
@@ -63,7 +65,8 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("main_window")
-        self.setWindowTitle(f"FirmDesk 注册会计师年检 — {firm.name}")
+        # Qt adds the application's display name (FirmDesk) itself: "… — 注册会计师年检 — FirmDesk".
+        self.setWindowTitle(f"{firm.name} — 注册会计师年检")
         self.setWindowIcon(app_icon())
         self.client = client
         self.firm = firm
@@ -76,6 +79,10 @@ class MainWindow(QMainWindow):
         self._leaving = False  # 注销/退出 confirmed: closing asks nothing more
         self.sync = sync
         self.actions = ReviewActions(client, runner, self.services, firm, self, sync=sync)
+        # The reviewer's attachments, kept on disk after each sync for offline review (bounded by a setting).
+        limit = settings.offline_attachments_limit_mb
+        offline = OfflineAttachments(client, sync.store, self.services.attachments, lambda: limit() * 1024 * 1024)
+        self.keeper = AttachmentKeeper(offline, runner, lambda: sync.online, self)
         self.actions.changed.connect(self.action_done)
         self.actions.refused.connect(self._action_refused)
 
@@ -94,7 +101,6 @@ class MainWindow(QMainWindow):
         )
         self.exports.message.connect(self._export_message)
         self.header.year_chosen.connect(self._year_chosen)
-        self.notice = NoticeBanner(self)
         sync.state_changed.connect(self._connection_changed)
         sync.notice.connect(self._sync_notice)
 
@@ -114,7 +120,7 @@ class MainWindow(QMainWindow):
             tab.record_activated.connect(self.show_details)
             tab.restore_header_state(settings.header_state(tab.tab.value))
             self._update_tab_label(tab)
-        self.drafts_view = DraftsView(sync.drafts, sync, self)
+        self.drafts_view = DraftsView(sync.drafts, sync, self, reasons=self.services.reasons)
         self.tab_widget.addTab(self.drafts_view, "草稿")
         self.drafts_view.count_changed.connect(self._update_drafts_label)
         self.actions.drafts_edited.connect(self.drafts_view.reload)
@@ -126,9 +132,10 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.header)
-        layout.addWidget(self.notice)
         layout.addWidget(self.tab_widget, 1)
         self.setCentralWidget(central)
+        # Floats over the bottom of the content: a notice never moves the tables under the mouse.
+        self.notice = NoticeBanner(central)
 
         self._build_actions()
         self._build_tab_actions()
@@ -136,6 +143,8 @@ class MainWindow(QMainWindow):
         geometry = settings.window_geometry()
         if geometry is None or not self.restoreGeometry(geometry):
             fit_to_screen(self, 1280, 720)
+            if is_small_screen(self):  # 1366×768 and the like: every pixel is wanted, and nothing off-screen
+                self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
         else:
             keep_on_screen(self)  # saved on a larger (or another) monitor: shrink it onto this one
 
@@ -159,6 +168,12 @@ class MainWindow(QMainWindow):
         self.find_action.setObjectName("find_action")
         self.find_action.setShortcut(QKeySequence.StandardKey.Find)
         self.find_action.triggered.connect(self.focus_search)
+        self.offline_limit_action = QAction("离线附件空间上限…", self)
+        self.offline_limit_action.setObjectName("offline_limit_action")
+        self.offline_limit_action.setToolTip(
+            "“注师待审核”和已退回批次的附件在每次同步后保存到本机，以便离线查看；此处设置最多占用的磁盘空间"
+        )
+        self.offline_limit_action.triggered.connect(self.ask_offline_attachments_limit)
         self.logout_action = QAction("注销", self)
         self.logout_action.setObjectName("logout_action")
         self.logout_action.triggered.connect(self.request_logout)
@@ -173,6 +188,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.refresh_action)
         file_menu.addAction(self.full_resync_action)
         file_menu.addAction(self.find_action)
+        file_menu.addAction(self.offline_limit_action)
         file_menu.addSeparator()
         file_menu.addAction(self.logout_action)
         file_menu.addAction(self.quit_action)
@@ -202,11 +218,12 @@ class MainWindow(QMainWindow):
             chosen = header.year()
             return chosen if chosen is not None else current_year
 
-        install_tab_actions(self.tabs, TabActionContext(self.actions, self.exports, year))
+        install_tab_actions(self.tabs, TabActionContext(self.actions, self.exports, year, self.keeper.refusal))
         for tab in self.tabs.values():
             # 申请/撤回/再次申请 need the server: the action bars disable them offline (their one enable rule).
             tab.action_bar.set_server_gate(lambda: offline_reason(sync))
             sync.state_changed.connect(tab.action_bar.refresh)
+            self.keeper.changed.connect(lambda _kept, bar=tab.action_bar: bar.refresh())
         for tab in (self.not_applied_tab, self.query_tab):
             tab.link_clicked.connect(self._status_clicked)
 
@@ -232,6 +249,9 @@ class MainWindow(QMainWindow):
         self.sync_label = self.status.sync_label
         self.status.show_in_memory(self.sync.store.in_memory)
         self.sync.store_status.connect(self.status.show_repair)
+        self.keeper.changed.connect(
+            lambda kept: self.status.show_offline_attachments(*offline_status_text(kept), kept.wanted)
+        )
         self._set_online(self.sync.online)
 
     # public
@@ -240,6 +260,7 @@ class MainWindow(QMainWindow):
         year = self.header.year()
         if year is not None:
             self.sync.load(year)
+            self.keeper.census(year)
         self.current_tab().table.setFocus()
 
     def year(self) -> int | None:
@@ -265,8 +286,30 @@ class MainWindow(QMainWindow):
         """An action changed the server: say so, and refresh every tab (a CPA moves between tabs)."""
         self._action_message = message
         self.statusBar().showMessage(message, 15000)
-        self.notice.show_message(message, "info", 15000)
+        self.notice.show_message(message, "success", 15000)
         self.refresh()
+
+    def ask_offline_attachments_limit(self) -> None:
+        """文件 → 离线附件空间上限…: the disk budget of the kept attachments, in MB."""
+        megabytes, ok = QInputDialog.getInt(
+            self,
+            "离线附件空间上限",
+            "保存到本机以便离线查看的附件最多占用（MB，0 表示不保存）：",
+            self.settings.offline_attachments_limit_mb(),
+            0,
+            100_000,
+            100,
+        )
+        if ok:
+            self.set_offline_attachments_limit(megabytes)
+
+    def set_offline_attachments_limit(self, megabytes: int) -> None:
+        """Save the budget and apply it at once (a smaller one evicts the oldest files now)."""
+        self.settings.save_offline_attachments_limit_mb(megabytes)
+        year = self.header.year()
+        if year is not None and self.sync.online:
+            self.keeper.keep(year)
+        self.statusBar().showMessage(f"离线附件空间上限已设为 {megabytes} MB", 6000)
 
     def current_tab(self) -> RecordTab[Any]:
         """The record tab shown; 注师待审核 while the 草稿 page shows (it is not a record tab)."""
@@ -367,6 +410,7 @@ class MainWindow(QMainWindow):
             return
         self._leaving = True
         self.sync.stop()
+        self.keeper.cancel()
         for editor in self.findChildren(DraftEditor):
             editor.close()  # saves what was typed in the last 300 ms, before the shell closes the store
         self.save_state()
@@ -378,9 +422,11 @@ class MainWindow(QMainWindow):
         for tab in self.tabs.values():
             tab.clear()
         self.sync.load(year)
+        self.keeper.census(year)
 
     def _load_started(self, year: int) -> None:
-        self.status.set_sync_text(SYNCING)
+        # Offline (离线打开, or since a failed sync) the retries are quiet: the label keeps saying so.
+        self.status.set_sync_text(SYNCING if self.sync.online else self.sync.status_text())
 
     def _data_arrived(self, data: YearData, part: str) -> None:
         for tab in self.tabs.values():
@@ -398,6 +444,8 @@ class MainWindow(QMainWindow):
         self.show_error(exc)
 
     def _load_finished(self, year: int, ok: bool) -> None:
+        if ok and self.sync.online:
+            self.keeper.keep(year)  # in the background: what a reviewer needs offline
         message, self._action_message = self._action_message, None
         status = self.sync.status_text()
         self.status.set_sync_text(status if ok or not self.sync.online else f"同步失败 · {status}")
@@ -419,7 +467,7 @@ class MainWindow(QMainWindow):
         self.status.set_sync_text(self.sync.status_text())
 
     def _sync_notice(self, text: str, level: str) -> None:
-        self.notice.show_message(text, level, 15000 if level == "info" else 0)
+        self.notice.show_message(text, level, 15000 if level in ("info", "success") else 0)
 
     def _update_drafts_label(self, unsent: int) -> None:
         index = self.tab_widget.indexOf(self.drafts_view)

@@ -75,3 +75,12 @@ YELLOW_TEXT = "#8a5300"
 
 #: Behind a previewed image (a `QGraphicsView` brush).
 IMAGE_BACKDROP = "#c0c0c0"
+
+#: The notice strip (`notice_banner.py`) per level: text, background, border. Each text/background pair has a
+#: WCAG contrast of at least 4.5:1 (tests/ui/test_rough_edges.py computes it), and no two levels share a hue.
+NOTICE_COLOURS: dict[str, tuple[str, str, str]] = {
+    "info": ("#1c4f9c", "#eaf2ff", "#b6cdf5"),
+    "success": ("#1e6b30", "#e9f7ec", "#a9dcb5"),
+    "warning": ("#7a4a00", "#fff4e0", "#f0cf8f"),
+    "error": ("#a11d1d", "#fdecec", "#f1b5b5"),
+}

@@ -33,6 +33,10 @@ class FirmStatusBar(QStatusBar):
         self.drafts_label = QLabel(DRAFTS_RECOVERED, self)
         self.drafts_label.setObjectName("status_drafts_recovered")
         self.drafts_label.hide()
+        # How many of the reviewer's attachments open offline (`attachment_keeper.py`), once known.
+        self.attachments_label = QLabel(self)
+        self.attachments_label.setObjectName("status_offline_attachments")
+        self.attachments_label.hide()
         self.online_label = QLabel(self)
         self.online_label.setObjectName("status_online")
         self.sync_label = QLabel(NOT_SYNCED, self)
@@ -46,6 +50,7 @@ class FirmStatusBar(QStatusBar):
         self.addPermanentWidget(self.store_label)
         self.addPermanentWidget(self.repair_label)
         self.addPermanentWidget(self.drafts_label)
+        self.addPermanentWidget(self.attachments_label)
         self.addPermanentWidget(self.online_label)
         self.addPermanentWidget(self.sync_label)
 
@@ -61,6 +66,12 @@ class FirmStatusBar(QStatusBar):
     def show_in_memory(self, in_memory: bool) -> None:
         """Say (for the whole session) that the local data lives in memory: the disk could not be used."""
         self.store_label.setVisible(in_memory)
+
+    def show_offline_attachments(self, text: str, tooltip: str, wanted: int) -> None:
+        """附件离线可用 n/m; hidden while nothing is waiting for review."""
+        self.attachments_label.setText(text)
+        self.attachments_label.setToolTip(tooltip)
+        self.attachments_label.setVisible(wanted > 0)
 
     def show_repair(self, text: str, tooltip: str) -> None:
         """Say for the rest of the session that a local file was damaged and what became of it."""

@@ -28,7 +28,7 @@ from firmdesk.services.drafts import DraftSender, DraftStore, SendReport
 from firmdesk.services.errors import ServerUnreachable
 from firmdesk.services.intentions import PendingActions
 from firmdesk.services.local_store import CacheDamaged, LocalStore, YearSnapshot
-from firmdesk.services.models import FirmSummary
+from firmdesk.services.models import BatchRow, CpaRow, FirmSummary
 from firmdesk.services.sync import Synchronizer, SyncResult
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.tasks import TaskRunner
@@ -83,7 +83,7 @@ class SyncController(QObject):
     drafts_sent = Signal(list)  # [ReturnReasonDraft] just sent
     conflicts = Signal(list)  # [ReturnReasonDraft] that turned out to conflict
     drafts_changed = Signal()  # the drafts list changed (state, sending)
-    notice = Signal(str, str)  # text, level ("info" | "warning" | "error") for the notice strip
+    notice = Signal(str, str)  # text, level ("info" | "success" | "warning" | "error") for the notice strip
     # -- a damaged cache (the section at the end) --
     store_status = Signal(str, str)  # short text for the status bar, its tooltip
     cache_damaged = Signal(object)  # CacheDamaged: the store replaced a damaged file while in use (any thread)
@@ -113,6 +113,8 @@ class SyncController(QObject):
         self.synchronizer = Synchronizer(client, store)
         self.sender = DraftSender(client, drafts, self.synchronizer)
         self.connectivity = Connectivity(policy, clock)
+        if client.login_pending:  # 离线打开: the window opens saying 离线 (not 在线 until a sync answers)
+            self.connectivity.unreachable(None)
         self._runner = runner
         self._year: int | None = None
         self._syncing = False
@@ -233,6 +235,21 @@ class SyncController(QObject):
             lambda report: self._drafts_done(report, on_reconnect=False)
         ).failure(self._send_failed).run()
 
+    def apply_answer(self, cpas: Sequence[CpaRow], batches: Sequence[BatchRow] = ()) -> None:
+        """What the server just answered (an action, a detail view): into the store and the tabs at once,
+        not at the next sync (a batch list saying 待审核 beside a batch view saying 已退回)."""
+        year, store = self._year, self.store
+
+        def work() -> YearSnapshot | None:
+            changed = store.upsert_rows(cpas, batches)
+            return store.snapshot(year) if changed and year is not None else None
+
+        def show(snap: YearSnapshot | None) -> None:
+            if snap is not None:
+                self._show_snapshot(snap, cached=False)
+
+        self._runner.op(self, work, key="snapshot").success(show).failure(self._store_failed).run()
+
     def report_unreachable(self, exc: BaseException | None = None) -> None:
         """Another call (a dialog, a details view) found the server away: go offline and retry with backoff."""
         self._went_offline(exc if isinstance(exc, ServerUnreachable) else None)
@@ -336,7 +353,7 @@ class SyncController(QObject):
     def _announce_online(self) -> None:
         self.state_changed.emit(True)
         self._update_bound()
-        self.notice.emit("已重新连接服务器，数据已同步。", "info")
+        self.notice.emit("已重新连接服务器，数据已同步。", "success")
 
     def _update_bound(self) -> None:
         for target, tooltip in list(self._bound.values()):
@@ -387,7 +404,7 @@ class SyncController(QObject):
             parts.append(f"{len(report.conflicts)} 份草稿与服务器上的最新状态冲突，已保留在“草稿”中，请查看")
         parts.extend(f"草稿（{d.names}）未发送：{message}" for d, message in report.refused)
         if parts:
-            level = "warning" if report.conflicts or report.refused else "info"
+            level = "warning" if report.conflicts or report.refused else "success"
             self.notice.emit("；".join(parts) + "。", level)
         if self._year is not None:
             # The sender synced the cache before its checks (and after sending): show what it brought, also

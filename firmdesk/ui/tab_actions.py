@@ -38,6 +38,8 @@ class TabActionContext:
     actions: ReviewActions
     exports: TabExports
     year: Callable[[], int]
+    #: Why a record's attachments cannot open now (offline and not kept on this computer), or None.
+    offline_copy: Callable[[object], str | None] = lambda _record: None
 
 
 Run = Callable[[TabActionContext, Tab], None]
@@ -53,6 +55,7 @@ class TabActionSpec:
     tooltip: str
     primary: bool = False
     needs_server: bool = False  # disabled while offline, whatever the selection
+    needs_offline_copy: bool = False  # offline: disabled unless the row's attachments are kept on this computer
     separator_before: bool = False
 
 
@@ -148,6 +151,7 @@ CPA_ATTACHMENTS = TabActionSpec(
     lambda ctx, tab: with_current(tab, ctx.actions.attachments),
     has_application,
     "查看当前注师上传的附件",
+    needs_offline_copy=True,
 )
 VIEW_BATCH = TabActionSpec(
     "view",
@@ -162,6 +166,7 @@ BATCH_ATTACHMENTS = TabActionSpec(
     lambda ctx, tab: with_current(tab, ctx.actions.batch_attachments),
     current_or(NO_BATCH),
     "查看该批次的批次材料（如社保证明材料）",
+    needs_offline_copy=True,
 )
 
 TAB_ACTIONS: Mapping[FirmTab, tuple[TabActionSpec, ...]] = {
@@ -260,6 +265,13 @@ TAB_ACTIONS: Mapping[FirmTab, tuple[TabActionSpec, ...]] = {
 ENTER_ACTIONS: Mapping[FirmTab, str] = {FirmTab.PENDING_REVIEW: "review"}
 
 
+def _availability(spec: TabActionSpec, tab: Tab, context: TabActionContext) -> str | None:
+    why = spec.available(tab)
+    if why is None and spec.needs_offline_copy:
+        why = context.offline_copy(tab.current_record())
+    return why
+
+
 def install_tab_actions(tabs: Mapping[FirmTab, Tab], context: TabActionContext) -> None:
     """Fill each tab's action bar (and so its right-click menu) from `TAB_ACTIONS`."""
     for firm_tab, tab in tabs.items():
@@ -271,7 +283,7 @@ def install_tab_actions(tabs: Mapping[FirmTab, Tab], context: TabActionContext) 
                 spec.key,
                 spec.label,
                 lambda spec=spec, tab=tab: spec.run(context, tab),
-                available=lambda spec=spec, tab=tab: spec.available(tab),
+                available=lambda spec=spec, tab=tab: _availability(spec, tab, context),
                 tooltip=spec.tooltip,
                 primary=spec.primary,
                 needs_server=spec.needs_server,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from firmdesk.services.offline_attachments import DEFAULT_LIMIT_MB
+
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 
 
@@ -77,6 +79,17 @@ class UiSettings:
 
     def save_header_state(self, tab_key: str, state: QByteArray) -> None:
         self._s.setValue(f"headers/{tab_key}", state)
+
+    # offline attachments
+    def offline_attachments_limit_mb(self) -> int:
+        """The disk budget of the kept attachments (MB; `offline/attachments_limit_mb` in FirmDesk.ini)."""
+        try:
+            return max(0, int(self._s.value("offline/attachments_limit_mb", DEFAULT_LIMIT_MB)))
+        except (TypeError, ValueError):
+            return DEFAULT_LIMIT_MB
+
+    def save_offline_attachments_limit_mb(self, megabytes: int) -> None:
+        self._s.setValue("offline/attachments_limit_mb", max(0, int(megabytes)))
 
     def sync(self) -> None:
         self._s.sync()

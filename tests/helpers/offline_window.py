@@ -12,8 +12,11 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
+from firmdesk.services.attachment_cache import AttachmentCache
+from firmdesk.services.common_reasons import CommonReasons
 from firmdesk.services.credentials import CredentialStore
 from firmdesk.services.session import FirmSession
+from firmdesk.ui.desk_services import DeskServices
 from firmdesk.ui.main_window import MainWindow
 from firmdesk.ui.shell import Shell
 from firmdesk.ui.sync_controller import SyncController
@@ -29,14 +32,25 @@ def type_text(widget: Any, text: str) -> None:
         QApplication.sendEvent(widget, press)
 
 
+def desk_services(folder: Path) -> DeskServices:
+    """The attachment cache (kept attachments) and the common reasons in the test's folder, not the user's."""
+    return DeskServices(AttachmentCache(folder / "attachments"), CommonReasons(folder / "reasons.json"))
+
+
 @pytest.fixture
 def shell(
-    qtbot: Any, runner: TaskRunner, ui_settings: UiSettings, tmp_path: Path, credentials: CredentialStore
+    qtbot: Any,
+    runner: TaskRunner,
+    ui_settings: UiSettings,
+    tmp_path: Path,
+    credentials: CredentialStore,
 ) -> Iterator[Shell]:
     def login(server: str, member_no: str, password: str, remember: bool) -> FirmSession:
         return FirmSession.login(server, member_no, password, remember, credentials=credentials)
 
-    the_shell = Shell(login, credentials, runner, ui_settings, offline_root=tmp_path / "data")
+    the_shell = Shell(
+        login, credentials, runner, ui_settings, offline_root=tmp_path / "data", services=desk_services(tmp_path)
+    )
     yield the_shell
     if the_shell.window is not None:
         the_shell.window.close()

@@ -82,16 +82,19 @@ def test_column_widths_fit_the_content(tmp_path: Path) -> None:
     width = {h: sheet.column_dimensions[openpyxl.utils.get_column_letter(i)].width for i, h in enumerate(HEADERS, 1)}
     assert width["原因"] > display_width("退回原因写得很长很长很长很长很长很长") > width["证书编号"] > 12
     assert width["年检年度"] == 9
+    # Padding: never the bare character count (CJK counting two), so Excel does not cut the longest value.
+    assert width["原因"] >= display_width("退回原因写得很长很长很长很长很长很长") + 2
+    assert width["证书编号"] >= len("500100280001") * 1.1 + 2
 
 
-def test_text_is_never_a_formula_and_bad_characters_are_dropped(tmp_path: Path) -> None:
+def test_text_is_never_a_formula_and_control_characters_stay_visible(tmp_path: Path) -> None:
     rows = make_rows(2)
     rows[0][7] = '=HYPERLINK("http://x","点我")'
     rows[1][1] = "  王\x01五 <&> "
     path = export_excel(table(rows), tmp_path / "a.xlsx")
     sheet = openpyxl.load_workbook(path).active
     assert sheet["H3"].data_type == "s" and sheet["H3"].value == rows[0][7]
-    assert sheet["B4"].value == "  王五 <&> "
+    assert sheet["B4"].value == "  王\u2401五 <&> "  # ␁: the control character is shown, not dropped
 
 
 def test_other_value_types(tmp_path: Path) -> None:

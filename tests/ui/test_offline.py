@@ -485,7 +485,7 @@ def test_screenshots_of_the_drafts_view_and_the_offline_window(
     assert window.grab().save(str(shots / "offline_drafts.png"))
 
     editor = view.edit(view.model.draft(0))
-    editor.resize(620, 440)
+    editor.resize(880, 460)  # the reason, and the common reasons beside it
     qtbot.waitExposed(editor)
     qtbot.wait(50)
     assert editor.grab().save(str(shots / "offline_draft_editor.png"))

@@ -182,8 +182,8 @@ def test_killed_offline_then_started_without_the_server_then_every_draft_arrives
         qtbot.addWidget(window)
         sync = window.sync
         assert sync is not None and shell.session.opened_offline
-        qtbot.waitUntil(lambda: window.online_label.text() == "● 离线", timeout=20000)
-        assert window.pending_tab.total_count() == rows_seen  # the cache, shown at once
+        assert window.online_label.text() == "● 离线"  # from the first paint (离线打开 is not 在线 正在同步…)
+        qtbot.waitUntil(lambda: window.pending_tab.total_count() == rows_seen, timeout=2000)  # the cache, at once
         assert window.tab_widget.tabText(5) == "草稿 (1)"
         [draft] = sync.drafts.all()
         assert draft.uuid == uuid and draft.reason == REASON and draft.send_on_reconnect

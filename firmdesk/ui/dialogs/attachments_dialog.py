@@ -10,7 +10,9 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.attachment_cache import AttachmentCache
+from firmdesk.services.local_store import LocalStore
 from firmdesk.services.models import Attachment
+from firmdesk.services.sync import application_detail, batch_detail
 from firmdesk.ui.dialogs.base import ServiceDialog
 from firmdesk.ui.dialogs.prompts import ChooseFolder, OpenExternal, choose_folder, open_in_default_program
 from firmdesk.ui.error_text import error_text
@@ -21,7 +23,11 @@ from firmdesk.ui.widgets.screen_fit import fit_to_screen
 
 
 class AttachmentsDialog(ServiceDialog):
-    """Loads the list from the server (`application_id` or `batch_id`), or shows `attachments` given."""
+    """Loads the list from the server (`application_id` or `batch_id`), or shows `attachments` given.
+
+    With the local `store`, a list that cannot be had from the server comes from the store (offline), and the
+    files from the attachment cache, which keeps them for offline review (`offline_attachments.py`).
+    """
 
     loaded = Signal(list)  # list[Attachment]
     load_failed = Signal(str)
@@ -36,6 +42,7 @@ class AttachmentsDialog(ServiceDialog):
         batch_id: int | None = None,
         attachments: Sequence[Attachment] | None = None,
         title: str = "",
+        store: LocalStore | None = None,
         open_external: OpenExternal = open_in_default_program,
         choose_folder: ChooseFolder = choose_folder,
         parent: QWidget | None = None,
@@ -49,6 +56,7 @@ class AttachmentsDialog(ServiceDialog):
         self._client = client
         self._application_id = application_id
         self._batch_id = batch_id
+        self._store = store
 
         self.title_label = QLabel(title or "附件", self)
         self.title_label.setObjectName("attachmentsTitle")
@@ -78,15 +86,21 @@ class AttachmentsDialog(ServiceDialog):
             self.reload()
 
     def reload(self) -> None:
-        client = self._client
+        client, store = self._client, self._store
         load: Callable[[], Sequence[Attachment]]
         if self._application_id is not None:
             app_id = self._application_id
-            load = lambda: client.application(app_id).attachments  # noqa: E731
+            if store is not None:
+                load = lambda: application_detail(client, store, app_id).value.attachments  # noqa: E731
+            else:
+                load = lambda: client.application(app_id).attachments  # noqa: E731
         else:
             batch_id = self._batch_id
             assert batch_id is not None
-            load = lambda: client.batch(batch_id).attachments  # noqa: E731
+            if store is not None:
+                load = lambda: batch_detail(client, store, batch_id).value.attachments  # noqa: E731
+            else:
+                load = lambda: client.batch(batch_id).attachments  # noqa: E731
         self.banner.show_message("正在加载附件列表…", Tone.INFO)
         self.op(self, lambda: list(load()), key="load").success(self._show).failure(self._failed).run()
 

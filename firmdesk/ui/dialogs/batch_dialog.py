@@ -229,6 +229,8 @@ class BatchDialog(ServiceDialog):
                 self.banner.show_message(CACHED_DETAIL_NOTE, Tone.WARNING)
             else:
                 self.banner.clear_message()
+            if fresh and self._sync is not None:
+                self._sync.apply_answer(detail.applications, [detail.batch])  # the tabs agree with this view
             self._show(detail)
 
         def failed(exc: BaseException) -> None:

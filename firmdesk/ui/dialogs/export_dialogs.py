@@ -68,6 +68,8 @@ class ExportChoiceDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("exportChoiceDialog")
         self.setWindowTitle(title)
+        # Wide enough for its title in the title bar (it was 217 px wide, the title cut off).
+        self.setMinimumWidth(max(400, self.fontMetrics().horizontalAdvance(title) + 200))
         layout = QVBoxLayout(self)
         self.scope = QButtonGroup(self)
         if 0 < chosen < shown:

@@ -262,9 +262,8 @@ class SubmitDialog(ServiceDialog):
             if red:
                 parts.append(f"<span style='color:{palette.RED}'>{red} 人必须处理（红色，需移除）</span>")
             if yellow:
-                parts.append(
-                    f"<span style='color:{palette.YELLOW_TEXT}'>{yellow} 人可提交，但注协将重点审核（黄色）</span>"
-                )
+                note = f"其中 {yellow} 人有提示项（黄色），可提交，注协将重点审核"
+                parts.append(f"<span style='color:{palette.YELLOW_TEXT}'>{note}</span>")
             self.readiness_label.setText("；".join(parts) if parts else "全部通过申请前检查")
         done = self.result_batch is not None
         self.submit_button.setEnabled(not done and not self.upload.active and self.problem() is None)
@@ -317,7 +316,7 @@ class SubmitDialog(ServiceDialog):
         )
         self.success_label.setTextFormat(Qt.TextFormat.RichText)
         self.success_label.show()
-        self.materials.set_editable(False)
+        self.materials.mark_submitted()
         self.table.setEnabled(False)
         self._update()
         self.close_button.setFocus()

@@ -111,7 +111,10 @@ class ActionBar(QToolBar):
         if gate is not None:  # offline wins over the selection
             entry.action.setEnabled(False)
             entry.action.setToolTip(gate)
+            entry.action.setStatusTip(gate)
             return
         why_not = entry.available()
         entry.action.setEnabled(why_not is None)
         entry.action.setToolTip(entry.tooltip if why_not is None else f"{entry.tooltip}（{why_not}）")
+        # The menu's status tip: what it does, or only why not (the status bar says it while hovering).
+        entry.action.setStatusTip(entry.tooltip if why_not is None else f"不可用：{why_not}")

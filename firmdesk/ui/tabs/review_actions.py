@@ -119,7 +119,9 @@ class ReviewActions(QObject):
         rows = [r for r in rows if r.application_id is not None]
         if not rows:
             return None
-        editor = DraftEditor.new(self._sync.drafts, rows[0].year, rows, self._sync, parent or self._window)
+        editor = DraftEditor.new(
+            self._sync.drafts, rows[0].year, rows, self._sync, parent or self._window, reasons=self._services.reasons
+        )
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         editor.saved.connect(lambda _uuid: self.drafts_edited.emit())
         editor.show()
@@ -217,6 +219,7 @@ class ReviewActions(QObject):
                 application_id=application_id,
                 batch_id=batch_id,
                 title=title,
+                store=self._sync.store,
                 open_external=prompts.open_external,
                 choose_folder=prompts.choose_folder,
                 parent=self._window,
@@ -226,15 +229,19 @@ class ReviewActions(QObject):
     # -- results ----------------------------------------------------------------------------------
 
     def _returned(self, rows: list[CpaRow]) -> None:
+        self._sync.apply_answer(rows)  # the tabs show the server's answer at once; the sync then brings the rest
         self.changed.emit(f"已退回 {names_text(rows)} 的年检申请，已移至“注师待申请”")
 
     def _submitted(self, detail: BatchDetail) -> None:
+        self._sync.apply_answer(detail.applications, [detail.batch])
         self.changed.emit(f"已提交省注协，批次编号 {detail.batch.number}（{len(detail.applications)} 名注册会计师）")
 
     def _withdrawn(self, detail: BatchDetail) -> None:
+        self._sync.apply_answer(detail.applications, [detail.batch])
         self.changed.emit(
             f"已撤回年检批次 {detail.batch.number}，{len(detail.applications)} 名注册会计师回到“注师待审核”"
         )
 
     def _resubmitted(self, detail: BatchDetail) -> None:
+        self._sync.apply_answer(detail.applications, [detail.batch])
         self.changed.emit(f"已再次申请，年检批次 {detail.batch.number} 已重新提交至省注协")

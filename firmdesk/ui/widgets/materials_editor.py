@@ -146,6 +146,7 @@ class MaterialsEditor(QWidget):
         self._entries: list[KeptMaterial | NewMaterial] = [KeptMaterial(a) for a in kept]
         self._picked = 0  # files asked for so far (their pick order)
         self._pending: list[tuple[str, Path]] = []  # being checked on the worker
+        self._submitted = False  # the server has every file now: shown as 已上传, nothing to remove
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -247,6 +248,12 @@ class MaterialsEditor(QWidget):
         self.add_button.setEnabled(editable)
         self.table.setEnabled(editable)
 
+    def mark_submitted(self) -> None:
+        """The batch went to the server with these files: each row says 已上传 and 移除 goes away."""
+        self._submitted = True
+        self.set_editable(False)
+        self._refresh()
+
     def pick(self, material: str) -> None:
         title = f"选择{material}" if material == SOCIAL_SECURITY_MATERIAL else "选择批次材料"
         paths = self._pick_files(self, title)
@@ -293,8 +300,9 @@ class MaterialsEditor(QWidget):
         def ok(planned: PlannedFile) -> None:
             done()
             if material == SOCIAL_SECURITY_MATERIAL:
+                # 替换: the file in the required slot (a new one, or the one already uploaded) gives way.
                 index = self._slot_index()
-                if index is not None and isinstance(self._entries[index], NewMaterial):
+                if index is not None:
                     self._entries[index] = NewMaterial(planned, order)
                 else:
                     self._entries.insert(0, NewMaterial(planned, order))
@@ -365,7 +373,13 @@ class MaterialsEditor(QWidget):
                 tip = f"上传时间：{datetime_text(a.uploaded_at)}"
             else:
                 p = entry.planned
-                cells = [p.material, p.path.name, p.file_type, human_size(p.size), "待上传"]
+                cells = [
+                    p.material,
+                    p.path.name,
+                    p.file_type,
+                    human_size(p.size),
+                    "已上传" if self._submitted else "待上传",
+                ]
                 tip = str(p.path)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -374,20 +388,26 @@ class MaterialsEditor(QWidget):
                 if col == COL_MATERIAL and isinstance(entry, NewMaterial):
                     flags |= Qt.ItemFlag.ItemIsEditable
                 if col == COL_STATE:
-                    kept = isinstance(entry, KeptMaterial)
+                    kept = isinstance(entry, KeptMaterial) or self._submitted
                     item.setForeground(QColor(MATERIAL_KEPT if kept else MATERIAL_NEW))
                 item.setFlags(flags)
                 table.setItem(row, col, item)
-            remove = link_button("移除", f"removeMaterialButton{row}", table)
-            remove.clicked.connect(lambda _checked=False, r=row: self.remove_at(r))
-            table.setCellWidget(row, COL_REMOVE, remove)
+            if self._submitted:
+                table.removeCellWidget(row, COL_REMOVE)
+            else:
+                remove = link_button("移除", f"removeMaterialButton{row}", table)
+                remove.clicked.connect(lambda _checked=False, r=row: self.remove_at(r))
+                table.setCellWidget(row, COL_REMOVE, remove)
         table.blockSignals(False)
         index = self._slot_index()
         if index is None:
             self.slot.set_file(None)
         else:
             e = self._entries[index]
-            name = e.planned.path.name if isinstance(e, NewMaterial) else f"{e.attachment.original_name}（已上传）"
+            if isinstance(e, NewMaterial):
+                name = f"{e.planned.path.name}（已上传）" if self._submitted else e.planned.path.name
+            else:
+                name = f"{e.attachment.original_name}（已上传）"
             self.slot.set_file(name)
         checking = f"，正在检查 {len(self._pending)} 个" if self._pending else ""
         self.count_label.setText(f"共 {len(self._entries)} / {MAX_BATCH_FILES} 个文件{checking}")

@@ -112,3 +112,13 @@ def _frame_of(widget: QWidget) -> QRect:
     real frame is only known once shown, so count the frame margin, the title bar on top."""
     half = FRAME_MARGIN_WIDTH // 2
     return widget.geometry().adjusted(-half, half - FRAME_MARGIN_HEIGHT, half, half)
+
+
+#: A main window opens maximised on a work area smaller than this (a 1366×768 laptop, 1280×720 at 150 %).
+SMALL_SCREEN = QSize(1600, 900)
+
+
+def is_small_screen(widget: QWidget) -> bool:
+    """True when the window's work area is smaller than `SMALL_SCREEN` either way."""
+    area = available_geometry(widget)
+    return area.width() < SMALL_SCREEN.width() or area.height() < SMALL_SCREEN.height()
