@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from firmdesk.domain.errors import NotFound, TransitionRefused
+from firmdesk.domain.face_verification import check_face_verification_supported
 from firmdesk.domain.limits import FACE_SESSIONS_PER_DAY
 from firmdesk.domain.states import Action, ApplicationState
 from firmdesk.domain.transitions import next_application_state
@@ -17,14 +18,17 @@ from firmdesk.server.face import FaceProvider
 from firmdesk.server.security import new_token
 from firmdesk.server.services.actors import Actor, cpa_actor
 from firmdesk.server.services.changes import Change, lock_cpa
-from firmdesk.server.services.clock import start_of_china_day
+from firmdesk.server.services.clock import start_of_china_day, start_of_next_china_day, utcnow
 from firmdesk.server.services.cpa_actions import institute_of, require_materials
 from firmdesk.server.services.errors import FaceQuotaExhausted
 from firmdesk.server.services.idempotency import Operation, scope
-from firmdesk.server.services.schemas import FaceResult, FaceSessionStarted, FaceSessionStatus
+from firmdesk.server.services.schemas import FaceQuota, FaceResult, FaceSessionStarted, FaceSessionStatus
+
+QUOTA_EXHAUSTED = f"今日人脸认证次数已用完（每日最多 {FACE_SESSIONS_PER_DAY} 次），请明天再试"
 
 
 def sessions_today(session: Session, cpa_id: int) -> int:
+    """The one count of the daily quota: sessions the CPA started since today began (China calendar day)."""
     return (
         session.scalar(
             select(func.count(FaceSession.id)).where(
@@ -39,6 +43,15 @@ def remaining_today(session: Session, cpa_id: int) -> int:
     return max(0, FACE_SESSIONS_PER_DAY - sessions_today(session, cpa_id))
 
 
+def quota(session: Session, cpa: Cpa) -> FaceQuota:
+    """今日剩余次数, read-only: what `start` would still allow today, and when the count starts again."""
+    return FaceQuota(
+        remaining=remaining_today(session, cpa.id),
+        limit=FACE_SESSIONS_PER_DAY,
+        resets_at=start_of_next_china_day(utcnow()),
+    )
+
+
 def start(
     session: Session,
     provider: FaceProvider,
@@ -51,12 +64,11 @@ def start(
     change = Change(session, actor, scope(actor, idempotency_key, operation, target=application.id))
     next_application_state(ApplicationState(application.state), Action.FACE_PASSED)  # draft only
     require_materials(session, application)
+    check_face_verification_supported(session.get_one(Cpa, application.cpa_id).id_type)
     lock_cpa(session, application.cpa_id)  # concurrent starts count one after the other
     used = sessions_today(session, application.cpa_id)
     if used >= FACE_SESSIONS_PER_DAY:
-        raise FaceQuotaExhausted(
-            f"今日人脸认证次数已用完（每日最多 {FACE_SESSIONS_PER_DAY} 次），请明天再试", remaining=0
-        )
+        raise FaceQuotaExhausted(QUOTA_EXHAUSTED, remaining=0)
     token = new_token()
     face = FaceSession(token=token, cpa_id=application.cpa_id, application_id=application.id, created_at=change.now)
     session.add(face)

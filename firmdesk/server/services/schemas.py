@@ -262,6 +262,11 @@ class CpaProfile(Profile):
     firm_name: str
     retired: bool
     training_hours: dict[str, float]
+    face_verification_supported: bool = Field(
+        description="Whether face verification supports the CPA's ID document (`id_type`): 居民身份证 and "
+        "港澳台居民居住证 only. When false, starting a face session is refused and the CPA goes to the institute "
+        "for 线下人工核验."
+    )
 
 
 class Notice(BaseModel):
@@ -302,6 +307,14 @@ class FaceSessionStarted(BaseModel):
     token: str
     url: str
     remaining_today: int
+
+
+class FaceQuota(BaseModel):
+    """今日剩余次数: face-verification sessions the CPA may still start today (counted by the China calendar day)."""
+
+    remaining: int = Field(ge=0, description="Sessions left today (0: refused until `resets_at`)")
+    limit: int = Field(description="Sessions a CPA may start per day")
+    resets_at: UtcTime = Field(description="When today's count starts again: the next midnight in China (UTC+8)")
 
 
 class FaceSessionStatus(BaseModel):
