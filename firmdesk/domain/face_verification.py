@@ -7,6 +7,9 @@ document is another one (passport, 来往大陆通行证, ...) goes to the local
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from enum import StrEnum
+
 from firmdesk.domain.errors import TransitionRefused
 
 #: The ID documents the face-verification provider supports.
@@ -42,3 +45,47 @@ def check_face_verification_supported(id_type: str) -> None:
     """Refused (409) when the CPA's document is one the provider cannot verify: no session is spent on it."""
     if not face_verification_supported(id_type):
         raise TransitionRefused(unsupported_document_message(id_type), id_type=id_type)
+
+
+class FaceSessionState(StrEnum):
+    """A face-verification session: waiting for the phone, then passed, failed or expired (too old, or replaced
+    by a newer session of the same application)."""
+
+    PENDING = "pending"
+    PASSED = "passed"
+    FAILED = "failed"
+    EXPIRED = "expired"
+
+    @property
+    def label(self) -> str:
+        return FACE_SESSION_LABELS[self]
+
+
+FACE_SESSION_LABELS = {
+    FaceSessionState.PENDING: "待认证",
+    FaceSessionState.PASSED: "认证通过",
+    FaceSessionState.FAILED: "人脸认证未通过",
+    FaceSessionState.EXPIRED: "已过期",
+}
+
+#: How long a session's link (the QR code) may be used.
+FACE_SESSION_VALID_FOR = timedelta(minutes=15)
+
+EXPIRED_MESSAGE = "该人脸认证已过期，请回到申请页面重新发起人脸认证"
+FINISHED_MESSAGE = "该人脸认证已结束，不能再次提交结果"
+
+
+def face_session_state(stored: str, created_at: datetime, now: datetime) -> FaceSessionState:
+    """The state a session is in at `now`: a pending one older than `FACE_SESSION_VALID_FOR` has expired."""
+    state = FaceSessionState(stored)
+    if state is FaceSessionState.PENDING and now - created_at >= FACE_SESSION_VALID_FOR:
+        return FaceSessionState.EXPIRED
+    return state
+
+
+def check_face_session_open(state: FaceSessionState) -> None:
+    """Only a pending session takes a result (409 otherwise)."""
+    if state is FaceSessionState.EXPIRED:
+        raise TransitionRefused(EXPIRED_MESSAGE, status=state.value)
+    if state is not FaceSessionState.PENDING:
+        raise TransitionRefused(FINISHED_MESSAGE, status=state.value)

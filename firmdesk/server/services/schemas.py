@@ -319,8 +319,16 @@ class FaceQuota(BaseModel):
 
 class FaceSessionStatus(BaseModel):
     session_id: int
-    status: Literal["pending", "passed", "failed"]
+    application_id: int
+    status: Literal["pending", "passed", "failed", "expired"] = Field(
+        description="pending 待认证, passed 认证通过, failed 人脸认证未通过, expired 已过期 (the link is older than "
+        "15 minutes, or a newer session of the application replaced it)"
+    )
+    status_label: str = Field(examples=["待认证"])
+    application_status: str = Field(description="The application's state (`pending_firm` once passed)")
+    expires_at: UtcTime = Field(description="When the session's link stops taking a result")
     remaining_today: int
+    notice: str | None = Field(default=None, description="The institute's success notice, once passed")
 
 
 class FaceResultRequest(BaseModel):
