@@ -94,6 +94,11 @@ def start(
     return result
 
 
+def latest_session_id(session: Session, application_id: int) -> int:
+    """The id of the application's newest face session (0: none yet)."""
+    return session.scalar(select(func.max(FaceSession.id)).where(FaceSession.application_id == application_id)) or 0
+
+
 def _expire_pending(session: Session, application_id: int) -> None:
     session.execute(
         update(FaceSession)
