@@ -23,6 +23,8 @@ from firmdesk.server.db.session import migrate
 from firmdesk.server.services.garbage import GarbageCollector
 from firmdesk.server.services.schemas import Health
 from firmdesk.server.web import public as public_pages
+from firmdesk.server.web.cpa import apply as cpa_apply
+from firmdesk.server.web.cpa import face as cpa_face
 from firmdesk.server.web.cpa import home as cpa_home
 from firmdesk.server.web.cpa import sign_in as cpa_sign_in
 from firmdesk.server.web.errors import failure_page, install_page_errors
@@ -142,4 +144,4 @@ def _routers() -> list[APIRouter]:
 
 def _page_routers() -> list[APIRouter]:
     """The portals' pages (web/; kept out of the OpenAPI document)."""
-    return [cpa_sign_in.router, cpa_home.router]
+    return [cpa_sign_in.router, cpa_home.router, cpa_apply.router, cpa_face.router]

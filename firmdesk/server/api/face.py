@@ -31,7 +31,9 @@ _PAGE_RESPONSES: dict[int | str, dict[str, object]] = {
 _HEADERS = {**PAGE_HEADERS, **NO_STORE, "referrer-policy": "no-referrer"}
 
 
-def _page(request: Request, session: SessionDep, token: str, errors: FormErrors | None = None, status: int = 200) -> HTMLResponse:
+def _page(
+    request: Request, session: SessionDep, token: str, errors: FormErrors | None = None, status: int = 200
+) -> HTMLResponse:
     try:
         view = face_sessions.provider_view(session, token)
     except NotFound as error:

@@ -149,7 +149,7 @@ def face_session_page(
         active="applications",
         title=f"{view.year} 年度年检申请 · {status.status_label}",
         view=view,
-        status=status,
+        face=status,
         state=state.value,
         url=url,
         qr=None if phone or state is not FaceSessionState.PENDING else qr_svg(url, label="人脸认证二维码"),
@@ -167,5 +167,9 @@ def face_session_status(session: SessionDep, user: WebCpa, application_id: PathI
     application = access.cpa_application(session, cpa, application_id)
     face = _own_session(session, application, session_id)
     status = face_sessions.status(session, cpa, face.id)
-    body = {"status": status.status, "status_label": status.status_label, "application_status": status.application_status}
+    body = {
+        "status": status.status,
+        "status_label": status.status_label,
+        "application_status": status.application_status,
+    }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

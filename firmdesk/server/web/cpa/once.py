@@ -59,7 +59,7 @@ class Done(StrEnum):
 
     @classmethod
     def of(cls, value: str | None) -> Done | None:
-        return cls(value) if value in cls.__members__.values() else None
+        return next((done for done in cls if done.value == value), None)
 
 
 _DONE_MESSAGES = {
