@@ -3,6 +3,7 @@
 - `apply_world` – one institute (working materials 继续教育证明, 执业情况说明; retired 离退休证明), the firm, CPA 李明.
 - `portal_client(base_url, cert_no)` – an httpx client whose session cookie is the CPA's (API login).
 - `forms(html)` / `form_of(html, action)` – the page's forms with their fields as the page filled them in.
+- `ApplyWorld.expire_sessions()` – every session times out now.
 - `sample_files` – a PDF, a PNG, a renamed .exe and a file over 5 MB.
 """
 
@@ -10,14 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from firmdesk.domain.limits import MAX_ATTACHMENT_BYTES
-from firmdesk.server.db.models import Cpa, Firm, Institute
+from firmdesk.server.db.models import AuthToken, Cpa, Firm, Institute
 from firmdesk.server.runner import ServerThread
+from firmdesk.server.services.clock import utcnow
 from firmdesk.server.web.session import SESSION_COOKIE
 from tests.helpers.server import CPA_PASSWORD, FIRM_PASSWORD, INSTITUTE_PASSWORD, ServerBuilder, api_login, tiny_pdf
 
@@ -50,6 +54,12 @@ class ApplyWorld:
         client = api_login(self.base_url, *login)
         self._clients.append(client)
         return client
+
+    def expire_sessions(self) -> None:
+        """Every sign-in's token expires now (as if the session had timed out)."""
+        with self.builder.sessions() as session:
+            session.execute(update(AuthToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+            session.commit()
 
     def close(self) -> None:
         for client in self._clients:

@@ -200,11 +200,11 @@ def test_an_expired_session_mid_flow_goes_to_sign_in_and_back(
     browser = apply_world.browser()
     application_id, _ = _start(browser)
     page = browser.get(f"/cpa/apply/{application_id}").text
-    apply_world.api().post("/auth/logout")  # not this session: a fresh API login, logged out
-    browser.cookies.set("cmis_session", "expired-or-revoked-token")
+    apply_world.expire_sessions()
     answer = _upload(browser, application_id, 0, "a.pdf", sample_files.pdf, page)
     assert answer.status_code == 303
-    assert answer.headers["location"].startswith("/cpa/?why=invalid")
+    assert answer.headers["location"].startswith("/cpa/?why=expired")
+    assert "登录已过期，请重新登录" in browser.get(answer.headers["location"]).text
     assert (
         f"next=%2Fcpa%2Fapply%2F{application_id}" in answer.headers["location"]
         or "next=" not in answer.headers["location"]
