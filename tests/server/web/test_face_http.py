@@ -56,7 +56,7 @@ def test_the_face_page_shows_the_tips_and_todays_remaining_count_before_starting
 
 def test_passing_on_the_phone_submits_and_shows_the_institutes_notice(apply_world: ApplyWorld, ready: int) -> None:
     browser = apply_world.browser()
-    session_id, path = _begin(browser, ready)
+    _session_id, path = _begin(browser, ready)
     page = browser.get(path).text
     assert "请使用手机扫码进行人脸认证" in page and '<svg class="qr"' in page and 'aria-label="人脸认证二维码"' in page
     assert "待认证" in page and f"今日剩余次数：{FACE_SESSIONS_PER_DAY - 1} 次" in page
