@@ -305,6 +305,7 @@ def _uploaded(
     body = {
         "done": done.value,
         "message": done.message,
+        "location": apply_path(application_id, done, "#materials"),
         "attachment": added.model_dump(mode="json") if added else None,
         "upload_keys": [upload_key(view, i) for i in range(len(view.required_materials))],
     }

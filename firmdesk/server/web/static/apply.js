@@ -8,6 +8,15 @@
     return input ? input.value : "";
   }
 
+  // The page again, with the new files: a navigation, or a reload when only the #fragment would change.
+  function showPage(target) {
+    var next = new URL(target, window.location.href);
+    var here = new URL(window.location.href);
+    next.hash = "";
+    here.hash = "";
+    if (next.href === here.href) { window.location.reload(); } else { window.location.assign(target); }
+  }
+
   function setUp(form) {
     var input = form.querySelector("input[type=file]");
     var zone = form.querySelector("[data-drop-zone]");
@@ -52,7 +61,7 @@
         }
         if (request.status >= 200 && request.status < 300) {
           if (body.upload_keys && body.upload_keys[slot]) { key.value = body.upload_keys[slot]; }
-          done();
+          done(body.location);
         } else {
           failed(file.name + "：" + (body.detail || "上传失败，请重试"));
         }
@@ -68,15 +77,20 @@
       input.removeAttribute("aria-invalid");
       box.hidden = false;
       var sent = 0;
+      var target = form.getAttribute("data-done-url");
       function next() {
         if (sent === files.length) {
           text.textContent = "上传完成";
-          window.location.assign(form.getAttribute("data-done-url"));
+          showPage(target);
           return;
         }
         bar.value = 0;
         text.textContent = "正在上传第 " + (sent + 1) + " / " + files.length + " 个：" + files[sent].name;
-        uploadOne(files[sent], function () { sent += 1; next(); }, function (message) {
+        uploadOne(files[sent], function (answered) {
+          sent += 1;
+          target = answered || target;
+          next();
+        }, function (message) {
           busy = false;
           box.hidden = true;
           showError(sent > 0 ? message + "（此前的 " + sent + " 个文件已上传，刷新页面可查看）" : message);
