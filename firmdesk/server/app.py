@@ -23,15 +23,9 @@ from firmdesk.server.db.session import migrate
 from firmdesk.server.services.garbage import GarbageCollector
 from firmdesk.server.services.schemas import Health
 from firmdesk.server.web import public as public_pages
-    return [
-        cpa_sign_in.router,
-        cpa_home.router,
-        cpa_applications.router,
-        cpa_messages.router,
-        cpa_records.router,
-        cpa_apply.router,
-        cpa_face.router,
-    ]
+from firmdesk.server.web.cpa import applications as cpa_applications
+from firmdesk.server.web.cpa import apply as cpa_apply
+from firmdesk.server.web.cpa import face as cpa_face
 from firmdesk.server.web.cpa import home as cpa_home
 from firmdesk.server.web.cpa import messages as cpa_messages
 from firmdesk.server.web.cpa import records as cpa_records
