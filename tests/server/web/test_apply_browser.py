@@ -12,8 +12,9 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
+from firmdesk.domain.face_verification import FACE_SESSION_VALID_FOR
 from firmdesk.domain.limits import FACE_SESSIONS_PER_DAY
-from firmdesk.server.db.models import Attachment
+from firmdesk.server.db.models import Attachment, Cpa, FaceSession
 from tests.helpers.browser import PageKind, assert_accessible, screenshot, sign_in_cpa
 from tests.helpers.portal_apply import ApplyWorld, SampleFiles
 
@@ -317,3 +318,58 @@ def test_a_returned_application_is_applied_again_without_face_verification(
     screenshot(page, "resubmit-done")
     view = apply_world.api().get(f"/cpa/applications/{application.id}").json()
     assert view["status"] == "pending_firm" and not any(e["action"].startswith("face") for e in view["events"])
+
+
+# --- the remaining states, each through axe and photographed ---
+
+
+def _session(world: ApplyWorld) -> tuple[int, dict[str, object]]:
+    draft = world.builder.application(world.cpa, "draft")
+    started = world.api().post(f"/cpa/applications/{draft.id}/face-sessions").json()
+    return draft.id, started
+
+
+@pytest.mark.parametrize("kind", ["desktop", "phone"])
+def test_a_failed_session_at_both_sizes(
+    kind: PageKind, apply_world: ApplyWorld, new_page: Callable[[PageKind], Page]
+) -> None:
+    application_id, started = _session(apply_world)
+    apply_world.api().post(f"/face/{started['token']}/result", json={"passed": False}).raise_for_status()
+    page = new_page(kind)
+    sign_in_cpa(page, apply_world.cpa.cert_no, then=f"/cpa/apply/{application_id}/face/{started['session_id']}")
+    expect(page.get_by_role("heading", name="人脸认证未通过")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "face-failed")
+
+
+def test_an_expired_session_on_both_sides(apply_world: ApplyWorld, desktop_page: Page, phone_page: Page) -> None:
+    application_id, started = _session(apply_world)
+    with apply_world.builder.sessions() as session:
+        face = session.get_one(FaceSession, started["session_id"])
+        face.created_at -= FACE_SESSION_VALID_FOR
+        session.commit()
+    sign_in_cpa(desktop_page, apply_world.cpa.cert_no, then=f"/cpa/apply/{application_id}/face/{started['session_id']}")
+    expect(desktop_page.get_by_role("heading", name="人脸认证已过期")).to_be_visible()
+    expect(desktop_page.get_by_role("button", name="重试")).to_be_visible()
+    assert_accessible(desktop_page)
+    screenshot(desktop_page, "face-expired")
+    phone_page.goto(str(started["url"]))
+    expect(phone_page.locator("#face-state")).to_have_text("已过期")
+    expect(phone_page.get_by_role("button", name="通过", exact=True)).to_have_count(0)
+    assert_accessible(phone_page)
+    screenshot(phone_page, "face-provider-expired")
+    phone_page.goto("/api/v1/face/no-such-token")
+    expect(phone_page.get_by_role("heading", name="未找到该人脸认证")).to_be_visible()
+    assert_accessible(phone_page)
+
+
+def test_a_passport_holder_is_sent_to_the_institute(apply_world: ApplyWorld, desktop_page: Page) -> None:
+    with apply_world.builder.sessions() as session:
+        session.get_one(Cpa, apply_world.cpa.id).id_type = "护照"
+        session.commit()
+    draft = apply_world.builder.application(apply_world.cpa, "draft")
+    sign_in_cpa(desktop_page, apply_world.cpa.cert_no, then=f"/cpa/apply/{draft.id}/check")
+    expect(desktop_page.locator(".warning-strong")).to_contain_text("您的有效证件为“护照”")
+    expect(desktop_page.get_by_role("link", name="确定")).to_have_count(0)
+    assert_accessible(desktop_page)
+    screenshot(desktop_page, "apply-check-passport")
