@@ -50,6 +50,8 @@ FILE_RULES = (
 NO_FILE = "请选择要上传的文件"
 
 KeyField = Annotated[str, Form(alias=KEY_FIELD, max_length=200)]
+#: Returned by the firm or the institute: 再次申请, without face verification.
+RETURNED_STATES = cpa_actions.EDITABLE_STATES - {ApplicationState.DRAFT}
 
 
 def actor_of(user: WebUser) -> Actor:
@@ -100,6 +102,11 @@ def upload_key(view: CpaApplication, slot: int) -> str:
     return form_key("upload", view.id, view.version, slot)
 
 
+def unsupported_document(profile: CpaProfile) -> str | None:
+    """Why face verification cannot check the CPA's ID document (线下人工核验 instead), or None."""
+    return None if profile.face_verification_supported else unsupported_document_message(profile.id_type)
+
+
 def profile_rows(profile: CpaProfile, year: int) -> list[tuple[str, str]]:
     """确认个人信息 as the API returns it (seed 2.3.4's fields), plus the year's training hours."""
     hours = profile.training_hours.get(str(year))
@@ -145,7 +152,7 @@ def _materials_page(
         slots=slots,
         others=others,
         editable=editable,
-        returned=view.status in {ApplicationState.FIRM_RETURNED, ApplicationState.INSTITUTE_RETURNED},
+        returned=view.status in RETURNED_STATES,
         file_rules=FILE_RULES,
         human_size=human_size,
         max_files=MAX_APPLICATION_FILES,
@@ -373,10 +380,10 @@ def _check_page(
         missing=missing,
         human_size=human_size,
         draft=state is ApplicationState.DRAFT,
-        returned=state in {ApplicationState.FIRM_RETURNED, ApplicationState.INSTITUTE_RETURNED},
+        returned=state in RETURNED_STATES,
         warning=FACE_VERIFICATION_WARNING,
         question=confirm_question(view.year),
-        unsupported=None if profile.face_verification_supported else unsupported_document_message(profile.id_type),
+        unsupported=unsupported_document(profile),
         resubmit_key=form_key("resubmit", view.id, view.version),
         errors=errors,
     )

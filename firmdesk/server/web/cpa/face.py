@@ -13,14 +13,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy.orm import Session
 
 from firmdesk.domain.errors import DomainError, NotFound
-from firmdesk.domain.face_verification import FaceSessionState, unsupported_document_message
+from firmdesk.domain.face_verification import FaceSessionState
 from firmdesk.domain.states import ApplicationState
 from firmdesk.server.api.deps import Context, PathId, PublicBaseUrl, SessionDep
 from firmdesk.server.api.errors import status_of
 from firmdesk.server.db.models import Application, FaceSession
 from firmdesk.server.services import access, cpa_actions, face_sessions
 from firmdesk.server.services.errors import Replay
-from firmdesk.server.web.cpa.apply import KeyField, actor_of
+from firmdesk.server.web.cpa.apply import KeyField, actor_of, unsupported_document
 from firmdesk.server.web.cpa.common import cpa_of, cpa_page, portal_router
 from firmdesk.server.web.cpa.once import STALE_PAGE, form_key, sent_key
 from firmdesk.server.web.pages import FormErrors
@@ -79,7 +79,7 @@ def _start_page(
         view=view,
         tips=FACE_TIPS,
         quota=face_sessions.quota(session, cpa),
-        unsupported=None if profile.face_verification_supported else unsupported_document_message(profile.id_type),
+        unsupported=unsupported_document(profile),
         draft=view.status == ApplicationState.DRAFT,
         face_key=_face_key(session, application),
         errors=errors or FormErrors(),
