@@ -55,8 +55,13 @@
         var body = null;
         try { body = JSON.parse(request.responseText); } catch (ignored) { body = null; }
         if (body === null) {
-          // Not an answer of the upload (e.g. the sign-in page after the session expired): show that page.
-          window.location.assign(request.responseURL || window.location.href);
+          var redirected = request.responseURL && request.responseURL !== form.action;
+          if (redirected) {
+            // Sent elsewhere (the sign-in page, after the session expired): show that page.
+            window.location.assign(request.responseURL);
+          } else {
+            failed(file.name + "：上传失败（" + request.status + "），请刷新页面后重试");
+          }
           return;
         }
         if (request.status >= 200 && request.status < 300) {
