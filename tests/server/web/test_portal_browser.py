@@ -126,3 +126,17 @@ def test_an_unknown_page_is_a_chinese_404_with_the_request_id(
     expect(page.locator("main .mono")).to_have_text(answer.headers["x-request-id"])
     assert_accessible(page)
     screenshot(page, "not-found")
+
+
+def test_the_keyboard_skips_to_the_content_and_reaches_the_menu(desktop_page: Page, portal_cpa: Cpa) -> None:
+    sign_in_cpa(desktop_page, portal_cpa.cert_no)
+    desktop_page.keyboard.press("Tab")
+    expect(desktop_page.get_by_role("link", name="跳到主要内容")).to_be_focused()
+    desktop_page.keyboard.press("Enter")
+    expect(desktop_page).to_have_url(re.compile(r"/cpa/home#main$"))
+    desktop_page.goto("/cpa/home")
+    for _ in range(6):  # skip link, brand, 退出登录, 首页, 注册会计师年检申请, 年检信息查询
+        desktop_page.keyboard.press("Tab")
+    expect(desktop_page.get_by_role("link", name="年检信息查询")).to_be_focused()
+    desktop_page.keyboard.press("Enter")
+    expect(desktop_page.get_by_role("heading", level=1)).to_have_text("年检信息查询")

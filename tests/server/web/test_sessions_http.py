@@ -7,10 +7,12 @@ from datetime import timedelta
 import httpx
 import pytest
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
 from firmdesk.server.api.errors import BUSY_MESSAGE, Failure
 from firmdesk.server.db.models import AuthToken, Cpa
 from firmdesk.server.runner import ServerThread
+from firmdesk.server.services import cpa_actions
 from firmdesk.server.services.clock import utcnow
 from firmdesk.server.web.errors import failure_page
 from firmdesk.server.web.session import SESSION_COOKIE
@@ -172,3 +174,39 @@ def test_static_files_are_served_with_nosniff(web_client: httpx.Client) -> None:
     assert css.status_code == 200 and css.headers["x-content-type-options"] == "nosniff"
     assert "cache-control" not in css.headers or css.headers["cache-control"] != "no-store"
     assert web_client.get("/static/nothing.js").status_code == 404
+
+
+def test_the_portal_root_and_a_signed_in_sign_in_page_lead_on(web_client: httpx.Client, portal_cpa: Cpa) -> None:
+    root = web_client.get("/cpa")
+    assert root.status_code == 308 and root.headers["location"] == "/cpa/"
+    web_sign_in(web_client, portal_cpa.cert_no)
+    again = web_client.get("/cpa/", params={"next": "/cpa/records"})
+    assert again.status_code == 303 and again.headers["location"] == "/cpa/records"
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "title"),
+    [
+        (RuntimeError("a bug"), 500, "服务器内部错误"),
+        (OperationalError("x", {}, Exception("database is locked")), 503, "服务器繁忙"),
+    ],
+)
+def test_a_failure_inside_a_page_is_a_chinese_page_not_a_traceback(
+    failure: Exception,
+    status: int,
+    title: str,
+    web_client: httpx.Client,
+    portal_cpa: Cpa,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    web_sign_in(web_client, portal_cpa.cert_no)
+
+    def broken(*_args: object) -> None:
+        raise failure
+
+    monkeypatch.setattr(cpa_actions, "notice", broken)
+    answer = web_client.get("/cpa/home")
+    assert answer.status_code == status and answer.headers["content-type"].startswith("text/html")
+    assert title in answer.text and answer.headers["x-request-id"] in answer.text
+    assert "Traceback" not in answer.text and "a bug" not in answer.text
+    assert answer.headers["x-content-type-options"] == "nosniff"
