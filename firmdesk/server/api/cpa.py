@@ -22,6 +22,7 @@ from firmdesk.server.services import commands, cpa_actions, face_sessions
 from firmdesk.server.services.schemas import (
     AttachmentPublic,
     CpaProfile,
+    FaceQuota,
     FaceSessionStarted,
     FaceSessionStatus,
     MessageOut,
@@ -146,6 +147,13 @@ def start_face_session(
 ) -> FaceSessionStarted:
     """Start face verification (draft with every required material; ≤20 per day, UTC+8)."""
     return face_sessions.start(session, context.face, base_url, application, actor, idempotency_key)
+
+
+@router.get("/face-quota", response_model=FaceQuota)
+def face_quota(session: SessionDep, cpa: CurrentCpa) -> FaceQuota:
+    """今日剩余次数: face-verification sessions the CPA may still start today (20 a day, China calendar day),
+    counted as the start endpoint counts them; reading it uses none."""
+    return face_sessions.quota(session, cpa)
 
 
 @router.get("/face-sessions/{session_id}", response_model=FaceSessionStatus, responses=NOT_FOUND)

@@ -24,6 +24,11 @@ def start_of_china_day(now: datetime | None = None) -> datetime:
     return start.astimezone(UTC).replace(tzinfo=None)
 
 
+def start_of_next_china_day(now: datetime | None = None) -> datetime:
+    """The start of tomorrow (UTC+8 calendar day) as naive UTC: when today's daily quotas reset."""
+    return start_of_china_day(now) + timedelta(days=1)
+
+
 def iso_utc(moment: datetime | None) -> str | None:
     """A stored naive-UTC time as ISO 8601 with `Z`."""
     if moment is None:

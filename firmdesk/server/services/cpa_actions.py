@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from firmdesk.domain.errors import InvalidInput, NotFound, TransitionRefused
+from firmdesk.domain.face_verification import face_verification_supported
 from firmdesk.domain.limits import MAX_APPLICATION_FILES
 from firmdesk.domain.materials import check_file_count
 from firmdesk.domain.states import Action, ApplicationState, status_label
@@ -55,6 +56,7 @@ def profile(session: Session, cpa: Cpa) -> CpaProfile:
         firm_name=firm.name,
         retired=cpa.retired,
         training_hours={str(year): value for year, value in hours},
+        face_verification_supported=face_verification_supported(cpa.id_type),
     )
 
 

@@ -262,6 +262,11 @@ class CpaProfile(Profile):
     firm_name: str
     retired: bool
     training_hours: dict[str, float]
+    face_verification_supported: bool = Field(
+        description="Whether face verification supports the CPA's ID document (`id_type`): 居民身份证 and "
+        "港澳台居民居住证 only. When false, starting a face session is refused and the CPA goes to the institute "
+        "for 线下人工核验."
+    )
 
 
 class Notice(BaseModel):
@@ -304,10 +309,26 @@ class FaceSessionStarted(BaseModel):
     remaining_today: int
 
 
+class FaceQuota(BaseModel):
+    """今日剩余次数: face-verification sessions the CPA may still start today (counted by the China calendar day)."""
+
+    remaining: int = Field(ge=0, description="Sessions left today (0: refused until `resets_at`)")
+    limit: int = Field(description="Sessions a CPA may start per day")
+    resets_at: UtcTime = Field(description="When today's count starts again: the next midnight in China (UTC+8)")
+
+
 class FaceSessionStatus(BaseModel):
     session_id: int
-    status: Literal["pending", "passed", "failed"]
+    application_id: int
+    status: Literal["pending", "passed", "failed", "expired"] = Field(
+        description="pending 待认证, passed 认证通过, failed 人脸认证未通过, expired 已过期 (the link is older than "
+        "15 minutes, or a newer session of the application replaced it)"
+    )
+    status_label: str = Field(examples=["待认证"])
+    application_status: str = Field(description="The application's state (`pending_firm` once passed)")
+    expires_at: UtcTime = Field(description="When the session's link stops taking a result")
     remaining_today: int
+    notice: str | None = Field(default=None, description="The institute's success notice, once passed")
 
 
 class FaceResultRequest(BaseModel):
