@@ -65,7 +65,8 @@ def chromium() -> Iterator[Browser]:
     if executable is None:
         _unavailable("Chromium is not installed (apt-get install chromium)")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable)
+        # Chinese browser chrome (e.g. the file input's button), as the portal's users see it.
+        browser = playwright.chromium.launch(executable_path=executable, args=["--lang=zh-CN"])
         yield browser
         browser.close()
 
