@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from firmdesk import __version__ as _package_version
-from firmdesk.server.api import auth, cpa, face, firm, institute, public
+from firmdesk.server.api import auth, cpa, face, firm, institute, password_reset, public, reminders
 from firmdesk.server.api.body_limit import BodyLimit
 from firmdesk.server.api.errors import document_common_errors, install_error_handlers
 from firmdesk.server.api.guard import Guard
@@ -19,8 +19,10 @@ from firmdesk.server.autoreview import AutoReviewer
 from firmdesk.server.config import Settings
 from firmdesk.server.context import ServerContext
 from firmdesk.server.db.session import migrate
+from firmdesk.server.mail_jobs import mail_jobs
 from firmdesk.server.services.garbage import GarbageCollector
 from firmdesk.server.services.schemas import Health
+from firmdesk.server.web import demo_mail
 from firmdesk.server.web import public as public_pages
 
 API_PREFIX = "/api/v1"
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cmis = _prepared_context(settings or Settings())
     app.state.reviewer = None
     app.state.collector = None
+    app.state.mail_jobs = []
     app.add_middleware(InFlightLimit)  # added first: inside BodyLimit, so that a refused upload never waits
     app.add_middleware(BodyLimit)
     # Large JSON answers (a 5,000-CPA year is ~2.5 MB) go gzipped to clients that accept it (httpx does);
@@ -74,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Where QR codes point, outside the API prefix: `/v/{token}.json` first, or the page would take it as a token.
     app.include_router(public.router)
     app.include_router(public_pages.router)  # /v/{token}
+    app.include_router(demo_mail.router)  # /demo/mail, only with CMIS_DEMO_MAIL_PAGE
     return app
 
 
@@ -105,7 +109,7 @@ def switch_settings(app: FastAPI, settings: Settings) -> None:
 
 
 def start_background(app: FastAPI) -> None:
-    """The auto-reviewer, when the settings ask for it; the attachment garbage collector."""
+    """The auto-reviewer, when the settings ask for it; the attachment garbage collector; the mail jobs."""
     context: ServerContext = app.state.cmis
     interval = context.settings.attachment_gc_interval_s
     if interval > 0 and app.state.collector is None:
@@ -114,6 +118,10 @@ def start_background(app: FastAPI) -> None:
     if context.settings.auto_review and app.state.reviewer is None:
         app.state.reviewer = AutoReviewer(context)
         app.state.reviewer.start()
+    if not app.state.mail_jobs:
+        app.state.mail_jobs = mail_jobs(context)
+        for job in app.state.mail_jobs:
+            job.start()
 
 
 def stop_background(app: FastAPI) -> None:
@@ -123,7 +131,18 @@ def stop_background(app: FastAPI) -> None:
     if app.state.reviewer is not None:
         app.state.reviewer.stop()
         app.state.reviewer = None
+    for job in app.state.mail_jobs:
+        job.stop()
+    app.state.mail_jobs = []
 
 
 def _routers() -> list[APIRouter]:
-    return [auth.router, firm.router, cpa.router, face.router, institute.router]
+    return [
+        auth.router,
+        password_reset.router,
+        firm.router,
+        reminders.router,
+        cpa.router,
+        face.router,
+        institute.router,
+    ]
