@@ -12,6 +12,7 @@ import email
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from email.message import EmailMessage
 from email.policy import default
 from typing import Any
@@ -22,9 +23,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from firmdesk.server.config import Settings
-from firmdesk.server.db.models import Cpa, OutboxMail
+from firmdesk.server.db.models import Cpa, Institute, OutboxMail
 from firmdesk.server.db.session import make_engine, make_session_factory
 from firmdesk.server.runner import free_port
+from firmdesk.server.services.clock import china_today
 from firmdesk.server.services.outbox import Deliverer, SmtpConfig, SmtpSender
 
 
@@ -101,6 +103,13 @@ class OutboxProbe:
     def set_email(self, cpa: Cpa, address: str) -> None:
         with self.sessions.begin() as session:
             session.execute(update(Cpa).where(Cpa.id == cpa.id).values(email=address))
+
+    def set_deadline(self, days_from_today: int) -> date:
+        """Every institute's deadline `days_from_today` days from today (China date); the deadline."""
+        deadline = china_today() + timedelta(days=days_from_today)
+        with self.sessions.begin() as session:
+            session.execute(update(Institute).values(deadline=deadline))
+        return deadline
 
     def deliverer(self, settings: Settings, **options: Any) -> Deliverer:
         config = SmtpConfig.from_settings(settings)
