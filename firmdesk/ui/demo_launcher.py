@@ -120,14 +120,14 @@ def start_demo_server(data_dir: Path, *, reset: bool = False, fast_hashes: bool 
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     if fast_hashes:
-        settings = fast_test_settings(data_dir, auto_review=True)
+        settings = fast_test_settings(data_dir, auto_review=True, demo_mail_page=True)
     else:
-        settings = Settings(data_dir=data_dir, auto_review=True)
+        settings = Settings(data_dir=data_dir, auto_review=True, demo_mail_page=True)
     seeded_now = _seed_if_empty(settings)
     # The demo's QR codes point at its loopback address on purpose (CMIS_PUBLIC_BASE_URL = that address).
     thread = ServerThread(settings, host="127.0.0.1", port=0, public_at_bind_address=True)
     thread.start()  # blocks until the server answers /healthz
-    log.info("demo server at %s (data in %s)", thread.base_url, data_dir)
+    log.info("demo server at %s (data in %s); its mails at %s/demo/mail", thread.base_url, data_dir, thread.base_url)
     return DemoServer(thread.base_url, data_dir, thread, seeded_now)
 
 

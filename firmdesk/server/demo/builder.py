@@ -42,6 +42,7 @@ from firmdesk.server.db.models import (
     TrainingHours,
 )
 from firmdesk.server.db.session import make_engine, make_session_factory, migrate
+from firmdesk.server.demo.emails import demo_email
 from firmdesk.server.demo.facts import (
     CPA_PASSWORD,
     DEMO_INSTITUTE_CODE,
@@ -55,7 +56,6 @@ from firmdesk.server.demo.facts import (
     PAST_YEARS,
     DemoWindow,
 )
-from firmdesk.server.demo.emails import demo_email
 from firmdesk.server.demo.people import (
     DISTRICTS,
     ETHNICITIES,
