@@ -47,7 +47,11 @@ def test_a_reminder_reaches_the_inbox_and_the_outbox_and_the_row(
     result = answer.json()
     assert (result["sent"], result["emailed"], result["no_email"], result["skipped"]) == (2, 1, 1, 0)
     [mail] = outbox_probe.mails()
-    assert (mail.kind, mail.to_address, mail.subject) == ("reminder", "chen.jing@example.com", "2025年度注册会计师年检申请提醒")
+    assert (mail.kind, mail.to_address, mail.subject) == (
+        "reminder",
+        "chen.jing@example.com",
+        "2025年度注册会计师年检申请提醒",
+    )
     assert f"距截止还有{season}天" in mail.body
     assert first.name in mail.body
     [message] = world.cpa_client(first).get("/cpa/messages").json()
