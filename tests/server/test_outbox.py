@@ -4,13 +4,15 @@ among racing deliverers, at most once after an interruption, nothing sent withou
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 
-from firmdesk.server.config import Settings
-from firmdesk.server.runner import ServerThread
+from firmdesk.server.config import Settings, fast_test_settings
+from firmdesk.server.runner import ServerProcess, ServerThread
 from firmdesk.server.services.clock import utcnow
 from firmdesk.server.services.outbox import (
     INTERRUPTED_ERROR,
@@ -211,3 +213,43 @@ def test_the_server_delivers_in_the_background_when_smtp_is_set(
 def test_starttls_and_ssl_together_are_refused(server_settings: Settings, starttls: bool, ssl: bool) -> None:
     with pytest.raises(ValueError, match="STARTTLS"):
         Settings(data_dir=server_settings.data_dir, smtp_starttls=starttls, smtp_ssl=ssl)
+
+
+@pytest.mark.slow
+def test_with_two_workers_the_supervisor_delivers_each_mail_once(
+    tmp_path: Path, new_database_url: Callable[[], str | None], smtp_server: SmtpRecorder
+) -> None:
+    """`serve --workers 2`: the workers leave delivery to the supervising process; each code goes out once."""
+    url = new_database_url()
+    settings = fast_test_settings(tmp_path / "cmis", **({"database_url": url} if url else {}))
+    builder = ServerBuilder(settings)
+    cpas = builder.cpas(builder.firm(builder.institute()), 4)
+    probe = OutboxProbe(settings)
+    for n, cpa in enumerate(cpas):
+        probe.set_email(cpa, f"worker{n}@example.com")
+    builder.close()
+    env = {
+        "CMIS_ARGON2_TIME_COST": "1",
+        "CMIS_ARGON2_MEMORY_KIB": "1024",
+        "CMIS_ARGON2_PARALLELISM": "1",
+        "CMIS_DATABASE_URL": url or "",
+        "CMIS_SMTP_HOST": smtp_server.host,
+        "CMIS_SMTP_PORT": str(smtp_server.port),
+        "CMIS_MAIL_DELIVERY_INTERVAL_S": "0.2",
+    }
+    try:
+        with ServerProcess(settings.data_dir, workers=2, env=env) as server:
+            for cpa in cpas:
+                answer = httpx.post(
+                    f"{server.base_url}/api/v1/auth/password-reset/request", json={"member_no": cpa.cert_no}
+                )
+                assert answer.status_code == 200, server.log()
+            messages = smtp_server.wait_for(len(cpas))
+            time.sleep(1)  # room for a second delivery, were there one
+        assert sorted(str(m["To"]) for m in smtp_server.messages) == sorted(
+            f"worker{n}@example.com" for n in range(len(cpas))
+        )
+        assert len(messages) == len(cpas)
+        assert {m.state for m in probe.mails()} == {"sent"}
+    finally:
+        probe.close()
