@@ -23,8 +23,8 @@ import pytest
 
 from tests.helpers.memory_keyring import MemoryKeyring
 
-# Fixtures that start the real server live in tests/helpers/server.py.
-pytest_plugins = ["tests.helpers.server", "tests.helpers.mail"]
+# Fixtures that start the real server live in tests/helpers/server.py; the browser's in tests/helpers/browser.py.
+pytest_plugins = ["tests.helpers.server", "tests.helpers.browser", "tests.helpers.portal_world", "tests.helpers.mail"]
 
 
 @pytest.fixture(autouse=True)

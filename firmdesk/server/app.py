@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from firmdesk import __version__ as _package_version
@@ -24,6 +25,13 @@ from firmdesk.server.services.garbage import GarbageCollector
 from firmdesk.server.services.schemas import Health
 from firmdesk.server.web import demo_mail
 from firmdesk.server.web import public as public_pages
+from firmdesk.server.web.cpa import applications as cpa_applications
+from firmdesk.server.web.cpa import home as cpa_home
+from firmdesk.server.web.cpa import messages as cpa_messages
+from firmdesk.server.web.cpa import records as cpa_records
+from firmdesk.server.web.cpa import sign_in as cpa_sign_in
+from firmdesk.server.web.errors import failure_page, install_page_errors
+from firmdesk.server.web.site import STATIC_PREFIX, PageHeaders
 
 API_PREFIX = "/api/v1"
 VERSION = _package_version
@@ -63,8 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         compresslevel=5,
         exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf"),
     )
-    app.add_middleware(Guard)  # added last: outermost, so the inner layers' answers get a request id too
+    # Outermost but one: the inner layers' answers get a request id too (failures on page paths: HTML pages).
+    app.add_middleware(Guard, page_failure=failure_page)
+    app.add_middleware(PageHeaders)  # outermost: every page answer gets its security headers, errors included
     install_error_handlers(app)
+    install_page_errors(app)  # page paths answer HTML error pages (after the API's handlers, which it wraps)
 
     @app.get("/healthz", response_model=Health, tags=["health"])
     def healthz() -> Health:
@@ -78,6 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(public.router)
     app.include_router(public_pages.router)  # /v/{token}
     app.include_router(demo_mail.router)  # /demo/mail, only with CMIS_DEMO_MAIL_PAGE
+    for router in _page_routers():
+        app.include_router(router)
+    app.mount(STATIC_PREFIX, StaticFiles(packages=[("firmdesk.server.web", "static")]), name="static")
     return app
 
 
@@ -146,3 +160,8 @@ def _routers() -> list[APIRouter]:
         face.router,
         institute.router,
     ]
+
+
+def _page_routers() -> list[APIRouter]:
+    """The portals' pages (web/; kept out of the OpenAPI document)."""
+    return [cpa_sign_in.router, cpa_home.router, cpa_applications.router, cpa_messages.router, cpa_records.router]

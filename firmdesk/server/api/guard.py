@@ -20,7 +20,7 @@ from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from firmdesk.server.api.errors import failure_of
+from firmdesk.server.api.errors import Failure, failure_of
 
 log = logging.getLogger("firmdesk.server")
 
@@ -32,6 +32,9 @@ _CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 #: pauses) before 503 is answered. Writes are not: SQLite's busy timeout already waited for them.
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _BUSY_RETRY_PAUSES_S = (0.1, 0.4)
+
+#: Renders a failure on a page path as HTML (`web.errors.failure_page`), or None for the JSON answer.
+PageFailure = Callable[[Scope, Failure, str], bytes | None]
 
 #: The id of the request being handled (for log records made anywhere below).
 current_request_id: ContextVar[str] = ContextVar("current_request_id", default="-")
@@ -45,8 +48,11 @@ def request_id_of(scope: Scope) -> str:
 class Guard:
     """ASGI middleware; add it last so that it wraps everything else (the body limit included)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, page_failure: PageFailure | None = None) -> None:
+        """`page_failure(scope, failure, request_id)`: the HTML page of a failure on a web page's path, or None
+        (then the answer is the JSON body)."""
         self.app = app
+        self.page_failure = page_failure
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -76,11 +82,15 @@ class Guard:
                 log.warning("request %s answered %s %s: %r", request_id, failure.status, where, error)
             if started:
                 return  # the answer is half sent: nothing better to do than end it
-            body = json.dumps(
-                {"detail": failure.detail, "code": failure.code, "request_id": request_id}, ensure_ascii=False
-            ).encode()
+            page = self.page_failure(scope, failure, request_id) if self.page_failure else None
+            body = (
+                page
+                or json.dumps(
+                    {"detail": failure.detail, "code": failure.code, "request_id": request_id}, ensure_ascii=False
+                ).encode()
+            )
             headers = [
-                (b"content-type", b"application/json"),
+                (b"content-type", b"text/html; charset=utf-8" if page else b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 *((k.lower().encode(), v.encode()) for k, v in failure.headers.items()),
             ]

@@ -10,8 +10,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
+from firmdesk import __version__
 from firmdesk.server.services.clock import CHINA, iso_utc
 
 #: What a missing date shows.
@@ -31,6 +34,17 @@ def day(value: date | None) -> str:
     return value.isoformat() if value else NO_DATE
 
 
+@pass_context
+def csrf_field(context: Context) -> Markup:
+    """`{{ csrf_field() }}` in a POST form: the hidden CSRF token of the page's session (`csrf_token`)."""
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(escape(context["csrf_token"]))
+
+
+def static_url(name: str) -> str:
+    """`{{ static_url("site.css") }}`: a file of `web/static/`, versioned so a new release is fetched anew."""
+    return f"/static/{name}?v={__version__}"
+
+
 def _environment() -> Environment:
     environment = Environment(
         loader=PackageLoader("firmdesk.server.web", "templates"),
@@ -40,6 +54,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.filters.update({"china_time": china_time, "iso_utc": iso_utc, "day": day})
+    environment.globals.update({"csrf_field": csrf_field, "static_url": static_url})
     return environment
 
 

@@ -1,0 +1,24 @@
+// FirmDesk web pages: small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    // An error summary takes the focus, so keyboard and screen-reader users hear the problems first.
+    var summary = document.querySelector("[data-focus-on-load]");
+    if (summary) { summary.focus(); }
+    // <form data-confirm="确认要…吗？">: ask before an irreversible step (the server checks everything anyway).
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+      });
+    });
+    // A form is sent once: its submit buttons are disabled after the first click (the server is idempotent too).
+    document.querySelectorAll("form[method=post]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (event.defaultPrevented) { return; }
+        window.setTimeout(function () {
+          form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+        }, 0);
+      });
+    });
+  });
+})();
