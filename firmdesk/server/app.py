@@ -26,6 +26,7 @@ from firmdesk.server.services.schemas import Health
 from firmdesk.server.web import demo_mail
 from firmdesk.server.web import public as public_pages
 from firmdesk.server.web.cpa import applications as cpa_applications
+from firmdesk.server.web.cpa import forgot_password as cpa_forgot_password
 from firmdesk.server.web.cpa import home as cpa_home
 from firmdesk.server.web.cpa import messages as cpa_messages
 from firmdesk.server.web.cpa import records as cpa_records
@@ -164,4 +165,11 @@ def _routers() -> list[APIRouter]:
 
 def _page_routers() -> list[APIRouter]:
     """The portals' pages (web/; kept out of the OpenAPI document)."""
-    return [cpa_sign_in.router, cpa_home.router, cpa_applications.router, cpa_messages.router, cpa_records.router]
+    return [
+        cpa_sign_in.router,
+        cpa_forgot_password.router,
+        cpa_home.router,
+        cpa_applications.router,
+        cpa_messages.router,
+        cpa_records.router,
+    ]
