@@ -55,6 +55,16 @@ class DemoServer:
     def stop(self) -> None:
         self.thread.stop()
 
+    def portal_note(self) -> str:
+        """What `firmdesk demo` prints: where the demo's CPAs sign in with a browser, and how."""
+        from firmdesk.domain.portal import cpa_portal_url
+        from firmdesk.server.demo import CPA_PASSWORD, DEMO_FIRM_NUMBER
+
+        return (
+            f"注册会计师网页端：{cpa_portal_url(self.base_url)}\n"
+            f"  演示注师的证书编号为 {DEMO_FIRM_NUMBER} 加四位序号（如 {DEMO_FIRM_NUMBER}0001），密码 {CPA_PASSWORD}"
+        )
+
 
 class DemoServerStarter(threading.Thread):
     """Starts the server on a background thread; `wait()` blocks (on a worker) until it answers or failed."""

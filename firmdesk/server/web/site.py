@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from firmdesk.domain.portal import CPA_PORTAL_PATH
 from firmdesk.domain.states import Role
 
 
@@ -31,7 +32,7 @@ class Portal:
         return f"{self.prefix}/home"
 
 
-CPA_PORTAL = Portal(Role.CPA, "/cpa", "注册会计师年检")
+CPA_PORTAL = Portal(Role.CPA, CPA_PORTAL_PATH.rstrip("/"), "注册会计师年检")
 
 #: Every portal, by role. The institute's workbench adds itself here.
 PORTALS: dict[Role, Portal] = {CPA_PORTAL.role: CPA_PORTAL}

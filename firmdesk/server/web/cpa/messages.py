@@ -57,6 +57,4 @@ def message(request: Request, session: SessionDep, user: WebCpa, message_id: Pat
     found = next((m for m in cpa_actions.messages(session, cpa_of(user)) if m.id == message_id), None)
     if found is None:
         raise NotFound("未找到该消息", message_id=message_id)
-    return cpa_page(
-        request, session, user, "portal/message.html", active="messages", title=found.title, message=found
-    )
+    return cpa_page(request, session, user, "portal/message.html", active="messages", title=found.title, message=found)
