@@ -59,10 +59,12 @@ class DemoServer:
         """What `firmdesk demo` prints: where the demo's CPAs sign in with a browser, and how."""
         from firmdesk.domain.portal import cpa_portal_url
         from firmdesk.server.demo import CPA_PASSWORD, DEMO_FIRM_NUMBER
+        from firmdesk.server.web.demo_mail import DEMO_MAIL_PATH
 
         return (
             f"注册会计师网页端：{cpa_portal_url(self.base_url)}\n"
-            f"  演示注师的证书编号为 {DEMO_FIRM_NUMBER} 加四位序号（如 {DEMO_FIRM_NUMBER}0001），密码 {CPA_PASSWORD}"
+            f"  演示注师的证书编号为 {DEMO_FIRM_NUMBER} 加四位序号（如 {DEMO_FIRM_NUMBER}0001），密码 {CPA_PASSWORD}\n"
+            f"演示邮箱（忘记密码的验证码、提醒邮件）：{self.base_url.rstrip('/')}{DEMO_MAIL_PATH}"
         )
 
 
@@ -137,7 +139,7 @@ def start_demo_server(data_dir: Path, *, reset: bool = False, fast_hashes: bool 
     # The demo's QR codes point at its loopback address on purpose (CMIS_PUBLIC_BASE_URL = that address).
     thread = ServerThread(settings, host="127.0.0.1", port=0, public_at_bind_address=True)
     thread.start()  # blocks until the server answers /healthz
-    log.info("demo server at %s (data in %s); its mails at %s/demo/mail", thread.base_url, data_dir, thread.base_url)
+    log.info("demo server at %s (data in %s)", thread.base_url, data_dir)
     return DemoServer(thread.base_url, data_dir, thread, seeded_now)
 
 

@@ -14,13 +14,16 @@ from firmdesk.server.web.rendering import page
 
 router = APIRouter(tags=["demo"])
 
+#: Where the demo's mails are listed (printed by `firmdesk demo`).
+DEMO_MAIL_PATH = "/demo/mail"
+
 _HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
 }
 
 
-@router.get("/demo/mail", response_class=HTMLResponse, include_in_schema=False)
+@router.get(DEMO_MAIL_PATH, response_class=HTMLResponse, include_in_schema=False)
 def demo_mail(session: SessionDep, context: Context) -> HTMLResponse:
     settings = context.settings
     if not settings.demo_mail_page:

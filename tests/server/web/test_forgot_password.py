@@ -88,7 +88,13 @@ def test_the_page_is_the_same_whether_or_not_the_account_exists(
 
     known, unknown = ask(cpa_with_email.cert_no), ask("500199999999")
     assert known.status_code == unknown.status_code == 200
-    varying = [r'value="[^"]+"', r'content="[^"]+"', r">[0-9a-f]{32}<", re.escape(cpa_with_email.cert_no), "500199999999"]
+    varying = [
+        r'value="[^"]+"',
+        r'content="[^"]+"',
+        r">[0-9a-f]{32}<",
+        re.escape(cpa_with_email.cert_no),
+        "500199999999",
+    ]
     strip = re.compile("|".join(varying))  # tokens, the request id and the number typed
     assert strip.sub("", known.text) == strip.sub("", unknown.text)
     assert [m.to_address for m in outbox_probe.mails()] == ["liming001@example.com"]
