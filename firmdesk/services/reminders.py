@@ -3,9 +3,10 @@ exactly-once retries, and the contact list (导出联系名单) as an Excel tabl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from firmdesk.services.excel_export import ExcelTable
@@ -22,7 +23,7 @@ class ReminderSettings:
     template: str
     auto_enabled: bool
     default_template: str
-    placeholders: dict[str, str]
+    placeholders: Mapping[str, str]  # placeholder -> what it stands for
     auto_day_marks: tuple[int, ...]
 
     @classmethod
@@ -31,7 +32,7 @@ class ReminderSettings:
             template=data["template"],
             auto_enabled=bool(data.get("auto_enabled")),
             default_template=data.get("default_template") or data["template"],
-            placeholders=dict(data.get("placeholders") or {}),
+            placeholders=MappingProxyType(dict(data.get("placeholders") or {})),
             auto_day_marks=tuple(data.get("auto_day_marks") or ()),
         )
 
@@ -62,6 +63,7 @@ class ReminderPreview:
 @dataclass(frozen=True)
 class ReminderOutcome:
     cpa_id: int
+    cert_no: str | None
     name: str | None
     outcome: str  # sent, skipped
     emailed: bool
@@ -71,6 +73,7 @@ class ReminderOutcome:
     def from_json(cls, data: JSON) -> ReminderOutcome:
         return cls(
             cpa_id=data["cpa_id"],
+            cert_no=data.get("cert_no"),
             name=data.get("name"),
             outcome=data["outcome"],
             emailed=bool(data.get("emailed")),
