@@ -41,6 +41,13 @@ def _with_email(world: World, probe: OutboxProbe) -> Cpa:
     return cpa
 
 
+def _cpa_and_code(world: World, probe: OutboxProbe, settings: Settings, smtp: SmtpRecorder) -> tuple[Cpa, str]:
+    """A CPA with an e-mail who asked for a code, and the code the mail brought."""
+    cpa = _with_email(world, probe)
+    _request(world, cpa.cert_no).raise_for_status()
+    return cpa, _code_by_mail(probe, settings, smtp)
+
+
 def test_the_answer_is_the_same_whether_or_not_the_account_exists_or_has_an_email(
     world: World, outbox_probe: OutboxProbe
 ) -> None:
@@ -82,9 +89,7 @@ def test_a_code_from_the_mail_sets_a_new_password_and_revokes_every_token(
 def test_a_code_dies_after_five_wrong_tries(
     world: World, outbox_probe: OutboxProbe, smtp_server: SmtpRecorder, server_settings: Settings
 ) -> None:
-    cpa = _with_email(world, outbox_probe)
-    _request(world, cpa.cert_no).raise_for_status()
-    code = _code_by_mail(outbox_probe, server_settings, smtp_server)
+    cpa, code = _cpa_and_code(world, outbox_probe, server_settings, smtp_server)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     answers = [_confirm(world, cpa.cert_no, wrong) for _ in range(5)]
     assert {(a.status_code, a.json()["code"]) for a in answers} == {(422, "reset_code_invalid")}
@@ -95,9 +100,7 @@ def test_a_code_dies_after_five_wrong_tries(
 def test_an_expired_code_is_refused(
     world: World, outbox_probe: OutboxProbe, smtp_server: SmtpRecorder, server_settings: Settings
 ) -> None:
-    cpa = _with_email(world, outbox_probe)
-    _request(world, cpa.cert_no).raise_for_status()
-    code = _code_by_mail(outbox_probe, server_settings, smtp_server)
+    cpa, code = _cpa_and_code(world, outbox_probe, server_settings, smtp_server)
     with outbox_probe.sessions.begin() as session:
         session.execute(update(PasswordResetCode).values(expires_at=utcnow()))
     assert _confirm(world, cpa.cert_no, code).json()["code"] == "reset_code_invalid"
@@ -147,9 +150,7 @@ def test_an_address_asking_too_often_is_slowed_down(world: World) -> None:
 def test_two_confirms_with_the_same_code_have_one_winner(
     world: World, outbox_probe: OutboxProbe, smtp_server: SmtpRecorder, server_settings: Settings
 ) -> None:
-    cpa = _with_email(world, outbox_probe)
-    _request(world, cpa.cert_no).raise_for_status()
-    code = _code_by_mail(outbox_probe, server_settings, smtp_server)
+    cpa, code = _cpa_and_code(world, outbox_probe, server_settings, smtp_server)
     url = f"{world.server.base_url}/api/v1/auth/password-reset/confirm"
     first = {"member_no": cpa.cert_no, "code": code, "new_password": "first-pass-1"}
     second = {"member_no": cpa.cert_no, "code": code, "new_password": "second-pass-2"}
