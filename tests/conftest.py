@@ -29,6 +29,7 @@ pytest_plugins = [
     "tests.helpers.browser",
     "tests.helpers.portal_world",
     "tests.helpers.portal_apply",
+    "tests.helpers.mail",
 ]
 
 

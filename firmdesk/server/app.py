@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from firmdesk import __version__ as _package_version
-from firmdesk.server.api import auth, cpa, face, firm, institute, public
+from firmdesk.server.api import auth, cpa, face, firm, institute, password_reset, public, reminders
 from firmdesk.server.api.body_limit import BodyLimit
 from firmdesk.server.api.errors import document_common_errors, install_error_handlers
 from firmdesk.server.api.guard import Guard
@@ -20,12 +20,15 @@ from firmdesk.server.autoreview import AutoReviewer
 from firmdesk.server.config import Settings
 from firmdesk.server.context import ServerContext
 from firmdesk.server.db.session import migrate
+from firmdesk.server.mail_jobs import mail_jobs
 from firmdesk.server.services.garbage import GarbageCollector
 from firmdesk.server.services.schemas import Health
+from firmdesk.server.web import demo_mail
 from firmdesk.server.web import public as public_pages
 from firmdesk.server.web.cpa import applications as cpa_applications
 from firmdesk.server.web.cpa import apply as cpa_apply
 from firmdesk.server.web.cpa import face as cpa_face
+from firmdesk.server.web.cpa import forgot_password as cpa_forgot_password
 from firmdesk.server.web.cpa import home as cpa_home
 from firmdesk.server.web.cpa import messages as cpa_messages
 from firmdesk.server.web.cpa import records as cpa_records
@@ -60,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cmis = _prepared_context(settings or Settings())
     app.state.reviewer = None
     app.state.collector = None
+    app.state.mail_jobs = []
     app.add_middleware(InFlightLimit)  # added first: inside BodyLimit, so that a refused upload never waits
     app.add_middleware(BodyLimit)
     # Large JSON answers (a 5,000-CPA year is ~2.5 MB) go gzipped to clients that accept it (httpx does);
@@ -87,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Where QR codes point, outside the API prefix: `/v/{token}.json` first, or the page would take it as a token.
     app.include_router(public.router)
     app.include_router(public_pages.router)  # /v/{token}
+    app.include_router(demo_mail.router)  # /demo/mail, only with CMIS_DEMO_MAIL_PAGE
     for router in _page_routers():
         app.include_router(router)
     app.mount(STATIC_PREFIX, StaticFiles(packages=[("firmdesk.server.web", "static")]), name="static")
@@ -121,7 +126,7 @@ def switch_settings(app: FastAPI, settings: Settings) -> None:
 
 
 def start_background(app: FastAPI) -> None:
-    """The auto-reviewer, when the settings ask for it; the attachment garbage collector."""
+    """The auto-reviewer, when the settings ask for it; the attachment garbage collector; the mail jobs."""
     context: ServerContext = app.state.cmis
     interval = context.settings.attachment_gc_interval_s
     if interval > 0 and app.state.collector is None:
@@ -130,6 +135,10 @@ def start_background(app: FastAPI) -> None:
     if context.settings.auto_review and app.state.reviewer is None:
         app.state.reviewer = AutoReviewer(context)
         app.state.reviewer.start()
+    if not app.state.mail_jobs:
+        app.state.mail_jobs = mail_jobs(context)
+        for job in app.state.mail_jobs:
+            job.start()
 
 
 def stop_background(app: FastAPI) -> None:
@@ -139,16 +148,28 @@ def stop_background(app: FastAPI) -> None:
     if app.state.reviewer is not None:
         app.state.reviewer.stop()
         app.state.reviewer = None
+    for job in app.state.mail_jobs:
+        job.stop()
+    app.state.mail_jobs = []
 
 
 def _routers() -> list[APIRouter]:
-    return [auth.router, firm.router, cpa.router, face.router, institute.router]
+    return [
+        auth.router,
+        password_reset.router,
+        firm.router,
+        reminders.router,
+        cpa.router,
+        face.router,
+        institute.router,
+    ]
 
 
 def _page_routers() -> list[APIRouter]:
     """The portals' pages (web/; kept out of the OpenAPI document)."""
     return [
         cpa_sign_in.router,
+        cpa_forgot_password.router,
         cpa_home.router,
         cpa_applications.router,
         cpa_messages.router,

@@ -356,6 +356,7 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
     from firmdesk.server.autoreview import AutoReviewer
     from firmdesk.server.context import ServerContext
     from firmdesk.server.db.session import migrate
+    from firmdesk.server.mail_jobs import WORKER_ENVIRONMENT, mail_jobs
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate(settings)
@@ -364,10 +365,15 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
     if settings.public_base_url:
         os.environ["CMIS_PUBLIC_BASE_URL"] = settings.public_base_url
     os.environ["CMIS_AUTO_REVIEW"] = "false"
+    os.environ.update(WORKER_ENVIRONMENT)  # the mail deliverer and automatic reminders run here, once
     reviewer = None
     if settings.auto_review:
         reviewer = AutoReviewer(ServerContext.build(settings))
         reviewer.start()
+    mail_context = ServerContext.build(settings)
+    jobs = mail_jobs(mail_context)
+    for job in jobs:
+        job.start()
     print(f"工作进程：{workers}")
     try:
         uvicorn.run(
@@ -382,6 +388,9 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
         if reviewer is not None:
             reviewer.stop()
             reviewer.context.engine.dispose()
+        for job in jobs:
+            job.stop()
+        mail_context.engine.dispose()
 
 
 def _refuse_unknown_revision(settings: Settings) -> None:

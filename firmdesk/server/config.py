@@ -63,6 +63,31 @@ class Settings(BaseSettings):
     #: An address that signed in to an account within this many days is one of its usual addresses.
     login_usual_address_days: int = Field(default=30, ge=1)
 
+    #: Outgoing mail (password-reset codes, reminders; docs/deploy.md). Mails are queued in the database
+    #: (`outbox_mails`) in the same transaction as their cause and delivered by one background deliverer.
+    #: Unset host: nothing is sent, mails stay queued (the demo shows them at /demo/mail).
+    smtp_host: str | None = None
+    #: 25 plain, 587 with STARTTLS, 465 with SSL (set `smtp_starttls` / `smtp_ssl` to match).
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    #: The From address, e.g. `CMIS 年检系统 <noreply@cicpa.example.cn>`.
+    smtp_from: str = "CMIS <noreply@localhost>"
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    #: Seconds an SMTP connection may take to answer.
+    smtp_timeout_s: float = Field(default=30, gt=0)
+    #: Seconds between two rounds of the mail deliverer (0: this process delivers nothing, e.g. a worker).
+    mail_delivery_interval_s: float = Field(default=5, ge=0)
+    #: Attempts of one mail before it is given up (its last error is kept).
+    mail_max_attempts: int = Field(default=5, ge=1, le=50)
+    #: Seconds before the first retry of a failed mail; doubled for each further attempt (at most an hour).
+    mail_retry_base_s: float = Field(default=60, ge=0)
+    #: Seconds between two rounds of the automatic reminders (30/14/7/3 days before the deadline; 0: none).
+    auto_reminder_interval_s: float = Field(default=600, ge=0)
+    #: Demo only: `/demo/mail` lists every queued and sent mail (codes included). Never in production.
+    demo_mail_page: bool = False
+
     @field_validator("trusted_proxies")
     @classmethod
     def _valid_proxies(cls, value: str) -> str:
@@ -70,6 +95,12 @@ class Settings(BaseSettings):
 
         TrustedProxies.parse(value)  # raises with a message naming the setting
         return value
+
+    @model_validator(mode="after")
+    def _one_smtp_security(self) -> Settings:
+        if self.smtp_starttls and self.smtp_ssl:
+            raise ValueError("CMIS_SMTP_STARTTLS and CMIS_SMTP_SSL cannot both be on (587: STARTTLS, 465: SSL)")
+        return self
 
     @model_validator(mode="after")
     def _absolute_data_dir(self) -> Settings:

@@ -50,6 +50,7 @@ from firmdesk.services.models import (
     parse_time,
 )
 from firmdesk.services.progress import NO_STATE, ProgressState
+from firmdesk.services.reminders import Contact, ReminderPreview, ReminderResult, ReminderSettings
 from firmdesk.services.uploads import MultipartBody, PlannedFile, check_batch_files
 
 if TYPE_CHECKING:
@@ -493,6 +494,30 @@ class CmisClient:
     def changes(self, year: int, since: int = 0) -> ChangeSet:
         data = self._call("GET", "/firm/changes", params={"year": year, "since": since})
         return _parsed(ChangeSet.from_json, data)
+
+    # -- reminders (提醒; firmdesk.services.reminders) ---------------------------------------------
+
+    def reminder_settings(self) -> ReminderSettings:
+        return _parsed(ReminderSettings.from_json, self._call("GET", "/firm/reminders/settings"))
+
+    def save_reminder_settings(self, template: str | None = None, auto_enabled: bool | None = None) -> ReminderSettings:
+        body = {k: v for k, v in {"template": template, "auto_enabled": auto_enabled}.items() if v is not None}
+        return _parsed(ReminderSettings.from_json, self._call("PUT", "/firm/reminders/settings", json=body))
+
+    def reminder_preview(self, cpa_id: int, template: str | None = None) -> ReminderPreview:
+        body = {"cpa_id": cpa_id, "template": template}
+        return _parsed(ReminderPreview.from_json, self._call("POST", "/firm/reminders/preview", json=body))
+
+    def send_reminders(self, cpa_ids: Sequence[int], idempotency_key: str | None = None) -> ReminderResult:
+        """Remind these CPAs (an inbox message, and a mail when they have an address); one a day each."""
+        body = {"cpa_ids": list(cpa_ids)}
+        data = self._call("POST", "/firm/reminders", json=body, headers=_idempotency(idempotency_key))
+        return _parsed(ReminderResult.from_json, data)
+
+    def reminder_contacts(self) -> list[Contact]:
+        """导出联系名单: the CPAs 注师待申请 lists, with phone, e-mail and their last reminder."""
+        data = self._call("GET", "/firm/reminders/contacts")
+        return _parsed(lambda d: [Contact.from_json(c) for c in d], data)
 
 
 def _upload_body(fields: list[tuple[str, str]], planned: list[PlannedFile]) -> MultipartBody:

@@ -81,6 +81,9 @@ class CpaRow:
     qr_url: str | None = None
     #: What the firm may do with the row now (action -> None, or why not), as the server computed it.
     actions: Availability = field(default_factory=dict, hash=False)
+    #: 最近提醒: when the CPA was last reminded for this year (None: never), and how many times.
+    last_reminded_at: datetime | None = None
+    reminder_count: int = 0
 
     def __post_init__(self) -> None:
         if not self.actions:  # cached before the field (or made in a test): the domain's rule for the status
@@ -114,6 +117,8 @@ class CpaRow:
             version=data.get("version"),
             qr_url=data.get("qr_url"),
             actions=_actions(data.get("actions")),
+            last_reminded_at=parse_time(data.get("last_reminded_at")),
+            reminder_count=data.get("reminder_count") or 0,
         )
 
 

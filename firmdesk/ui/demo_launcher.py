@@ -59,10 +59,12 @@ class DemoServer:
         """What `firmdesk demo` prints: where the demo's CPAs sign in with a browser, and how."""
         from firmdesk.domain.portal import cpa_portal_url
         from firmdesk.server.demo import CPA_PASSWORD, DEMO_FIRM_NUMBER
+        from firmdesk.server.web.demo_mail import DEMO_MAIL_PATH
 
         return (
             f"注册会计师网页端：{cpa_portal_url(self.base_url)}\n"
-            f"  演示注师的证书编号为 {DEMO_FIRM_NUMBER} 加四位序号（如 {DEMO_FIRM_NUMBER}0001），密码 {CPA_PASSWORD}"
+            f"  演示注师的证书编号为 {DEMO_FIRM_NUMBER} 加四位序号（如 {DEMO_FIRM_NUMBER}0001），密码 {CPA_PASSWORD}\n"
+            f"演示邮箱（忘记密码的验证码、提醒邮件）：{self.base_url.rstrip('/')}{DEMO_MAIL_PATH}"
         )
 
 
@@ -130,9 +132,9 @@ def start_demo_server(data_dir: Path, *, reset: bool = False, fast_hashes: bool 
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     if fast_hashes:
-        settings = fast_test_settings(data_dir, auto_review=True)
+        settings = fast_test_settings(data_dir, auto_review=True, demo_mail_page=True)
     else:
-        settings = Settings(data_dir=data_dir, auto_review=True)
+        settings = Settings(data_dir=data_dir, auto_review=True, demo_mail_page=True)
     seeded_now = _seed_if_empty(settings)
     # The demo's QR codes point at its loopback address on purpose (CMIS_PUBLIC_BASE_URL = that address).
     thread = ServerThread(settings, host="127.0.0.1", port=0, public_at_bind_address=True)

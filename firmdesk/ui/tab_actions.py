@@ -204,7 +204,28 @@ TAB_ACTIONS: Mapping[FirmTab, tuple[TabActionSpec, ...]] = {
         ),
         EXCEL,
     ),
-    FirmTab.NOT_APPLIED: (TRAIL, CPA_ATTACHMENTS, EXCEL),
+    FirmTab.NOT_APPLIED: (
+        TRAIL,
+        CPA_ATTACHMENTS,
+        TabActionSpec(
+            "remind",
+            "提醒",
+            lambda ctx, tab: ctx.actions.remind(tab.selected_records(), tab.shown_records()),
+            has_rows,
+            "向所选（或全部）未申请的注册会计师发送提醒：站内消息，登记了邮箱的同时发邮件；每人每天最多一次",
+            primary=True,
+            needs_server=True,
+        ),
+        TabActionSpec(
+            "contacts",
+            "导出联系名单",
+            lambda ctx, tab: ctx.actions.export_contacts(ctx.year()),
+            has_rows,
+            "导出未申请注册会计师的姓名、证书编号、电话、邮箱、状态和最近提醒时间（Excel），便于电话联系",
+            needs_server=True,
+        ),
+        EXCEL,
+    ),
     FirmTab.SUBMITTED: (
         VIEW_BATCH,
         TabActionSpec(

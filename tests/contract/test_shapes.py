@@ -45,6 +45,7 @@ from firmdesk.services.models import (
     ReadinessFlag,
     TrailEvent,
 )
+from firmdesk.services.reminders import Contact, ReminderOutcome, ReminderPreview, ReminderResult, ReminderSettings
 from tests.helpers.demo import DEMO_FIRM, DEMO_PASSWORD, YEAR, demo_live, demo_server_settings  # noqa: F401  (fixtures)
 from tests.helpers.files import write_pdf
 
@@ -129,6 +130,11 @@ SHAPES: tuple[Shape, ...] = (
     Shape(ReadinessResultsRead, "ReadinessResults"),
     Shape(ReadinessResultRead, "ReadinessResult"),
     Shape(ReturnResultRead, "ReturnResult"),
+    Shape(ReminderSettings, "ReminderSettingsOut"),
+    Shape(ReminderPreview, "ReminderPreview"),
+    Shape(ReminderResult, "ReminderResult"),
+    Shape(ReminderOutcome, "ReminderOutcome"),
+    Shape(Contact, "ContactRow"),
 )
 
 SHAPE_BY_SERVER = {shape.server: shape for shape in SHAPES}
@@ -170,6 +176,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     _endpoint("POST", "/api/v1/firm/batches/{batch_id}/withdraw", "BatchWithApplications"),
     _endpoint("POST", "/api/v1/firm/batches/{batch_id}/resubmit", "BatchWithApplications"),
     _endpoint("GET", "/api/v1/firm/changes", "ChangeSet"),
+    _endpoint("GET", "/api/v1/firm/reminders/settings", "ReminderSettingsOut"),
+    _endpoint("PUT", "/api/v1/firm/reminders/settings", "ReminderSettingsOut"),
+    _endpoint("POST", "/api/v1/firm/reminders/preview", "ReminderPreview"),
+    _endpoint("POST", "/api/v1/firm/reminders", "ReminderResult"),
+    _endpoint("GET", "/api/v1/firm/reminders/contacts", "ContactRow", many=True),
 )
 
 #: Endpoints the client calls whose success answer is not JSON.
@@ -490,6 +501,13 @@ def recorded(demo_live: Any, tmp_path: Path) -> Iterator[list[tuple[str, str, An
         made = client.submit_batch(YEAR, [first, second], [(SOCIAL_SECURITY_MATERIAL, proof)])
         client.withdraw(made.batch.id, made.batch.version)
         client.return_applications([(first, None)], "继续教育学时证明不清晰")
+        # 提醒 a CPA who has not applied; the contact list.
+        client.save_reminder_settings(auto_enabled=False)
+        client.reminder_settings()
+        not_applied = next(r for r in rows if r.status == "none")
+        client.reminder_preview(not_applied.cpa_id)
+        client.send_reminders([not_applied.cpa_id])
+        client.reminder_contacts()
         client.logout()
         yield transport.answers
     finally:

@@ -82,6 +82,8 @@ class Cpa(Base):
     hukou: Mapped[str] = mapped_column(String(100), default="")
     political_status: Mapped[str] = mapped_column(String(20), default="群众")
     phone: Mapped[str] = mapped_column(String(20), default="")
+    #: The CPA's registered e-mail address ('' = none): password-reset codes and reminders go there.
+    email: Mapped[str] = mapped_column(String(254), default="")
     #: The date the CPA joined this firm (a move within the inspected year is flagged).
     joined_firm_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     #: Retired is remembered and preset next year.
@@ -398,3 +400,115 @@ class RateBucket(Base):
     client: Mapped[str] = mapped_column(String(100), primary_key=True)
     tokens: Mapped[float] = mapped_column(Float)
     at: Mapped[float] = mapped_column(Float)
+
+
+class OutboxMail(Base):
+    """An outgoing e-mail (发件箱), queued in the transaction of its cause, delivered by the background deliverer.
+
+    `state`: queued → sending (claimed: `lease_until`) → sent; or back to queued with `next_attempt_at` after a
+    failure; failed after the last attempt or a permanent refusal. A mail whose `sending` lease expired was
+    interrupted mid-send and is never sent again (at most once: `services/outbox.py`)."""
+
+    __tablename__ = "outbox_mails"
+    __table_args__ = (Index("ix_outbox_mails_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: What the mail is for: `password_reset`, `reminder`.
+    kind: Mapped[str] = mapped_column(String(24))
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    #: The RFC 5322 Message-ID, fixed at enqueue time: a duplicate would be recognisable by it.
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    state: Mapped[str] = mapped_column(String(12), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    #: Bumped by every claim: a deliverer finishes only the claim it made.
+    claim: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PasswordResetCode(Base):
+    """A one-time code (验证码) for resetting an account's password: only its salted hash is kept."""
+
+    __tablename__ = "password_reset_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    #: Wrong codes tried against it; past the limit it is dead.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PasswordResetAttempt(Base):
+    """A code request or a wrong code, counted by the reset's rate limits (per typed login and per address)."""
+
+    __tablename__ = "password_reset_attempts"
+    __table_args__ = (
+        Index("ix_password_reset_attempts_login", "kind", "login", "at"),
+        Index("ix_password_reset_attempts_client", "kind", "client", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: `request` (a code asked for) or `wrong_code`.
+    kind: Mapped[str] = mapped_column(String(12))
+    login: Mapped[str] = mapped_column(String(40))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Reminder(Base):
+    """A reminder to a CPA who has not applied (提醒): an inbox message and, when the CPA has an address, a mail.
+
+    At most one per CPA per China calendar day (`china_day`, unique with the CPA)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("cpa_id", "china_day"),
+        Index("ix_reminders_cpa_year", "cpa_id", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    cpa_id: Mapped[int] = mapped_column(ForeignKey("cpas.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    china_day: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime] = mapped_column(DateTime)
+    inbox_message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    mail_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_mails.id"), nullable=True)
+    #: Who reminded (the firm's member number and the person), or the automatic reminder (`days_mark` set).
+    actor_id: Mapped[str] = mapped_column(String(20))
+    actor_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
+    actor_person: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    days_mark: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class FirmReminderSettings(Base):
+    """A firm's reminder template and whether it reminds automatically before the deadline."""
+
+    __tablename__ = "firm_reminder_settings"
+
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), primary_key=True)
+    template: Mapped[str] = mapped_column(Text)
+    auto_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AutoReminderRun(Base):
+    """One automatic reminder round of a firm at one day-mark (30, 14, 7, 3 days left): never twice."""
+
+    __tablename__ = "auto_reminder_runs"
+    __table_args__ = (UniqueConstraint("firm_id", "year", "days_mark"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    days_mark: Mapped[int] = mapped_column(Integer)
+    run_at: Mapped[datetime] = mapped_column(DateTime)
+    reminded: Mapped[int] = mapped_column(Integer, default=0)

@@ -42,6 +42,7 @@ from firmdesk.server.db.models import (
     TrainingHours,
 )
 from firmdesk.server.db.session import make_engine, make_session_factory, migrate
+from firmdesk.server.demo.emails import demo_email
 from firmdesk.server.demo.facts import (
     CPA_PASSWORD,
     DEMO_INSTITUTE_CODE,
@@ -510,6 +511,7 @@ def add_cpa(b: Builder, firm: FirmRecord, serial: int, profile: Profile, kind: s
         hukou=f"重庆市{rng.choice(DISTRICTS)}",
         political_status=rng.choice(POLITICAL),
         phone="",
+        email=demo_email(profile.name, f"{firm.number}{serial:04d}"),
         joined_firm_on=profile.joined_firm_on,
         retired=profile.retired,
         qr_token=new_token(),

@@ -52,6 +52,7 @@ def profile(session: Session, cpa: Cpa) -> CpaProfile:
     return CpaProfile(
         **profile_of(cpa).model_dump(),
         cert_no=cpa.cert_no,
+        email=cpa.email,
         firm_number=firm.number,
         firm_name=firm.name,
         retired=cpa.retired,

@@ -30,6 +30,7 @@ from firmdesk.server.db.models import (
     Cpa,
     Event,
     Firm,
+    Reminder,
     TrainingHours,
 )
 from firmdesk.server.services.schemas import AttachmentPublic, BatchRow, CpaRow, EventPublic
@@ -43,6 +44,11 @@ _attachment_count = (
 )
 
 _ROW_BATCH = aliased(Batch, name="row_batch")
+
+
+def reminders_of(year: Any, what: Any) -> Any:
+    """`what` of the CPA's reminders for `year` (its latest time, its count), as a correlated subquery."""
+    return select(what).where(Reminder.cpa_id == Cpa.id, Reminder.year == year).correlate(Cpa).scalar_subquery()
 
 
 def _row_columns(year: Any) -> list[Any]:
@@ -68,6 +74,8 @@ def _row_columns(year: Any) -> list[Any]:
         Application.updated_at,
         _attachment_count.label("attachment_count"),
         Application.version,
+        reminders_of(year, func.max(Reminder.sent_at)).label("last_reminded_at"),
+        reminders_of(year, func.count(Reminder.id)).label("reminder_count"),
     ]
 
 
@@ -171,6 +179,8 @@ def to_cpa_row(row: Any, public_base_url: str | None = None, role: Role = Role.F
         version=row.version,
         qr_url=verification_url(public_base_url, row.qr_token) if public_base_url else None,
         actions=dict(application_actions(status, role, row.batch_state)),
+        last_reminded_at=row.last_reminded_at,
+        reminder_count=row.reminder_count or 0,
     )
 
 

@@ -91,6 +91,8 @@ class CpaRow(BaseModel):
         "changes): what the CPA's QR code encodes. Null only outside a request (background jobs).",
     )
     actions: dict[str, str | None] = Field(default_factory=dict, description=ACTIONS_DESCRIPTION)
+    last_reminded_at: UtcTime | None = Field(default=None, description="最近提醒: the CPA's latest reminder this year")
+    reminder_count: int = Field(default=0, description="Reminders sent to the CPA for this year")
 
 
 class BatchRow(BaseModel):
@@ -258,6 +260,7 @@ class ChangeSet(BaseModel):
 
 class CpaProfile(Profile):
     cert_no: str
+    email: str = Field(default="", description="The registered e-mail ('' = none): reset codes and reminders")
     firm_number: str
     firm_name: str
     retired: bool

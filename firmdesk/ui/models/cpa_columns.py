@@ -76,6 +76,16 @@ DECIDED_AT = Column[CpaRow](
     align=CENTER,
     width=130,
 )
+LAST_REMINDED = Column[CpaRow](
+    "last_reminded_at",
+    "最近提醒",
+    lambda r: reminded_text(r),
+    sort=lambda r: iso_sort(r.last_reminded_at),
+    raw=lambda r: r.last_reminded_at,
+    tooltip=lambda r: f"本年度已提醒 {r.reminder_count} 次" if r.reminder_count else "本年度尚未提醒",
+    align=CENTER,
+    width=150,
+)
 BATCH = Column[CpaRow](
     "batch_number", "年检批次编号", lambda r: r.batch_number or "", raw=lambda r: r.batch_number, width=140
 )
@@ -86,8 +96,16 @@ SUBMITTED_AT_LAST = replace(SUBMITTED_AT, align=LEFT)
 PENDING_REVIEW_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, BIRTH, RETIRED, HOURS, ATTACHMENTS, STATUS, SUBMITTED_AT_LAST]
 #: 审批状态 as a link: a click opens the 审批流程 (manual 3.1.6).
 STATUS_LINK = replace(STATUS, link=True, tooltip=lambda r: f"{r.status_label}：点击查看审批流程")
-NOT_APPLIED_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, BIRTH, RETIRED, STATUS_LINK, UPDATED_AT, REASON]
+NOT_APPLIED_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, BIRTH, RETIRED, STATUS_LINK, UPDATED_AT, LAST_REMINDED, REASON]
 QUERY_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, RETIRED, HOURS, STATUS_LINK, BATCH, DECIDED_AT, REASON]
+
+
+def reminded_text(row: CpaRow) -> str:
+    """最近提醒: the time of the last reminder, and how many when more than one (empty: never)."""
+    if row.last_reminded_at is None:
+        return ""
+    text = datetime_text(row.last_reminded_at)
+    return f"{text}（{row.reminder_count} 次）" if row.reminder_count > 1 else text
 
 
 def cpa_model(

@@ -10,14 +10,17 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
 from firmdesk.domain.availability import RowAction
+from firmdesk.domain.reminders import OFFLINE_REFUSAL
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.models import BatchDetail, BatchRow, CpaRow, FirmInfo
+from firmdesk.ui.contact_export import export_contacts
 from firmdesk.ui.desk_services import DeskServices
 from firmdesk.ui.details_dialog import CpaDetailsDialog
 from firmdesk.ui.dialogs.attachments_dialog import AttachmentsDialog
 from firmdesk.ui.dialogs.base import ServiceDialog
 from firmdesk.ui.dialogs.batch_dialog import BatchDialog
 from firmdesk.ui.dialogs.qr_dialog import QrDialog
+from firmdesk.ui.dialogs.reminder_dialog import ReminderDialog
 from firmdesk.ui.dialogs.return_dialog import ReturnDialog
 from firmdesk.ui.dialogs.review_queue import ReviewQueueDialog
 from firmdesk.ui.dialogs.submit_dialog import SubmitDialog
@@ -173,6 +176,29 @@ class ReviewActions(QObject):
         dialog.marked_changed.connect(tab.set_checked_applications)
         dialog.submit_requested.connect(lambda marked: self.submit(list(marked), year))
         self._open(dialog)
+
+    # -- reminders (提醒, 导出联系名单) ---------------------------------------------------------------
+
+    def remind(self, selected: list[CpaRow], shown: list[CpaRow]) -> ReminderDialog | None:
+        """提醒: refused offline (a reminder goes out at once or not at all; it is never queued)."""
+        if self.offline:
+            self.refused.emit(OFFLINE_REFUSAL)
+            return None
+        dialog = ReminderDialog(self._client, self._runner, selected, shown, parent=self._window)
+        dialog.sent.connect(lambda result: self.changed.emit(f"提醒：{result.summary}"))
+        self._open(dialog)
+        return dialog
+
+    def export_contacts(self, year: int) -> None:
+        """导出联系名单: fetched from the server (phones and e-mails are not in the rows), saved as .xlsx."""
+        if self.offline:
+            self.refused.emit(OFFLINE_REFUSAL)
+            return
+        exporter = export_contacts(
+            self._client, self._runner, self._services.prompts, self._firm.name, year, self._window
+        )
+        if exporter is not None:
+            exporter.failed.connect(self.refused)
 
     # -- batches ----------------------------------------------------------------------------------
 
