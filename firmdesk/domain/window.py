@@ -75,8 +75,7 @@ class Window:
 
 def closed_message(window: Window, step: LateStep) -> str:
     return (
-        f"{window.year} 年度年检申请已于 {window.deadline.isoformat()} 截止，不能{step.label}；"
-        "如需延期，请联系地方注协"
+        f"{window.year} 年度年检申请已于 {window.deadline.isoformat()} 截止，不能{step.label}；如需延期，请联系地方注协"
     )
 
 

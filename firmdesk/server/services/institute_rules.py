@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from firmdesk.domain.readiness import FlaggedApplication, FlagLevel, ReadinessFlag, check_no_red_flags
@@ -22,7 +22,7 @@ from firmdesk.server.services.clock import china_today
 from firmdesk.server.services.readiness import readiness_of
 
 
-def active_extensions(session: Session, institute: Institute, today: date | None = None):  # type: ignore[no-untyped-def]
+def active_extensions(institute: Institute, today: date | None = None) -> Select[tuple[Extension]]:
     """The extensions of the institute's current year still in force today (not revoked, not ended)."""
     today = today or china_today()
     return select(Extension).where(
@@ -34,7 +34,7 @@ def active_extensions(session: Session, institute: Institute, today: date | None
 
 
 def _latest_until(session: Session, institute: Institute, *, firm_id: int | None, cpa_id: int | None) -> date | None:
-    statement = active_extensions(session, institute).with_only_columns(func.max(Extension.until))
+    statement = active_extensions(institute).with_only_columns(func.max(Extension.until))
     if firm_id is not None:
         statement = statement.where(Extension.firm_id == firm_id)
     if cpa_id is not None:
@@ -77,7 +77,9 @@ def require_batch_window(session: Session, firm: Firm, applications: Sequence[Ap
     today = china_today()
     window = firm_window(session, firm)
     if window.is_open(today):
-        return extension_note(window.extended_until) if window.extension_applies(today) and window.extended_until else None
+        return (
+            extension_note(window.extended_until) if window.extension_applies(today) and window.extended_until else None
+        )
     sent_before = set(
         session.scalars(
             select(Event.application_id).where(
@@ -113,9 +115,7 @@ def flagged(session: Session, applications: Sequence[Application]) -> list[Flagg
     out = []
     for application in applications:
         name, cert_no = names[application.cpa_id]
-        flags = tuple(
-            ReadinessFlag(FlagLevel(f.level), f.code, f.message) for f in results[application.id].flags
-        )
+        flags = tuple(ReadinessFlag(FlagLevel(f.level), f.code, f.message) for f in results[application.id].flags)
         out.append(FlaggedApplication(application.id, name, cert_no, flags))
     return out
 
