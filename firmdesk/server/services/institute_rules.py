@@ -22,7 +22,7 @@ from firmdesk.server.services.clock import china_today
 from firmdesk.server.services.readiness import readiness_of
 
 
-def active_extensions(institute: Institute, today: date | None = None) -> Select[tuple[Extension]]:
+def active_extensions(institute: Institute, today: date | None = None) -> Select[Extension]:
     """The extensions of the institute's current year still in force today (not revoked, not ended)."""
     today = today or china_today()
     return select(Extension).where(
