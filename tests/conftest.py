@@ -24,7 +24,7 @@ import pytest
 from tests.helpers.memory_keyring import MemoryKeyring
 
 # Fixtures that start the real server live in tests/helpers/server.py.
-pytest_plugins = ["tests.helpers.server"]
+pytest_plugins = ["tests.helpers.server", "tests.helpers.institute_world"]
 
 
 @pytest.fixture(autouse=True)
