@@ -106,7 +106,7 @@ def recorded_flags(
             cert_no=cert_no,
             name=name,
         )
-        for flag, cert_no, name in session.execute(statement).tuples()
+        for flag, cert_no, name in session.execute(statement)
     ]
 
 
