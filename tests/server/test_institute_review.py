@@ -26,11 +26,19 @@ def test_red_flags_refuse_the_batch_naming_each_cpa_and_why(provinces: Provinces
     assert answer.status_code == 422, answer.text
     body = answer.json()
     assert body["code"] == "red_flags"
-    assert "学时不足" in body["detail"] and "缺材料" in body["detail"] and "培训学时 20 低于要求的 40 学时" in body["detail"]
+    assert (
+        "学时不足" in body["detail"]
+        and "缺材料" in body["detail"]
+        and "培训学时 20 低于要求的 40 学时" in body["detail"]
+    )
     listed = {a["application_id"]: a for a in body["applications"]}
     assert set(listed) == {low.id, missing.id}
     assert [f["code"] for f in listed[low.id]["flags"]] == ["training_hours"]
-    assert listed[missing.id]["flags"][0] == {"level": "red", "code": "missing_material", "message": "缺少必需材料：执业情况说明"}
+    assert listed[missing.id]["flags"][0] == {
+        "level": "red",
+        "code": "missing_material",
+        "message": "缺少必需材料：执业情况说明",
+    }
     assert listed[low.id]["cert_no"] and listed[low.id]["name"] == "学时不足"
     assert world.firm_client().get("/firm/batches").json()["total"] == 0  # nothing half-done
     assert submit_batch(world.firm_client(), [fine.id]).status_code == 201
@@ -45,7 +53,9 @@ def test_yellow_flags_go_through_and_are_kept_with_the_batch(provinces: Province
     batch_id = created.json()["batch"]["id"]
     queue = world.institute().get("/institute/batches").json()
     row = next(b for b in queue["items"] if b["id"] == batch_id)
-    assert [(f["application_id"], f["code"], f["level"]) for f in row["yellow_flags"]] == [(senior.id, "age_70", "yellow")]
+    assert [(f["application_id"], f["code"], f["level"]) for f in row["yellow_flags"]] == [
+        (senior.id, "age_70", "yellow")
+    ]
     detail = world.institute().get(f"/institute/batches/{batch_id}").json()
     assert detail["batch"]["yellow_flags"] == row["yellow_flags"]
     by_id = {a["row"]["application_id"]: a for a in detail["applications"]}
@@ -71,7 +81,11 @@ def test_an_offline_identity_check_counts_as_face_verification_and_the_trail_nam
     assert (result["check"]["checked_by"], result["check"]["document_type"]) == (SECOND_STAFF, "护照")
     trail = world.cpa_client(cpa).get(f"/cpa/applications/{draft.id}").json()["events"]
     last = trail[-1]
-    assert (last["action"], last["actor_person"], last["to_state"]) == ("offline_verified", SECOND_STAFF, "pending_firm")
+    assert (last["action"], last["actor_person"], last["to_state"]) == (
+        "offline_verified",
+        SECOND_STAFF,
+        "pending_firm",
+    )
     assert "护照" in last["reason"] and today in last["reason"] and "线下人工核验" in last["action_label"]
     listed = institute.get("/institute/identity-checks").json()
     assert [c["application_id"] for c in listed] == [draft.id]
@@ -237,7 +251,10 @@ def test_application_review_has_everything_to_decide(provinces: Provinces) -> No
     batch_id, (application_id, _) = world.submitted(2)
     institute = world.institute()
     review = institute.get(f"/institute/applications/{application_id}").json()
-    assert review["row"]["status"] == "submitted" and review["profile"]["training_hours"] == {"2024": 48.0, "2025": 48.0}
+    assert review["row"]["status"] == "submitted" and review["profile"]["training_hours"] == {
+        "2024": 48.0,
+        "2025": 48.0,
+    }
     assert review["profile"]["id_number"] and review["firm_number"] == world.firm.number
     assert {a["material"] for a in review["attachments"]} == set(review["required_materials"])
     assert review["flags"] == [] and [b["id"] for b in review["batches"]] == [batch_id]
@@ -257,7 +274,9 @@ def test_statistics_per_firm_and_for_the_province_and_their_excel(provinces: Pro
     world.pending(world.builder.cpa(world.other_firm))
     stats = institute.get("/institute/statistics").json()
     firm = next(f for f in stats["firms"] if f["firm_number"] == world.firm.number)
-    assert {k: firm[k] for k in ("cpas", "applied", "not_applied", "returned", "submitted", "approved", "deferred")} == {
+    assert {
+        k: firm[k] for k in ("cpas", "applied", "not_applied", "returned", "submitted", "approved", "deferred")
+    } == {
         "cpas": 5,
         "applied": 4,
         "not_applied": 1,
