@@ -61,7 +61,7 @@ def _chongqing_resources(world: Provinces) -> dict[str, int]:
         "draft": draft.id,
         "batch": batch_id,
         "batch_attachment": detail["attachments"][0]["id"],
-        "application_attachment": detail["applications"][0]["attachments"][0]["id"],
+        "application_attachment": detail["reviews"][0]["attachments"][0]["id"],
         "extension": extension.json()["id"],
     }
 

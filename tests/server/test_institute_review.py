@@ -58,7 +58,7 @@ def test_yellow_flags_go_through_and_are_kept_with_the_batch(provinces: Province
     ]
     detail = world.institute().get(f"/institute/batches/{batch_id}").json()
     assert detail["batch"]["yellow_flags"] == row["yellow_flags"]
-    by_id = {a["row"]["application_id"]: a for a in detail["applications"]}
+    by_id = {a["row"]["application_id"]: a for a in detail["reviews"]}
     assert [f["code"] for f in by_id[senior.id]["recorded_flags"]] == ["age_70"]
     assert by_id[other.id]["recorded_flags"] == []
 
@@ -196,7 +196,7 @@ def test_every_decision_names_the_staff_member(provinces: Provinces) -> None:
     detail = first.get(f"/institute/batches/{batch_id}").json()
     people = {
         a["row"]["application_id"]: [e["actor_person"] for e in a["trail"] if e["actor_role"] == "institute"]
-        for a in detail["applications"]
+        for a in detail["reviews"]
     }
     assert people == {ids[0]: [FIRST_STAFF], ids[1]: [SECOND_STAFF], ids[2]: [SECOND_STAFF]}
     assert all(e["actor_person"] for e in detail["events"] if e["actor_role"] == "institute")

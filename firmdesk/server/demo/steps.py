@@ -147,7 +147,7 @@ class Steps:
     def decide(
         self, batch: BatchRecord, app: AppRecord, decision: Decision, at: datetime, reason: str | None = None
     ) -> None:
-        institute = batch.firm.institute.actor
+        institute = batch.firm.institute.deciding(app.id)
         self.b.step(app, institute, DECISION_ACTIONS[decision], at, reason=reason, batch=batch)
         app.last_reason = reason
         if decision is Decision.RETURN:

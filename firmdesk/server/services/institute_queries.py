@@ -217,9 +217,11 @@ def batch_review(session: Session, institute: Institute, batch: Batch) -> Instit
         session.scalars(select(BatchItem.application_id).where(BatchItem.batch_id == batch.id).order_by(BatchItem.id))
     )
     applications = [session.get_one(Application, i) for i in ids]
+    reviews = application_reviews(session, institute, applications)
     return InstituteBatchDetail(
         batch=queue_batch(session, batch),
+        applications=[r.row for r in reviews],
         attachments=rows.attachments_of(session, batch_id=batch.id),
         events=rows.batch_events(session, batch.id),
-        applications=application_reviews(session, institute, applications),
+        reviews=reviews,
     )
