@@ -22,6 +22,7 @@ from firmdesk.server.db.models import (
     Attachment,
     Base,
     Batch,
+    BatchFlag,
     BatchItem,
     ChangeCounter,
     Cpa,
@@ -343,3 +344,9 @@ def test_seed_demo_fills_an_open_session_that_the_caller_commits() -> None:
         session.commit()
         assert summary.firms == {DEMO_FIRM_NUMBER: 60, SECOND_FIRM_NUMBER: 8, SICHUAN_FIRM_NUMBER: 8}
         assert session.scalar(select(func.count()).select_from(Application)) == summary.applications
+
+
+def test_batches_keep_the_yellow_flags_of_their_seniors_and_movers(session: Session) -> None:
+    flags = session.execute(select(BatchFlag.code, BatchFlag.level, Batch.year).join(Batch)).all()
+    assert flags and {(code, level) for code, level, _ in flags} <= {("age_70", "yellow"), ("moved", "yellow")}
+    assert {code for code, _, year in flags if year == CURRENT_YEAR} == {"age_70", "moved"}
