@@ -267,7 +267,7 @@ def test_statistics_per_firm_and_for_the_province_and_their_excel(provinces: Pro
     world = provinces
     world.builder.application(world.cpas[0], ApplicationState.DRAFT)
     world.builder.application(world.cpas[1], ApplicationState.FIRM_RETURNED)
-    batch_id, ids = world.submitted(3)
+    _, ids = world.submitted(3)
     institute = world.institute()
     institute.post(f"/institute/applications/{ids[0]}/decision", json={"decision": "approve"})
     institute.post(f"/institute/applications/{ids[1]}/decision", json={"decision": "defer", "reason": "x"})
@@ -315,3 +315,12 @@ def test_settings_are_validated(provinces: Provinces) -> None:
         assert answer.status_code == 422, (change, answer.text)
         assert answer.json()["code"] == "invalid_input"
     assert institute.get("/institute/config").json() == config
+
+
+def test_each_institute_lists_its_own_named_staff(provinces: Provinces) -> None:
+    staff = provinces.institute().get("/institute/staff").json()
+    assert [(s["login"], s["person_name"], s["org_role_label"]) for s in staff] == [
+        ("50", FIRST_STAFF, "主管理员"),
+        (SECOND_STAFF_LOGIN, SECOND_STAFF, "审核员"),
+    ]
+    assert [s["login"] for s in provinces.institute("51").get("/institute/staff").json()] == ["51"]

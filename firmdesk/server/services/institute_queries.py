@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from firmdesk.domain.accounts import AccountRole
 from firmdesk.domain.states import ApplicationState, BatchState, Role
-from firmdesk.server.db.models import Application, Batch, BatchFlag, BatchItem, Cpa, Firm, Institute
+from firmdesk.server.db.models import Account, Application, Batch, BatchFlag, BatchItem, Cpa, Firm, Institute
 from firmdesk.server.services import rows
 from firmdesk.server.services.cpa_actions import profile as cpa_profile
 from firmdesk.server.services.firm_queries import parse_states
@@ -24,6 +25,7 @@ from firmdesk.server.services.institute_schemas import (
     InstituteBatchDetail,
     QueueBatch,
     RecordedFlag,
+    StaffOut,
 )
 from firmdesk.server.services.readiness import readiness_of, required_materials
 from firmdesk.server.services.schemas import ReadinessFlagOut
@@ -225,3 +227,18 @@ def batch_review(session: Session, institute: Institute, batch: Batch) -> Instit
         events=rows.batch_events(session, batch.id),
         reviews=reviews,
     )
+
+
+def staff(session: Session, institute: Institute) -> list[StaffOut]:
+    """The institute's named staff accounts (主管理员 first)."""
+    accounts = session.scalars(select(Account).where(Account.institute_id == institute.id).order_by(Account.id))
+    return [
+        StaffOut(
+            login=a.login,
+            person_name=a.person_name,
+            org_role=a.org_role,
+            org_role_label=AccountRole(a.org_role).label,
+            disabled=a.disabled,
+        )
+        for a in accounts
+    ]
