@@ -35,17 +35,12 @@ A = ApplicationState
 MAX_SEARCH_CHARS = 50
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search_filter(q: str | None) -> Any:
     """Batches whose firm (number or name), number, or one of whose CPAs (name or certificate number) matches."""
     text = (q or "").strip()
     if not text:
         return None
-    pattern = _like(text)
+    pattern = rows.like_pattern(text)
     member = exists().where(
         BatchItem.batch_id == Batch.id,
         Application.id == BatchItem.application_id,
