@@ -130,6 +130,9 @@ def test_an_extension_lets_exactly_the_cpa_it_names_through(provinces: Provinces
     assert all(e["target"] == "cpa" and e["active"] for e in listed)
     trail = world.firm_client().get(f"/firm/applications/{named_pending.id}/trail").json()
     assert "grant_extension" in [e["action"] for e in trail]
+    review = institute.get(f"/institute/applications/{named_pending.id}").json()
+    assert [e["cert_no"] for e in review["extensions"]] == [late_pending.cert_no]
+    assert institute.get(f"/institute/applications/{other_pending.id}").json()["extensions"] == []
 
 
 def test_extension_input_is_checked(provinces: Provinces) -> None:
