@@ -30,6 +30,7 @@ pytest_plugins = [
     "tests.helpers.portal_world",
     "tests.helpers.portal_apply",
     "tests.helpers.mail",
+    "tests.helpers.institute_world",
 ]
 
 

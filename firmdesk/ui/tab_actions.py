@@ -40,6 +40,8 @@ class TabActionContext:
     year: Callable[[], int]
     #: Why a record's attachments cannot open now (offline and not kept on this computer), or None.
     offline_copy: Callable[[object], str | None] = lambda _record: None
+    #: Why these applications cannot go in a new batch now (the institute's window, as the server told it).
+    submit_window: Callable[[list[CpaRow]], str | None] = lambda rows: None
 
 
 Run = Callable[[TabActionContext, Tab], None]
@@ -57,6 +59,8 @@ class TabActionSpec:
     needs_server: bool = False  # disabled while offline, whatever the selection
     needs_offline_copy: bool = False  # offline: disabled unless the row's attachments are kept on this computer
     separator_before: bool = False
+    #: Also refused after the institute's deadline (the 申请 of a new batch).
+    window_closes: bool = False
 
 
 # -- what must be selected, and what the rows allow ------------------------------------------------------
@@ -201,6 +205,7 @@ TAB_ACTIONS: Mapping[FirmTab, tuple[TabActionSpec, ...]] = {
             "将勾选的注册会计师连同事务所批次材料提交至省注协",
             primary=True,
             needs_server=True,
+            window_closes=True,
         ),
         EXCEL,
     ),
@@ -290,6 +295,9 @@ def _availability(spec: TabActionSpec, tab: Tab, context: TabActionContext) -> s
     why = spec.available(tab)
     if why is None and spec.needs_offline_copy:
         why = context.offline_copy(tab.current_record())
+    if why is None and spec.window_closes:
+        assert isinstance(tab, PendingReviewTab)
+        why = context.submit_window(tab.checked_records())
     return why
 
 

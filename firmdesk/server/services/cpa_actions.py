@@ -10,14 +10,16 @@ from firmdesk.domain.face_verification import face_verification_supported
 from firmdesk.domain.limits import MAX_APPLICATION_FILES
 from firmdesk.domain.materials import check_file_count
 from firmdesk.domain.states import Action, ApplicationState, status_label
+from firmdesk.domain.window import LateStep, window_refusal
 from firmdesk.server.db.models import Application, Attachment, Batch, Cpa, Firm, Institute, Message, TrainingHours
 from firmdesk.server.services import rows
 from firmdesk.server.services.actors import Actor
 from firmdesk.server.services.changes import Change, check_version, lock_cpa, take_write_turn
-from firmdesk.server.services.clock import utcnow
+from firmdesk.server.services.clock import china_today, utcnow
 from firmdesk.server.services.commands import AddAttachment, StartApplication, UpdateApplication
 from firmdesk.server.services.firm_queries import profile_of
 from firmdesk.server.services.idempotency import Operation, scope
+from firmdesk.server.services.institute_rules import cpa_window, require_cpa_window
 from firmdesk.server.services.readiness import required_materials
 from firmdesk.server.services.schemas import (
     AttachmentPublic,
@@ -63,11 +65,15 @@ def profile(session: Session, cpa: Cpa) -> CpaProfile:
 
 def notice(session: Session, cpa: Cpa) -> Notice:
     institute = institute_of(session, cpa)
+    window = cpa_window(session, cpa)
     return Notice(
         year=institute.current_year,
         notice=institute.notice_start,
         materials_working=list(institute.materials_working),
         materials_retired=list(institute.materials_retired),
+        deadline=window.deadline,
+        extended_until=window.extended_until,
+        window_refusal=window_refusal(window, china_today(), LateStep.START),
     )
 
 
@@ -114,6 +120,7 @@ def start_application(
     year = command.year or institute.current_year
     if year != institute.current_year:
         raise TransitionRefused(f"只能申请当前年检年度（{institute.current_year} 年度）", year=year)
+    late_note = require_cpa_window(session, cpa, LateStep.START)
     lock_cpa(session, cpa.id)  # a concurrent start then finds this one's application: refused, not a 500
     if session.scalar(select(Application.id).where(Application.cpa_id == cpa.id, Application.year == year)):
         raise TransitionRefused(f"{year} 年度的年检申请已存在", year=year)
@@ -129,7 +136,7 @@ def start_application(
     session.add(application)
     session.flush()
     change.touch_application(application)
-    change.event(Action.START, application=application, to_state=ApplicationState.DRAFT.value)
+    change.event(Action.START, application=application, to_state=ApplicationState.DRAFT.value, reason=late_note)
     change.finish()
     result = application_view(session, application)
     change.commit(result, status_code=201)

@@ -24,6 +24,7 @@ from firmdesk.server.services.batch_members import open_members
 from firmdesk.server.services.changes import Change, check_version, lock_batch, take_write_turn
 from firmdesk.server.services.commands import ApproveAll, ConfigureInstitute, Decide, ReturnBatch
 from firmdesk.server.services.idempotency import Operation, scope
+from firmdesk.server.services.institute_rules import tell_firms
 from firmdesk.server.services.messages import notify_decision, notify_return
 from firmdesk.server.services.schemas import BatchDetail, BatchRow, CpaRow, InstituteConfig, Page
 
@@ -51,7 +52,14 @@ def _materials(names: Sequence[str]) -> list[str]:
 def update_config(session: Session, institute: Institute, command: ConfigureInstitute) -> InstituteConfig:
     if command.deadline < command.window_start:
         raise InvalidInput("截止日期不能早于开始日期")
+    if command.window_start.year < command.current_year:
+        raise InvalidInput(f"申请开始日期不能早于年检年度（{command.current_year} 年）")
     take_write_turn(session)
+    window_changed = (institute.current_year, institute.window_start, institute.deadline) != (
+        command.current_year,
+        command.window_start,
+        command.deadline,
+    )
     institute.current_year = command.current_year
     institute.window_start = command.window_start
     institute.deadline = command.deadline
@@ -60,6 +68,8 @@ def update_config(session: Session, institute: Institute, command: ConfigureInst
     institute.materials_working = _materials(command.materials_working)
     institute.materials_retired = _materials(command.materials_retired)
     institute.min_training_hours = command.min_training_hours
+    if window_changed:
+        tell_firms(session, list(session.scalars(select(Firm.id).where(Firm.institute_id == institute.id))))
     session.commit()
     return config(institute)
 
@@ -159,7 +169,8 @@ def decide(
     operation = Operation.INSTITUTE_DECIDE
     change = Change(session, actor, scope(actor, idempotency_key, operation, command, target=application.id))
     decision, reason, version = command.decision, command.reason, command.version
-    text = require_reason(reason, "原因") if decision.needs_reason else (reason or "").strip() or None
+    # An approval may carry a note; it is length-limited like any reason.
+    text = require_reason(reason, "原因") if decision.needs_reason or (reason or "").strip() else None
     if application.batch_id is not None:  # lock the batch first, then see the application as it is now
         lock_batch(session, session.get_one(Batch, application.batch_id))
         session.refresh(application)

@@ -188,6 +188,14 @@ class FirmSummary(BaseModel):
     deferred: int
     failed: int
     by_status: dict[str, int]
+    extended_until: date | None = Field(
+        default=None, description="The firm's extension (延期) of the window, while in force (current year only)"
+    )
+    late_submittable: list[int] | None = Field(
+        default=None,
+        description="None while the firm may submit batches of the year; after the deadline (no firm extension), "
+        "the ids of its pending applications that may still go (corrections, CPAs with an extension)",
+    )
 
 
 class ApplicationDetail(BaseModel):
@@ -277,6 +285,12 @@ class Notice(BaseModel):
     notice: str
     materials_working: list[str]
     materials_retired: list[str]
+    deadline: date | None = Field(default=None, description="The institute's deadline for the year (China date)")
+    extended_until: date | None = Field(default=None, description="The CPA's (or its firm's) extension in force")
+    window_refusal: str | None = Field(
+        default=None,
+        description="Why the CPA can no longer start or submit (the deadline passed, no extension); null while open",
+    )
 
 
 class StartApplication(BaseModel):
@@ -389,13 +403,16 @@ class Verification(BaseModel):
 
 # --- Institute ---
 
+#: The longest notice an institute may set (a page of text).
+NOTICE_MAX_CHARS = 5000
+
 
 class InstituteConfig(BaseModel):
     current_year: int = Field(ge=2000, le=2100)
     window_start: date
     deadline: date
-    notice_start: str = ""
-    notice_success: str = ""
+    notice_start: str = Field(default="", max_length=NOTICE_MAX_CHARS)
+    notice_success: str = Field(default="", max_length=NOTICE_MAX_CHARS)
     materials_working: list[str] = Field(default_factory=list, max_length=20)
     materials_retired: list[str] = Field(default_factory=list, max_length=20)
     min_training_hours: float = Field(default=40, ge=0, le=1000)
