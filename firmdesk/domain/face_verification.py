@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from firmdesk.domain.errors import TransitionRefused
+from firmdesk.domain.identity_check import IDENTITY_DOCUMENT_TYPES
 
 #: The ID documents the face-verification provider supports.
 FACE_VERIFICATION_ID_TYPES = ("居民身份证", "港澳台居民居住证")
-#: The documents the institute accepts for 线下人工核验 (the manual's list).
-OFFLINE_CHECK_DOCUMENTS = "身份证、军官证、护照、居民居住证、来往大陆通行证、外国人永久居留身份证"
+#: The documents the institute accepts for 线下人工核验, as the warning lists them.
+OFFLINE_CHECK_DOCUMENTS = "、".join(IDENTITY_DOCUMENT_TYPES)
 
 #: The manual's warning, shown before face verification starts (seed 2.2.4).
 FACE_VERIFICATION_WARNING = (
