@@ -151,6 +151,12 @@ class Action(StrEnum):
     DEFER = "defer"
     FAIL = "fail"
     INSTITUTE_RETURN = "institute_return"
+    ON_BEHALF = "on_behalf"  # the firm files the application for the CPA (年检代提请): straight to the firm
+    # The firm's account management (操作日志 only; no application or batch).
+    ACCOUNT_CREATE = "account_create"
+    ACCOUNT_DISABLE = "account_disable"
+    ACCOUNT_ENABLE = "account_enable"
+    ACCOUNT_RESET_PASSWORD = "account_reset_password"
 
     @property
     def label(self) -> str:
@@ -171,6 +177,11 @@ ACTION_LABELS = {
     Action.DEFER: "暂缓年检",
     Action.FAIL: "年检不予通过",
     Action.INSTITUTE_RETURN: "地方注协退回",
+    Action.ON_BEHALF: "事务所代提请，提交事务所审核",
+    Action.ACCOUNT_CREATE: "新建审核员账户",
+    Action.ACCOUNT_DISABLE: "停用审核员账户",
+    Action.ACCOUNT_ENABLE: "启用审核员账户",
+    Action.ACCOUNT_RESET_PASSWORD: "重置审核员密码",
 }
 
 DECISION_ACTIONS = {

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from firmdesk import __version__ as _package_version
-from firmdesk.server.api import auth, cpa, face, firm, institute, public
+from firmdesk.server.api import auth, cpa, face, firm, firm_people, institute, public
 from firmdesk.server.api.body_limit import BodyLimit
 from firmdesk.server.api.errors import document_common_errors, install_error_handlers
 from firmdesk.server.api.guard import Guard
@@ -126,4 +126,4 @@ def stop_background(app: FastAPI) -> None:
 
 
 def _routers() -> list[APIRouter]:
-    return [auth.router, firm.router, cpa.router, face.router, institute.router]
+    return [auth.router, firm.router, firm_people.router, cpa.router, face.router, institute.router]
