@@ -19,11 +19,10 @@ def on_behalf_refusal(status: str) -> str | None:
     """Why the firm may not file for a CPA whose status this year is `status` (`NOT_APPLIED`: it may)."""
     if status == NOT_APPLIED:
         return None
-    return f"该注册会计师本年度已有年检申请（当前状态：{status_label(status)}），不能代提请"
+    return f"该注册会计师本年度已有年检申请，不能代提请（当前状态：{status_label(status)}）"
 
 
 def require_not_applied(status: str, year: int) -> None:
     why = on_behalf_refusal(status)
     if why is not None:
         raise TransitionRefused(why, year=year, state=status)
-

@@ -81,6 +81,10 @@ class CpaRow:
     qr_url: str | None = None
     #: What the firm may do with the row now (action -> None, or why not), as the server computed it.
     actions: Availability = field(default_factory=dict, hash=False)
+    #: 年检代提请: the firm filed the application for the CPA (no face verification).
+    on_behalf: bool = False
+    #: Who changed the application last (the person, else the organisation; None: not recorded).
+    updated_by: str | None = None
 
     def __post_init__(self) -> None:
         if not self.actions:  # cached before the field (or made in a test): the domain's rule for the status
@@ -114,6 +118,8 @@ class CpaRow:
             version=data.get("version"),
             qr_url=data.get("qr_url"),
             actions=_actions(data.get("actions")),
+            on_behalf=bool(data.get("on_behalf")),
+            updated_by=data.get("updated_by"),
         )
 
 
@@ -133,6 +139,8 @@ class BatchRow:
     version: int
     #: What the firm may do with the batch now (action -> None, or why not), as the server computed it.
     actions: Availability = field(default_factory=dict, hash=False)
+    #: Who changed the batch last (the person, else the firm).
+    updated_by: str | None = None
 
     def __post_init__(self) -> None:
         if not self.actions:  # as for `CpaRow.actions`
@@ -163,6 +171,7 @@ class BatchRow:
             return_reason=data.get("return_reason"),
             version=data.get("version") or 0,
             actions=_actions(data.get("actions")),
+            updated_by=data.get("updated_by"),
         )
 
 
@@ -207,8 +216,16 @@ class TrailEvent:
     from_label: str | None
     to_label: str | None
     batch_number: str | None
-    #: The person who acted for the organisation (not shown yet; None from older servers).
+    #: The person who acted for the organisation (None: the system, or older servers).
     actor_person: str | None = None
+
+    @property
+    def actor_display(self) -> str:
+        """Who acted, as the trail shows it: 机构名 — 姓名 (the person when one is recorded and differs)."""
+        name = self.actor_name or self.actor_role_label
+        if self.actor_person and self.actor_person != name:
+            return f"{name} — {self.actor_person}"
+        return name
 
     @classmethod
     def from_json(cls, data: JSON) -> Self:
@@ -414,6 +431,11 @@ class LoginResult:
     role: str
     member_no: str
     name: str
+    #: The person signed in (empty from servers without named administrators).
+    login: str = ""
+    person_name: str = ""
+    account_role: str = "admin"
+    account_role_label: str = "主管理员"
 
     @classmethod
     def from_json(cls, data: JSON) -> Self:
@@ -423,4 +445,8 @@ class LoginResult:
             role=data.get("role") or "",
             member_no=str(data.get("member_no") or ""),
             name=data.get("name") or "",
+            login=data.get("login") or "",
+            person_name=data.get("person_name") or "",
+            account_role=data.get("account_role") or "admin",
+            account_role_label=data.get("account_role_label") or "主管理员",
         )

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from firmdesk.domain.qr_matrix import qr_matrix
 from firmdesk.services.errors import ServiceError
 from firmdesk.services.qr_labels import QrLabel
-from firmdesk.domain.qr_matrix import qr_matrix
 
 #: Bump when the look of a label changes: cached images made before are then rendered anew.
 RENDER_VERSION = 1

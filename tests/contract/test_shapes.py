@@ -62,6 +62,10 @@ class MeRead(TypedDict):
 
     role: str
     name: str | None
+    login: str
+    person_name: str
+    account_role: str
+    account_role_label: str
 
 
 class ReadinessResultRead(TypedDict):

@@ -14,6 +14,7 @@ import zxingcpp
 from PIL import Image
 from qrcode.util import MODE_8BIT_BYTE, QRData
 
+from firmdesk.domain.qr_matrix import PayloadTooLong, data_capacity, qr_matrix, version_for
 from firmdesk.services import qr_codes
 from firmdesk.services.qr_codes import (
     FontMissing,
@@ -23,7 +24,6 @@ from firmdesk.services.qr_codes import (
     read_png_1bit,
 )
 from firmdesk.services.qr_labels import QrLabel, labels_for
-from firmdesk.domain.qr_matrix import PayloadTooLong, data_capacity, qr_matrix, version_for
 
 URL = "https://cmis.example.cn/v/Qk3x9_aZ-0bT7uYw2LmN4g"
 

@@ -68,7 +68,7 @@ def create_reviewer(
     name = check_person_name(body.person_name)
     password_hash = hasher.hash(check_new_password(body.password))
     session.commit()  # the sign-in check's reading transaction ends before the slow hash's result is written
-    command = FirmAccountCreate(login=login, person_name=name, password="")  # the key's hash: never the password
+    command = {"login": login, "person_name": name}  # what the key's hash is made of: never the password
     change = Change(session, actor, scope(actor, idempotency_key, Operation.FIRM_ACCOUNT_CREATE, command))
     if session.scalar(select(Account.id).where(Account.org_kind == Role.FIRM.value, Account.login == login)):
         raise LoginTaken(login_taken_message(login), login=login)
