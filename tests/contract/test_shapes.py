@@ -45,6 +45,7 @@ from firmdesk.services.models import (
     ReadinessFlag,
     TrailEvent,
 )
+from firmdesk.services.people import FirmAccount, OperationLogEntry
 from tests.helpers.demo import DEMO_FIRM, DEMO_PASSWORD, YEAR, demo_live, demo_server_settings  # noqa: F401  (fixtures)
 from tests.helpers.files import write_pdf
 
@@ -133,6 +134,9 @@ SHAPES: tuple[Shape, ...] = (
     Shape(ReadinessResultsRead, "ReadinessResults"),
     Shape(ReadinessResultRead, "ReadinessResult"),
     Shape(ReturnResultRead, "ReturnResult"),
+    Shape(FirmAccount, "FirmAccountOut"),
+    Shape(OperationLogEntry, "OperationLogEntry"),
+    Shape(Page, "Page_OperationLogEntry_", items=OperationLogEntry),
 )
 
 SHAPE_BY_SERVER = {shape.server: shape for shape in SHAPES}
@@ -174,6 +178,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     _endpoint("POST", "/api/v1/firm/batches/{batch_id}/withdraw", "BatchWithApplications"),
     _endpoint("POST", "/api/v1/firm/batches/{batch_id}/resubmit", "BatchWithApplications"),
     _endpoint("GET", "/api/v1/firm/changes", "ChangeSet"),
+    _endpoint("POST", "/api/v1/firm/applications/on-behalf", "CpaRow"),
+    _endpoint("GET", "/api/v1/firm/accounts", "FirmAccountOut", many=True),
+    _endpoint("POST", "/api/v1/firm/accounts", "FirmAccountOut"),
+    _endpoint("POST", "/api/v1/firm/accounts/{account_id}/disable", "FirmAccountOut"),
+    _endpoint("POST", "/api/v1/firm/accounts/{account_id}/enable", "FirmAccountOut"),
+    _endpoint("POST", "/api/v1/firm/accounts/{account_id}/reset-password", "FirmAccountOut"),
+    _endpoint("GET", "/api/v1/firm/operation-log", "Page_OperationLogEntry_"),
 )
 
 #: Endpoints the client calls whose success answer is not JSON.
@@ -494,6 +505,18 @@ def recorded(demo_live: Any, tmp_path: Path) -> Iterator[list[tuple[str, str, An
         made = client.submit_batch(YEAR, [first, second], [(SOCIAL_SECURITY_MATERIAL, proof)])
         client.withdraw(made.batch.id, made.batch.version)
         client.return_applications([(first, None)], "继续教育学时证明不清晰")
+        # The firm's people: a 审核员 made, disabled, enabled, reset; a 代提请; the 操作日志.
+        client.accounts()
+        reviewer = client.create_account(f"{DEMO_FIRM}-09", "钱进", "reviewer-pass-1")
+        client.set_account_disabled(reviewer.id, True)
+        client.set_account_disabled(reviewer.id, False)
+        client.reset_password(reviewer.id, "reviewer-pass-2")
+        waiting = next(r for r in rows if r.status == "none")
+        letter = write_pdf(tmp_path / "授权委托书.pdf")
+        files = [(m, letter) for m in ("继续教育证明", "执业情况说明", "授权委托书")]
+        notice = ("继续教育证明", "执业情况说明")
+        client.file_on_behalf(waiting.cpa_id, YEAR, False, files, notice)
+        client.operation_log(actions=["on_behalf"])
         client.logout()
         yield transport.answers
     finally:
