@@ -53,6 +53,11 @@ def is_firm_login(text: str) -> bool:
     return FIRM_LOGIN.match(text) is not None
 
 
+def role_of_login(login: str) -> AccountRole:
+    """The role a firm login signs in as: `50010028-02` a 审核员, the firm number its 主管理员."""
+    return AccountRole.REVIEWER if REVIEWER_LOGIN.match(login.strip()) else AccountRole.ADMIN
+
+
 def reviewer_login(firm_number: str, seq: int) -> str:
     return f"{firm_number}-{seq:02d}"
 

@@ -26,3 +26,10 @@ def require_not_applied(status: str, year: int) -> None:
     why = on_behalf_refusal(status)
     if why is not None:
         raise TransitionRefused(why, year=year, state=status)
+
+
+def filing_label(on_behalf: bool, applied: bool) -> str | None:
+    """提请方式 of an application: 代提请 (the firm filed it) or 本人申请; None without an application."""
+    if not applied:
+        return None
+    return ON_BEHALF_LABEL if on_behalf else "本人申请"

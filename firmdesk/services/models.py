@@ -268,10 +268,18 @@ class FirmInfo:
     window_start: date | None
     deadline: date | None
     years: tuple[int, ...]
+    #: The institute's material lists (年检代提请 asks for them; empty from older servers or caches).
+    materials_working: tuple[str, ...] = ()
+    materials_retired: tuple[str, ...] = ()
+
+    def materials_for(self, retired: bool) -> tuple[str, ...]:
+        return self.materials_retired if retired else self.materials_working
 
     @classmethod
     def from_json(cls, data: JSON) -> Self:
         return cls(
+            materials_working=tuple(data.get("materials_working") or ()),
+            materials_retired=tuple(data.get("materials_retired") or ()),
             number=data["number"],
             name=data["name"],
             institute_code=str(data.get("institute_code") or ""),

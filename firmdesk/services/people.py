@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Self
 
+from firmdesk.domain.accounts import AccountRole, FirmPermission, permission_refusal, role_of_login
 from firmdesk.services.models import JSON, parse_time
 
 
@@ -98,3 +99,32 @@ class OperationLogEntry:
             from_label=data.get("from_label"),
             to_label=data.get("to_label"),
         )
+
+
+@dataclass(frozen=True)
+class SignedInPerson:
+    """Who uses the client: their login, name and role in the firm (主管理员 or 审核员)."""
+
+    login: str
+    name: str = ""
+    role: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.role:  # an offline session: the login's form says the role (`50010028-02`: a 审核员)
+            object.__setattr__(self, "role", role_of_login(self.login).value)
+
+    @property
+    def role_label(self) -> str:
+        return AccountRole(self.role).label
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == AccountRole.ADMIN.value
+
+    @property
+    def text(self) -> str:
+        """张丽（主管理员）, or the login when the name is not known (offline)."""
+        return f"{self.name or self.login}（{self.role_label}）"
+
+    def refusal(self, permission: FirmPermission) -> str | None:
+        return permission_refusal(self.role, permission)

@@ -188,6 +188,8 @@ class FirmInfo(BaseModel):
     window_start: date
     deadline: date
     years: list[int]
+    materials_working: list[str] = Field(default_factory=list, description="Materials a working CPA uploads")
+    materials_retired: list[str] = Field(default_factory=list, description="Materials a retired CPA uploads")
 
 
 class FirmSummary(BaseModel):
