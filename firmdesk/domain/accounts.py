@@ -6,6 +6,7 @@ import re
 from enum import Enum, StrEnum
 
 from firmdesk.domain.errors import Forbidden, InvalidInput, TransitionRefused
+from firmdesk.domain.states import Action
 
 
 class AccountRole(StrEnum):
@@ -133,3 +134,17 @@ class LoginTaken(TransitionRefused):
 
 def login_taken_message(login: str) -> str:
     return f"登录名 {login} 已被使用，请换一个序号"
+
+
+#: What a firm's people do, as the 操作日志 lists them (its filter offers these).
+FIRM_LOG_ACTIONS = (
+    Action.FIRM_RETURN,
+    Action.SUBMIT_BATCH,
+    Action.WITHDRAW_BATCH,
+    Action.RESUBMIT_BATCH,
+    Action.ON_BEHALF,
+    Action.ACCOUNT_CREATE,
+    Action.ACCOUNT_DISABLE,
+    Action.ACCOUNT_ENABLE,
+    Action.ACCOUNT_RESET_PASSWORD,
+)

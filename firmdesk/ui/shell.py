@@ -167,6 +167,7 @@ class Shell(QObject):
             self._settings,
             services=self._services,
             sync=sync,
+            person=getattr(result.session, "person", None),
         )
         window.logout_requested.connect(self.logout)
         window.session_expired.connect(self.logout)

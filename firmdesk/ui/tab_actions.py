@@ -211,7 +211,7 @@ TAB_ACTIONS: Mapping[FirmTab, tuple[TabActionSpec, ...]] = {
             "代提请",
             lambda ctx, tab: with_current(tab, lambda row: ctx.actions.file_on_behalf(row, ctx.year())),
             may_file_on_behalf,
-            "为尚未申请的注册会计师代为提交年检申请（须上传本人签署的授权委托书，无需人脸认证）；离线时不可用",
+            "为尚未申请的注册会计师代为提交年检申请：须上传本人签署的授权委托书，无需人脸认证",
             primary=True,
             needs_server=True,
         ),

@@ -110,13 +110,18 @@ def test_offline_filing_is_refused_with_the_reason(qtbot: Any, world: World, run
         server_actions_enabled = False
         pending = None
 
-        class state_changed:  # noqa: N801 - stands in for the signal
+        class state_changed:
             @staticmethod
             def connect(_slot: object) -> None:
                 return None
 
     dialog = OnBehalfDialog(
-        world.client, runner, world.client.firm(), not_applied(world), YEAR, sync=Offline()  # type: ignore[arg-type]
+        world.client,
+        runner,
+        world.client.firm(),
+        not_applied(world),
+        YEAR,
+        sync=Offline(),  # type: ignore[arg-type]
     )
     qtbot.addWidget(dialog)
     assert not dialog.submit_button.isEnabled()

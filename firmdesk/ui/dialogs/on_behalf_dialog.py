@@ -119,7 +119,7 @@ class OnBehalfDialog(ServiceDialog):
             status_layout.addWidget(button)
         status_layout.addStretch(1)
         (self.retired_radio if row.retired else self.working_radio).setChecked(True)
-        self._status_group.buttonToggled.connect(lambda _b, on: on and self._rebuild_slots())
+        self._status_group.buttonToggled.connect(self._status_toggled)
 
         self.materials_box = QGroupBox("上传材料", self)
         materials_layout = QVBoxLayout(self.materials_box)
@@ -181,6 +181,10 @@ class OnBehalfDialog(ServiceDialog):
 
     def materials(self) -> list[str]:
         return on_behalf_materials(self.required())
+
+    def _status_toggled(self, _button: object, checked: bool) -> None:
+        if checked:
+            self._rebuild_slots()
 
     def _rebuild_slots(self) -> None:
         for widget in self._slot_widgets:
