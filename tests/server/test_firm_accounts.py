@@ -187,11 +187,11 @@ def test_every_firm_action_names_its_person_in_the_trail_the_feed_and_the_log(wo
     assert [b["updated_by"] for b in feed["batches"]] == ["赵敏"]
 
     log = admin.get("/firm/operation-log").json()
-    assert [(e["action"], e["person_name"], e["login"]) for e in log["items"]][:4] == [
-        ("withdraw_batch", "赵敏", "50010028-02"),
-        ("withdraw_batch", "赵敏", "50010028-02"),
-        ("submit_batch", "王主管", world.firm.number),
-        ("submit_batch", "王主管", world.firm.number),
+    # A batch action is one entry: the batch's.
+    assert [(e["action"], e["person_name"], e["login"], e["batch_number"]) for e in log["items"]][:3] == [
+        ("withdraw_batch", "赵敏", "50010028-02", batch["number"]),
+        ("submit_batch", "王主管", world.firm.number, batch["number"]),
+        ("firm_return", "赵敏", "50010028-02", None),
     ]
     created = log["items"][-1]
     assert (created["action_label"], created["subject_login"]) == ("新建审核员账户", "50010028-02（赵敏）")

@@ -1,18 +1,20 @@
 """The firm's 操作日志: every event a person of the firm caused (returns, batches, 代提请, reminders, accounts),
-newest first, filtered by person, action and China-time date range, paged. For the 主管理员 only."""
+newest first, filtered by person, action and China-time date range, paged. For the 主管理员 only.
+A batch action is one entry (the batch's), as the batch's own trail shows it."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from firmdesk.domain.accounts import FirmPermission, require_permission
 from firmdesk.domain.errors import InvalidInput
 from firmdesk.domain.states import Action, Role
 from firmdesk.server.db.models import Account, Application, Batch, Cpa, Event, Firm
+from firmdesk.server.services import rows
 from firmdesk.server.services.clock import CHINA
 from firmdesk.server.services.rows import event_state_label
 from firmdesk.server.services.schemas import OperationLogEntry, Page
@@ -45,6 +47,8 @@ def _select(firm: Firm) -> Select[Any]:
         .outerjoin(Batch, Batch.id == Event.batch_id)
         .outerjoin(_SUBJECT, _SUBJECT.id == Event.subject_account_id)
         .where(Event.actor_role == Role.FIRM.value, Event.actor_id == firm.number)
+        # A batch action once (its batch-level event), not again for each of its applications.
+        .where(or_(Event.application_id.is_(None), Event.action.not_in(rows.BATCH_ACTIONS)))
     )
 
 

@@ -83,7 +83,7 @@ class OnBehalfDialog(ServiceDialog):
         super().__init__(runner, parent)
         self.setObjectName("onBehalfDialog")
         self.setWindowTitle(f"代提请 - {year}年度年检申请（{row.name}）")
-        fit_to_screen(self, 760, 680)
+        fit_to_screen(self, 760, 600)
         self._client, self._firm, self._row, self._year = client, firm, row, year
         self._pick_files = pick_files
         self._sync = sync
@@ -156,8 +156,9 @@ class OnBehalfDialog(ServiceDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(info)
         layout.addWidget(status)
-        layout.addWidget(self.materials_box, 1)
+        layout.addWidget(self.materials_box)
         layout.addWidget(note)
+        layout.addStretch(1)
         layout.addWidget(self.upload)
         layout.addWidget(self.banner)
         bottom = QHBoxLayout()

@@ -117,10 +117,11 @@ class OperationLogDialog(ServiceDialog):
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setWordWrap(False)  # one line per entry; the whole reason is the cell's tooltip
         header = self.table.horizontalHeader()
         for column in range(len(HEADERS) - 1):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(len(HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
 
         self.previous_button = QPushButton("上一页", self)
         self.previous_button.setObjectName("logPrevious")
@@ -197,8 +198,9 @@ class OperationLogDialog(ServiceDialog):
             values = [datetime_text(entry.at), entry.person, entry.action_label, entry.target, entry.change]
             values.append(entry.reason or "")
             for column, value in enumerate(values):
-                self.table.setItem(row, column, QTableWidgetItem(value))
-        self.table.resizeRowsToContents()
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                self.table.setItem(row, column, item)
         self._update()
 
     def _update(self) -> None:
