@@ -511,6 +511,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_local_commands(commands)
     _add_cpa_commands(commands)
     _add_institute_commands(commands)
+    from firmdesk.server.cli_firm import add_firm_commands  # its module builds on this one's helpers
+
+    add_firm_commands(commands)
     return parser
 
 
