@@ -14,7 +14,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -35,7 +34,7 @@ from firmdesk.services.errors import UploadCancelled
 from firmdesk.services.intentions import files_fingerprint
 from firmdesk.services.models import CpaRow, FirmInfo
 from firmdesk.services.uploads import PlannedFile, check_file
-from firmdesk.ui.dialogs.base import ServiceDialog, mark_primary
+from firmdesk.ui.dialogs.base import ServiceDialog, dialog_footer
 from firmdesk.ui.dialogs.prompts import PickFiles, pick_attachment_files
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.formatting import date_text, hours_text
@@ -141,17 +140,9 @@ class OnBehalfDialog(ServiceDialog):
         self.upload = UploadProgress("onBehalfProgress", "onBehalfCancelUpload", self)
         self.upload.cancel_button.clicked.connect(self.cancel_upload)
         self.banner = MessageBanner("onBehalfMessage", self)
-        self.hint_label = QLabel(self)
-        self.hint_label.setObjectName("onBehalfHint")
-        self.hint_label.setWordWrap(True)
-        self.buttons = QDialogButtonBox(self)
-        self.submit_button = self.buttons.addButton("提交代提请", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.submit_button.setObjectName("onBehalfSubmit")
-        mark_primary(self.submit_button)
-        self.close_button = self.buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
-        self.close_button.setObjectName("onBehalfClose")
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        footer = dialog_footer(self, "提交代提请", "onBehalfHint", "onBehalfSubmit", "onBehalfClose")
+        self.hint_label, self.buttons = footer.hint_label, footer.buttons
+        self.submit_button, self.close_button = footer.submit_button, footer.close_button
 
         layout = QVBoxLayout(self)
         layout.addWidget(info)
@@ -161,10 +152,7 @@ class OnBehalfDialog(ServiceDialog):
         layout.addStretch(1)
         layout.addWidget(self.upload)
         layout.addWidget(self.banner)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.hint_label, 1)
-        bottom.addWidget(self.buttons)
-        layout.addLayout(bottom)
+        layout.addLayout(footer.layout())
 
         if sync is not None:
             sync.state_changed.connect(lambda _online: self._update())
