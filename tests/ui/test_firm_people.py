@@ -11,6 +11,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from firmdesk.domain.states import FirmTab
 from firmdesk.services.credentials import CredentialStore
@@ -207,6 +208,19 @@ def test_on_behalf_from_the_not_applied_tab_files_and_moves_the_row(
     window.tab_widget.setCurrentWidget(pending)
     qtbot.wait(200)
     _shot(window, "on_behalf_pending.png")
+
+    # The trail names the firm and the person: 机构名 — 姓名.
+    with qtbot.waitSignal(window.actions.opened, timeout=5000) as opened:
+        window.actions.trail(pending.current_record())
+    trail = opened.args[0]
+    qtbot.waitUntil(lambda: bool(trail.timeline.entries), timeout=10000)
+    actors = [
+        next(label.text() for label in e.findChildren(QLabel) if label.objectName() == "timelineActor")
+        for e in trail.timeline.entries
+    ]
+    assert actors == [f"办理人：{window.firm.name} — 张丽（会计师事务所）"] * 2
+    qtbot.wait(100)
+    _shot(trail, "on_behalf_trail.png")
 
 
 def test_a_reviewer_window_on_the_demo(
