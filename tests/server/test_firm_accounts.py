@@ -111,7 +111,10 @@ def test_a_disabled_reviewer_is_shut_out_at_once_and_can_come_back(world: World)
     admin = world.firm_client()
     assert admin.post(f"/firm/accounts/{account_id}/disable").json()["disabled"] is True
     refused = reviewer.get("/firm")
-    assert refused.status_code == 401 and refused.json()["code"] == "unauthorized"
+    assert (refused.status_code, refused.json()) == (
+        401,
+        {"detail": "该账户已停用，请联系管理员", "code": "unauthorized"},
+    )
     login = httpx.post(
         f"{world.server.base_url}/api/v1/auth/login",
         json={"user_type": "firm", "member_no": "50010028-02", "password": REVIEWER_PASSWORD},

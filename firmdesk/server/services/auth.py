@@ -132,13 +132,15 @@ def resolve_token(session: Session, token: str | None) -> Principal:
             account_and_organisation.joinedload(Account.cpa),
         )
     )
-    if row is None or row.revoked_at is not None:
+    if row is None:
+        raise Unauthorized("登录已失效，请重新登录")
+    account = row.account
+    if account.disabled:  # said first: disabling also revokes the tokens, and the person should hear why
+        raise Unauthorized(ACCOUNT_DISABLED)
+    if row.revoked_at is not None:
         raise Unauthorized("登录已失效，请重新登录")
     if row.expires_at <= utcnow():
         raise Unauthorized("登录已过期，请重新登录")
-    account = row.account
-    if account.disabled:
-        raise Unauthorized(ACCOUNT_DISABLED)
     return Principal(account=account, organisation=account.organisation, token_hash=digest)
 
 
