@@ -12,6 +12,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from firmdesk.domain.errors import TransitionRefused
+from firmdesk.domain.on_behalf import on_behalf_refusal
 from firmdesk.domain.states import NOT_APPLIED, NOT_APPLIED_LABEL, Action, ApplicationState, BatchState, Role
 from firmdesk.domain.transitions import DECIDING_BATCH_STATES, next_application_state, next_batch_state
 
@@ -32,11 +33,16 @@ class RowAction(StrEnum):
     FAIL = "fail"
     IDENTITY_CHECK = "identity_check"  # institute: 线下人工核验 of a draft
     REINSPECT = "reinspect"  # institute: 复检 of a deferred CPA
+    ON_BEHALF = "on_behalf"  # firm: 代提请 (file the application for a CPA who has none)
 
 
 #: For each role, the actions it has on an application, and the transition each one is.
 APPLICATION_ROLE_ACTIONS: dict[Role, dict[RowAction, Action]] = {
-    Role.FIRM: {RowAction.RETURN: Action.FIRM_RETURN, RowAction.SUBMIT: Action.SUBMIT_BATCH},
+    Role.FIRM: {
+        RowAction.RETURN: Action.FIRM_RETURN,
+        RowAction.SUBMIT: Action.SUBMIT_BATCH,
+        RowAction.ON_BEHALF: Action.ON_BEHALF,
+    },
     Role.CPA: {RowAction.VERIFY_FACE: Action.FACE_PASSED, RowAction.RESUBMIT: Action.RESUBMIT},
     Role.INSTITUTE: {
         RowAction.APPROVE: Action.APPROVE,
@@ -59,6 +65,8 @@ NO_ROW = "请先选中一行"
 
 def application_refusal(status: str, action: Action, batch_state: str | None = None) -> str | None:
     """Why `action` does not apply to an application in `status` (`NOT_APPLIED` for none); None if it does."""
+    if action is Action.ON_BEHALF:  # the one action for a CPA who has no application yet
+        return on_behalf_refusal(status)
     if status == NOT_APPLIED:
         return f"该注册会计师尚未申请年检（当前状态：{NOT_APPLIED_LABEL}）"
     try:

@@ -60,3 +60,25 @@ def require_batch_materials(materials: Iterable[str]) -> None:
     """A batch's materials (kept and new) must include the 社保证明材料."""
     if SOCIAL_SECURITY_MATERIAL not in {m.strip() for m in materials}:
         raise InvalidInput(MISSING_SOCIAL_SECURITY, material=SOCIAL_SECURITY_MATERIAL)
+
+
+#: 年检代提请: the CPA's signed power of attorney, required besides the materials of the CPA's status.
+AUTHORIZATION_MATERIAL = "授权委托书"
+
+
+def on_behalf_materials(required: Iterable[str]) -> list[str]:
+    """The materials a 代提请 needs: the institute's list for the status chosen, then the 授权委托书."""
+    names = [m for m in required if m != AUTHORIZATION_MATERIAL]
+    return [*names, AUTHORIZATION_MATERIAL]
+
+
+def missing_on_behalf_materials(required: Iterable[str], uploaded: Iterable[str]) -> list[str]:
+    have = {m.strip() for m in uploaded}
+    return [m for m in on_behalf_materials(required) if m not in have]
+
+
+def require_on_behalf_materials(required: Iterable[str], uploaded: Iterable[str]) -> None:
+    """Every material of `on_behalf_materials(required)` among `uploaded`, else `InvalidInput` naming them."""
+    missing = missing_on_behalf_materials(required, uploaded)
+    if missing:
+        raise InvalidInput(f"代提请缺少必需材料：{'、'.join(missing)}", missing=missing)

@@ -156,6 +156,12 @@ class Action(StrEnum):
     REINSPECT_FAIL = "reinspect_fail"  # 复检 of a deferred CPA: 不予通过
     GRANT_EXTENSION = "grant_extension"  # institute grants a firm or a CPA an extension (no state change)
     REVOKE_EXTENSION = "revoke_extension"
+    ON_BEHALF = "on_behalf"  # the firm files the application for the CPA (年检代提请): straight to the firm
+    # The firm's account management (操作日志 only; no application or batch).
+    ACCOUNT_CREATE = "account_create"
+    ACCOUNT_DISABLE = "account_disable"
+    ACCOUNT_ENABLE = "account_enable"
+    ACCOUNT_RESET_PASSWORD = "account_reset_password"
 
     @property
     def label(self) -> str:
@@ -181,6 +187,11 @@ ACTION_LABELS = {
     Action.REINSPECT_FAIL: "复检不予通过",
     Action.GRANT_EXTENSION: "地方注协批准延期",
     Action.REVOKE_EXTENSION: "地方注协撤销延期",
+    Action.ON_BEHALF: "事务所代提请，提交事务所审核",
+    Action.ACCOUNT_CREATE: "新建审核员账户",
+    Action.ACCOUNT_DISABLE: "停用审核员账户",
+    Action.ACCOUNT_ENABLE: "启用审核员账户",
+    Action.ACCOUNT_RESET_PASSWORD: "重置审核员密码",
 }
 
 DECISION_ACTIONS = {

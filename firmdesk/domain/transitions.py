@@ -19,6 +19,8 @@ B = BatchState
 
 APPLICATION_TRANSITIONS: dict[tuple[ApplicationState, Action], ApplicationState] = {
     (A.DRAFT, Action.FACE_PASSED): A.PENDING_FIRM,
+    # 年检代提请: the firm files a new application for the CPA, without face verification.
+    (A.DRAFT, Action.ON_BEHALF): A.PENDING_FIRM,
     (A.PENDING_FIRM, Action.FIRM_RETURN): A.FIRM_RETURNED,
     (A.PENDING_FIRM, Action.SUBMIT_BATCH): A.SUBMITTED,
     (A.FIRM_RETURNED, Action.RESUBMIT): A.PENDING_FIRM,
@@ -42,6 +44,7 @@ APPLICATION_TRANSITIONS: dict[tuple[ApplicationState, Action], ApplicationState]
 _REFUSALS: dict[Action, str] = {
     Action.FACE_PASSED: "只有未提交的年检申请可以进行人脸认证",
     Action.FACE_FAILED: "只有未提交的年检申请可以进行人脸认证",
+    Action.ON_BEHALF: "该注册会计师本年度已有年检申请，不能代提请",
     Action.FIRM_RETURN: "只有待事务所审核的年检申请可以退回",
     Action.SUBMIT_BATCH: "只有待事务所审核的年检申请可以提交省注协",
     Action.RESUBMIT: "只有被退回的年检申请可以再次申请",

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from firmdesk import __version__ as _package_version
-from firmdesk.server.api import auth, cpa, face, firm, institute, password_reset, public, reminders
+from firmdesk.server.api import auth, cpa, face, firm, firm_people, institute, password_reset, public, reminders
 from firmdesk.server.api.body_limit import BodyLimit
 from firmdesk.server.api.errors import document_common_errors, install_error_handlers
 from firmdesk.server.api.guard import Guard
@@ -158,6 +158,7 @@ def _routers() -> list[APIRouter]:
         auth.router,
         password_reset.router,
         firm.router,
+        firm_people.router,
         reminders.router,
         cpa.router,
         face.router,

@@ -25,6 +25,7 @@ from firmdesk.domain.batches import parse_batch_number
 from firmdesk.domain.files import ALLOWED_TYPES
 from firmdesk.domain.states import Decision, status_label
 from firmdesk.server.config import NO_PUBLIC_BASE_URL_WARNING, Settings
+from firmdesk.server.demo.people import DEMO_REVIEWERS
 from firmdesk.server.samples import sample_material
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
@@ -588,6 +589,12 @@ def seed_demo_command(args: argparse.Namespace) -> None:
                 (f"事务所 {number}", f"{count} 名注册会计师，密码 {FIRM_PASSWORD}")
                 for number, count in summary.firms.items()
             ],
+            *[
+                (f"审核员 {login}", f"{name}（{number} 的审核员），密码 {FIRM_PASSWORD}")
+                for number, people in DEMO_REVIEWERS.items()
+                if number in summary.firms
+                for login, name in people
+            ],
             ("注册会计师密码", CPA_PASSWORD),
             (
                 "合计",
@@ -658,6 +665,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_local_commands(commands)
     _add_cpa_commands(commands)
     _add_institute_commands(commands)
+    from firmdesk.server.cli_firm import add_firm_commands  # its module builds on this one's helpers
+
+    add_firm_commands(commands)
     return parser
 
 

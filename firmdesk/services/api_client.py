@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
@@ -49,9 +50,10 @@ from firmdesk.services.models import (
     TrailEvent,
     parse_time,
 )
+from firmdesk.services.people import FirmAccount, OperationLogEntry
 from firmdesk.services.progress import NO_STATE, ProgressState
 from firmdesk.services.reminders import Contact, ReminderPreview, ReminderResult, ReminderSettings
-from firmdesk.services.uploads import MultipartBody, PlannedFile, check_batch_files
+from firmdesk.services.uploads import MultipartBody, PlannedFile, check_batch_files, check_on_behalf_files
 
 if TYPE_CHECKING:
     from firmdesk.services.intentions import PendingActions
@@ -518,6 +520,70 @@ class CmisClient:
         """导出联系名单: the CPAs 注师待申请 lists, with phone, e-mail and their last reminder."""
         data = self._call("GET", "/firm/reminders/contacts")
         return _parsed(lambda d: [Contact.from_json(c) for c in d], data)
+
+    # -- the firm's people: 年检代提请, 账户管理, 操作日志 -----------------------------------------------
+
+    def file_on_behalf(
+        self,
+        cpa_id: int,
+        year: int,
+        retired: bool,
+        files: Sequence[tuple[str, Path]],
+        required: Sequence[str],
+        idempotency_key: str | None = None,
+        state: ProgressState = NO_STATE,
+    ) -> CpaRow:
+        """年检代提请: file the CPA's application with `files` `(material, path)`: `required` (the institute's
+        list for the status) plus the 授权委托书, checked before anything is sent. Straight to 待事务所审核."""
+        planned = check_on_behalf_files(files, required)
+        fields = [("cpa_id", str(cpa_id)), ("year", str(year)), ("retired", "true" if retired else "false")]
+        body = _upload_body(fields, planned)
+        headers = _idempotency(idempotency_key or new_idempotency_key())
+        data = self._call("POST", "/firm/applications/on-behalf", body=body, headers=headers, state=state)
+        return _parsed(CpaRow.from_json, data)
+
+    def accounts(self) -> list[FirmAccount]:
+        return _parsed(lambda d: [FirmAccount.from_json(a) for a in d], self._call("GET", "/firm/accounts"))
+
+    def create_account(
+        self, login: str, person_name: str, password: str, idempotency_key: str | None = None
+    ) -> FirmAccount:
+        body = {"login": login, "person_name": person_name, "password": password}
+        data = self._call("POST", "/firm/accounts", json=body, headers=_idempotency(idempotency_key))
+        return _parsed(FirmAccount.from_json, data)
+
+    def set_account_disabled(self, account_id: int, disabled: bool) -> FirmAccount:
+        """停用 (their sessions end at once) or 启用 a 审核员."""
+        if disabled:
+            data = self._call("POST", f"/firm/accounts/{account_id}/disable")
+        else:
+            data = self._call("POST", f"/firm/accounts/{account_id}/enable")
+        return _parsed(FirmAccount.from_json, data)
+
+    def reset_password(self, account_id: int, password: str) -> FirmAccount:
+        data = self._call("POST", f"/firm/accounts/{account_id}/reset-password", json={"password": password})
+        return _parsed(FirmAccount.from_json, data)
+
+    def operation_log(
+        self,
+        *,
+        account_id: int | None = None,
+        actions: Sequence[str] = (),
+        date_from: date | None = None,
+        date_to: date | None = None,
+        page: int = 1,
+        page_size: int = 100,
+    ) -> Page[OperationLogEntry]:
+        params = {
+            "account_id": account_id,
+            "action": ",".join(actions) or None,
+            "date_from": date_from.isoformat() if date_from else None,
+            "date_to": date_to.isoformat() if date_to else None,
+            "page": page,
+            "page_size": page_size,
+        }
+        data = self._call("GET", "/firm/operation-log", params=params)
+        return _parsed(lambda d: Page.from_json(d, OperationLogEntry.from_json), data)
 
 
 def _upload_body(fields: list[tuple[str, str]], planned: list[PlannedFile]) -> MultipartBody:

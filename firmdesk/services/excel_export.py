@@ -40,6 +40,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.worksheet import Worksheet
 
+from firmdesk.domain.on_behalf import filing_label
 from firmdesk.services.models import CpaRow
 from firmdesk.services.progress import NO_STATE, ProgressState, check_cancelled, write_failed
 
@@ -308,6 +309,8 @@ CPA_COLUMNS: dict[str, Callable[[CpaRow], CellValue]] = {
     "审批时间": lambda r: r.decided_at,
     "更新时间": lambda r: r.updated_at,
     "附件数": lambda r: r.attachment_count,
+    "提请方式": lambda r: filing_label(r.on_behalf, r.application_id is not None),
+    "最后操作人": lambda r: r.updated_by,
 }
 
 

@@ -85,6 +85,10 @@ class CpaRow:
     #: 最近提醒: when the CPA was last reminded for this year (None: never), and how many times.
     last_reminded_at: datetime | None = None
     reminder_count: int = 0
+    #: 年检代提请: the firm filed the application for the CPA (no face verification).
+    on_behalf: bool = False
+    #: Who changed the application last (the person, else the organisation; None: not recorded).
+    updated_by: str | None = None
 
     def __post_init__(self) -> None:
         if not self.actions:  # cached before the field (or made in a test): the domain's rule for the status
@@ -120,6 +124,8 @@ class CpaRow:
             actions=_actions(data.get("actions")),
             last_reminded_at=parse_time(data.get("last_reminded_at")),
             reminder_count=data.get("reminder_count") or 0,
+            on_behalf=bool(data.get("on_behalf")),
+            updated_by=data.get("updated_by"),
         )
 
 
@@ -139,6 +145,8 @@ class BatchRow:
     version: int
     #: What the firm may do with the batch now (action -> None, or why not), as the server computed it.
     actions: Availability = field(default_factory=dict, hash=False)
+    #: Who changed the batch last (the person, else the firm).
+    updated_by: str | None = None
 
     def __post_init__(self) -> None:
         if not self.actions:  # as for `CpaRow.actions`
@@ -169,6 +177,7 @@ class BatchRow:
             return_reason=data.get("return_reason"),
             version=data.get("version") or 0,
             actions=_actions(data.get("actions")),
+            updated_by=data.get("updated_by"),
         )
 
 
@@ -213,8 +222,16 @@ class TrailEvent:
     from_label: str | None
     to_label: str | None
     batch_number: str | None
-    #: The person who acted for the organisation (not shown yet; None from older servers).
+    #: The person who acted for the organisation (None: the system, or older servers).
     actor_person: str | None = None
+
+    @property
+    def actor_display(self) -> str:
+        """Who acted, as the trail shows it: 机构名 — 姓名 (the person when one is recorded and differs)."""
+        name = self.actor_name or self.actor_role_label
+        if self.actor_person and self.actor_person != name:
+            return f"{name} — {self.actor_person}"
+        return name
 
     @classmethod
     def from_json(cls, data: JSON) -> Self:
@@ -257,10 +274,18 @@ class FirmInfo:
     window_start: date | None
     deadline: date | None
     years: tuple[int, ...]
+    #: The institute's material lists (年检代提请 asks for them; empty from older servers or caches).
+    materials_working: tuple[str, ...] = ()
+    materials_retired: tuple[str, ...] = ()
+
+    def materials_for(self, retired: bool) -> tuple[str, ...]:
+        return self.materials_retired if retired else self.materials_working
 
     @classmethod
     def from_json(cls, data: JSON) -> Self:
         return cls(
+            materials_working=tuple(data.get("materials_working") or ()),
+            materials_retired=tuple(data.get("materials_retired") or ()),
             number=data["number"],
             name=data["name"],
             institute_code=str(data.get("institute_code") or ""),
@@ -448,6 +473,11 @@ class LoginResult:
     role: str
     member_no: str
     name: str
+    #: The person signed in (empty from servers without named administrators).
+    login: str = ""
+    person_name: str = ""
+    account_role: str = "admin"
+    account_role_label: str = "主管理员"
 
     @classmethod
     def from_json(cls, data: JSON) -> Self:
@@ -457,4 +487,8 @@ class LoginResult:
             role=data.get("role") or "",
             member_no=str(data.get("member_no") or ""),
             name=data.get("name") or "",
+            login=data.get("login") or "",
+            person_name=data.get("person_name") or "",
+            account_role=data.get("account_role") or "admin",
+            account_role_label=data.get("account_role_label") or "主管理员",
         )

@@ -12,6 +12,7 @@ from firmdesk.services.api_client import CmisClient
 from firmdesk.services.credentials import CredentialStore
 from firmdesk.services.errors import KeyringUnavailable, ServiceError, SessionExpired
 from firmdesk.services.models import FirmInfo
+from firmdesk.services.people import SignedInPerson
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ class FirmSession:
         name: str,
         expires_at: datetime | None = None,
         credentials: CredentialStore | None = None,
+        person: SignedInPerson | None = None,
     ) -> None:
         self.client = client
         self.firm = firm
@@ -39,6 +41,8 @@ class FirmSession:
         self.remember_error: KeyringUnavailable | None = None
         #: True for a session opened offline on the cached data (`offline_access.py`): it logs in later.
         self.opened_offline = False
+        #: The person signed in (the server says who; offline, the login's form says the role).
+        self.person = person or SignedInPerson(member_no)
 
     def __repr__(self) -> str:
         return f"FirmSession({self.server!r}, member_no={self.member_no!r})"
@@ -85,6 +89,7 @@ class FirmSession:
             name=result.name or firm.name,
             expires_at=result.expires_at,
             credentials=credentials,
+            person=SignedInPerson(result.login or member_no, result.person_name, result.account_role),
         )
         session.remember_login(password, result.token, remember)
         return session
@@ -119,7 +124,9 @@ class FirmSession:
         if me.get("role") != Role.FIRM.value:
             client.close()
             return None
-        return cls(client, firm, member_no=member_no, name=me.get("name") or firm.name, credentials=store)
+        person = SignedInPerson(me.get("login") or member_no, me.get("person_name") or "", me.get("account_role") or "")
+        name = me.get("name") or firm.name
+        return cls(client, firm, member_no=member_no, name=name, credentials=store, person=person)
 
     def remember_login(self, password: str, token: str, remember: bool) -> None:
         """After a login: keep the password and token in the keyring with `remember`, else forget them."""

@@ -15,8 +15,14 @@ from pathlib import Path
 
 from firmdesk.domain.errors import DomainError, LimitExceeded
 from firmdesk.domain.files import ALLOWED_TYPES, SNIFF_BYTES, check_attachment
-from firmdesk.domain.limits import MAX_ATTACHMENT_BYTES
-from firmdesk.domain.materials import check_batch_file_count, material_name, require_batch_materials
+from firmdesk.domain.limits import MAX_APPLICATION_FILES, MAX_ATTACHMENT_BYTES
+from firmdesk.domain.materials import (
+    check_batch_file_count,
+    check_file_count,
+    material_name,
+    require_batch_materials,
+    require_on_behalf_materials,
+)
 from firmdesk.services.errors import AttachmentRejected, ServiceError, UploadCancelled
 from firmdesk.services.progress import NO_STATE, ProgressState
 
@@ -68,6 +74,16 @@ def check_batch_files(
     planned = [check_file(material, Path(path)) for material, path in files]
     with _rejected():
         require_batch_materials([p.material for p in planned] + list(kept_materials))
+    return planned
+
+
+def check_on_behalf_files(files: Sequence[tuple[str, Path]], required: Sequence[str]) -> list[PlannedFile]:
+    """年检代提请's files: each checked, at most 10, and every material of `required` plus the 授权委托书."""
+    with _rejected():
+        check_file_count(len(files), MAX_APPLICATION_FILES)
+    planned = [check_file(material, Path(path)) for material, path in files]
+    with _rejected():
+        require_on_behalf_materials(required, [p.material for p in planned])
     return planned
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from firmdesk.domain.accounts import is_firm_login
 from firmdesk.domain.text import folded
 from firmdesk.services.credentials import CredentialStore, StoredCredentials
 from firmdesk.services.errors import KeyringUnavailable, OfflineOpenRefused, ServerUnreachable
@@ -43,7 +43,6 @@ class OfflineLogin:
     open: Callable[[str, str, str, bool], Any]  # (server, member_no, password, remember) -> session
 
 
-FIRM_NUMBER = re.compile(r"^[0-9]{8}$")
 KEYRING_MISSING = "本系统没有可用的密码保管服务（系统密钥环），无法记住密码"
 #: 离线打开 offered although the cached rows cannot be read (the drafts and the offline login can).
 OFFLINE_DAMAGED_CACHE = (
@@ -105,7 +104,7 @@ class LoginDialog(QDialog):
 
         self.member_no_edit = QLineEdit(self)
         self.member_no_edit.setObjectName("login_member_no")
-        self.member_no_edit.setPlaceholderText("8 位事务所编号，如 50010028")
+        self.member_no_edit.setPlaceholderText("事务所编号 50010028，审核员如 50010028-02")
         self.member_no_edit.setMaxLength(20)  # room for a pasted number with spaces; checked at 登录
         self.member_no_edit.setText(settings.member_no())
 
@@ -153,7 +152,7 @@ class LoginDialog(QDialog):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.setHorizontalSpacing(12)
         form.setVerticalSpacing(12)
-        form.addRow("事务所编号", self.member_no_edit)
+        form.addRow("登录名", self.member_no_edit)
         form.addRow("密码", self.password_edit)
         form.addRow("服务器地址", self.server_combo)
         form.addRow("", self.remember_check)
@@ -256,9 +255,9 @@ class LoginDialog(QDialog):
     @staticmethod
     def _check(member_no: str, password: str, server: str) -> str | None:
         if not member_no:
-            return "请输入事务所编号"
-        if not FIRM_NUMBER.match(member_no):
-            return "事务所编号为 8 位数字，如 50010028"
+            return "请输入登录名（事务所编号）"
+        if not is_firm_login(member_no):
+            return "登录名为 8 位事务所编号（如 50010028），审核员为编号加两位序号（如 50010028-02）"
         if not password:
             return "请输入密码"
         if not server:

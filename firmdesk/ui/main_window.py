@@ -8,21 +8,26 @@ online/offline, and a sixth page, 草稿, lists the drafted return reasons. The 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
-from PySide6.QtWidgets import QInputDialog, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QMenuBar, QTabWidget, QVBoxLayout, QWidget
 
+from firmdesk.domain.accounts import FirmPermission
 from firmdesk.domain.portal import cpa_portal_url
 from firmdesk.domain.states import FirmTab
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.errors import ServerUnreachable, SessionExpired
 from firmdesk.services.models import BatchRow, CpaRow, FirmInfo, FirmSummary
 from firmdesk.services.offline_attachments import OfflineAttachments
+from firmdesk.services.people import SignedInPerson
 from firmdesk.ui.attachment_keeper import AttachmentKeeper, offline_status_text
 from firmdesk.ui.desk_services import DeskServices
+from firmdesk.ui.dialogs.accounts_dialog import AccountsDialog
+from firmdesk.ui.dialogs.base import ServiceDialog
 from firmdesk.ui.dialogs.help_dialogs import AboutDialog, AboutFacts, ShortcutsDialog
+from firmdesk.ui.dialogs.operation_log_dialog import OperationLogDialog
 from firmdesk.ui.draft_editor import DraftEditor
 from firmdesk.ui.drafts_view import DraftsView
 from firmdesk.ui.error_text import error_text
@@ -45,6 +50,8 @@ from firmdesk.ui.widgets.screen_fit import fit_to_screen, is_small_screen, keep_
 from firmdesk.ui.widgets.upload_progress import UploadProgress
 from firmdesk.ui.year_data import YearData
 
+D = TypeVar("D", bound=ServiceDialog)
+
 
 class MainWindow(QMainWindow):
     logout_requested = Signal()
@@ -62,9 +69,12 @@ class MainWindow(QMainWindow):
         *,
         sync: SyncController,
         services: DeskServices | None = None,
+        person: SignedInPerson | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("main_window")
+        #: Who uses the window (主管理员 or 审核员); without one (tests, older callers): the firm's 主管理员.
+        self.person = person or SignedInPerson(firm.number)
         # Qt adds the application's display name (FirmDesk) itself: "… — 注册会计师年检 — FirmDesk".
         self.setWindowTitle(f"{firm.name} — 注册会计师年检")
         self.setWindowIcon(app_icon())
@@ -201,6 +211,8 @@ class MainWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.activated.connect(lambda step=step: self.switch_tab(step))
 
+        self._build_people_menu(menu_bar)
+
         help_menu = menu_bar.addMenu("帮助(&H)")
         help_menu.setObjectName("help_menu")
         self.shortcuts_action = help_menu.addAction("快捷键", self.show_shortcuts)
@@ -210,6 +222,50 @@ class MainWindow(QMainWindow):
         self.portal_action.setStatusTip(f"在浏览器中打开注册会计师网页端：{cpa_portal_url(self.client.base_url)}")
         self.about_action = help_menu.addAction("关于 FirmDesk", self.show_about)
         self.about_action.setObjectName("about_action")
+
+    def _build_people_menu(self, menu_bar: QMenuBar) -> None:
+        """管理: 账户管理 and 操作日志, for the 主管理员; a 审核员 sees them disabled, saying why (domain rule)."""
+        menu = menu_bar.addMenu("管理(&M)")
+        menu.setObjectName("people_menu")
+        menu.setToolTipsVisible(True)
+        self.accounts_action = menu.addAction("账户管理…", self.show_accounts)
+        self.accounts_action.setObjectName("accounts_action")
+        self.operation_log_action = menu.addAction("操作日志…", self.show_operation_log)
+        self.operation_log_action.setObjectName("operation_log_action")
+        self._people_actions = {
+            FirmPermission.MANAGE_ACCOUNTS: self.accounts_action,
+            FirmPermission.VIEW_OPERATION_LOG: self.operation_log_action,
+        }
+        self.sync.state_changed.connect(lambda _online: self._update_people_actions())
+        self._update_people_actions()
+
+    def _update_people_actions(self) -> None:
+        offline = offline_reason(self.sync)
+        for permission, action in self._people_actions.items():
+            why = self.person.refusal(permission) or (offline and "离线状态下不可用，请联网后再试")
+            action.setEnabled(not why)
+            action.setToolTip(why or action.text().rstrip("…"))
+
+    def show_accounts(self) -> AccountsDialog:
+        dialog = AccountsDialog(
+            self.client, self.runner, self.firm.number, confirm=self.services.prompts.confirm, parent=self
+        )
+        dialog.changed.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        return self._open_people_dialog(dialog)
+
+    def show_operation_log(self) -> OperationLogDialog:
+        year = self.header.year() or self.firm.current_year
+        dialog = OperationLogDialog(
+            self.client, self.runner, self.firm.name, year, save_file=self.services.prompts.save_file, parent=self
+        )
+        return self._open_people_dialog(dialog)
+
+    def _open_people_dialog(self, dialog: D) -> D:
+        dialog.server_unreachable.connect(self.sync.report_unreachable)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.actions.opened.emit(dialog)
+        return dialog
 
     def _build_tab_actions(self) -> None:
         """Each tab's action bar (the same actions in its right-click menu), from `tab_actions.TAB_ACTIONS`."""
@@ -253,6 +309,9 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         self.status = FirmStatusBar(self.firm, self)
         self.setStatusBar(self.status)
+        self.person_label = QLabel(f"当前用户：{self.person.text}", self.status)
+        self.person_label.setObjectName("person_label")
+        self.status.addPermanentWidget(self.person_label)
         self.firm_label = self.status.firm_label
         self.online_label = self.status.online_label
         self.sync_label = self.status.sync_label

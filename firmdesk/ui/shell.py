@@ -123,7 +123,9 @@ class Shell(QObject):
     def _open_stores(self, session: Any) -> tuple[SyncController, str | None]:
         """The firm's local cache and drafts (a few ms: SQLite files on local disk), in memory if the disk
         cannot be used (then also what to tell the user)."""
-        folder = self._offline.folder(session.server, session.firm.number)
+        # Per server, firm and person: the login (the 主管理员 signs in with the firm number, so the folder that
+        # held the firm's cache and drafts before named administrators is still theirs: nothing to move).
+        folder = self._offline.folder(session.server, session.member_no)
         stores = FirmStores.open(folder)
         try:
             stores.cache.save_firm(session.firm)
@@ -165,6 +167,7 @@ class Shell(QObject):
             self._settings,
             services=self._services,
             sync=sync,
+            person=getattr(result.session, "person", None),
         )
         window.logout_requested.connect(self.logout)
         window.session_expired.connect(self.logout)

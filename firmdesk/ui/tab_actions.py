@@ -107,6 +107,12 @@ def may_submit(tab: Tab) -> str | None:
     return first_refusal(rows, RowAction.SUBMIT) if rows else NO_ROWS_TO_SUBMIT
 
 
+def may_file_on_behalf(tab: Tab) -> str | None:
+    """代提请: for the current CPA, if their row allows it (no application this year)."""
+    row: CpaRow | None = tab.current_record()
+    return NO_CPA if row is None else row.refusal(RowAction.ON_BEHALF)
+
+
 def batch_allows(action: RowAction) -> Check:
     def check(tab: Tab) -> str | None:
         batch: BatchRow | None = tab.current_record()
@@ -219,6 +225,14 @@ TAB_ACTIONS: Mapping[FirmTab, tuple[TabActionSpec, ...]] = {
             has_rows,
             "向所选（或全部）未申请的注册会计师发送提醒：站内消息，登记了邮箱的同时发邮件；每人每天最多一次",
             primary=True,
+            needs_server=True,
+        ),
+        TabActionSpec(
+            "on_behalf",
+            "代提请",
+            lambda ctx, tab: with_current(tab, lambda row: ctx.actions.file_on_behalf(row, ctx.year())),
+            may_file_on_behalf,
+            "为尚未申请的注册会计师代为提交年检申请：须上传本人签署的授权委托书，无需人脸认证",
             needs_server=True,
         ),
         TabActionSpec(

@@ -45,6 +45,7 @@ from firmdesk.services.models import (
     ReadinessFlag,
     TrailEvent,
 )
+from firmdesk.services.people import FirmAccount, OperationLogEntry
 from firmdesk.services.reminders import Contact, ReminderOutcome, ReminderPreview, ReminderResult, ReminderSettings
 from tests.helpers.demo import DEMO_FIRM, DEMO_PASSWORD, YEAR, demo_live, demo_server_settings  # noqa: F401  (fixtures)
 from tests.helpers.files import write_pdf
@@ -63,6 +64,10 @@ class MeRead(TypedDict):
 
     role: str
     name: str | None
+    login: str
+    person_name: str
+    account_role: str
+    account_role_label: str
 
 
 class ReadinessResultRead(TypedDict):
@@ -135,6 +140,9 @@ SHAPES: tuple[Shape, ...] = (
     Shape(ReminderResult, "ReminderResult"),
     Shape(ReminderOutcome, "ReminderOutcome"),
     Shape(Contact, "ContactRow"),
+    Shape(FirmAccount, "FirmAccountOut"),
+    Shape(OperationLogEntry, "OperationLogEntry"),
+    Shape(Page, "Page_OperationLogEntry_", items=OperationLogEntry),
 )
 
 SHAPE_BY_SERVER = {shape.server: shape for shape in SHAPES}
@@ -181,6 +189,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     _endpoint("POST", "/api/v1/firm/reminders/preview", "ReminderPreview"),
     _endpoint("POST", "/api/v1/firm/reminders", "ReminderResult"),
     _endpoint("GET", "/api/v1/firm/reminders/contacts", "ContactRow", many=True),
+    _endpoint("POST", "/api/v1/firm/applications/on-behalf", "CpaRow"),
+    _endpoint("GET", "/api/v1/firm/accounts", "FirmAccountOut", many=True),
+    _endpoint("POST", "/api/v1/firm/accounts", "FirmAccountOut"),
+    _endpoint("POST", "/api/v1/firm/accounts/{account_id}/disable", "FirmAccountOut"),
+    _endpoint("POST", "/api/v1/firm/accounts/{account_id}/enable", "FirmAccountOut"),
+    _endpoint("POST", "/api/v1/firm/accounts/{account_id}/reset-password", "FirmAccountOut"),
+    _endpoint("GET", "/api/v1/firm/operation-log", "Page_OperationLogEntry_"),
 )
 
 #: Endpoints the client calls whose success answer is not JSON.
@@ -508,6 +523,18 @@ def recorded(demo_live: Any, tmp_path: Path) -> Iterator[list[tuple[str, str, An
         client.reminder_preview(not_applied.cpa_id)
         client.send_reminders([not_applied.cpa_id])
         client.reminder_contacts()
+        # The firm's people: a 审核员 made, disabled, enabled, reset; a 代提请; the 操作日志.
+        client.accounts()
+        reviewer = client.create_account(f"{DEMO_FIRM}-09", "钱进", "reviewer-pass-1")
+        client.set_account_disabled(reviewer.id, True)
+        client.set_account_disabled(reviewer.id, False)
+        client.reset_password(reviewer.id, "reviewer-pass-2")
+        waiting = next(r for r in rows if r.status == "none")
+        letter = write_pdf(tmp_path / "授权委托书.pdf")
+        files = [(m, letter) for m in ("继续教育证明", "执业情况说明", "授权委托书")]
+        notice = ("继续教育证明", "执业情况说明")
+        client.file_on_behalf(waiting.cpa_id, YEAR, False, files, notice)
+        client.operation_log(actions=["on_behalf"])
         client.logout()
         yield transport.answers
     finally:

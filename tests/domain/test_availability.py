@@ -21,7 +21,8 @@ B = BatchState
 #: Written out here (not derived from the transition tables): each role's actions on an application, and the
 #: states in which each one applies.
 APPLICATION_ALLOWED: dict[Role, dict[str, set[ApplicationState]]] = {
-    Role.FIRM: {"return": {A.PENDING_FIRM}, "submit": {A.PENDING_FIRM}},
+    # 代提请 (on_behalf) applies to none of them: only to a CPA with no application yet.
+    Role.FIRM: {"return": {A.PENDING_FIRM}, "submit": {A.PENDING_FIRM}, "on_behalf": set()},
     Role.CPA: {"verify_face": {A.DRAFT}, "resubmit": {A.FIRM_RETURNED, A.INSTITUTE_RETURNED}},
     Role.INSTITUTE: {
         "approve": {A.SUBMITTED},
@@ -55,8 +56,10 @@ def test_each_role_may_do_with_an_application_exactly_what_its_state_allows(stat
 
 @pytest.mark.parametrize("role", list(Role))
 def test_nothing_may_be_done_for_a_cpa_who_has_not_applied(role: Role) -> None:
-    actions = application_actions(NOT_APPLIED, role)
+    actions = dict(application_actions(NOT_APPLIED, role))
     assert set(actions) == set(APPLICATION_ALLOWED[role])
+    if role is Role.FIRM:  # but the firm may file it for the CPA
+        assert actions.pop("on_behalf") is None
     assert set(actions.values()) <= {"该注册会计师尚未申请年检（当前状态：未申请）"}
 
 

@@ -54,7 +54,9 @@ def new_window(
 ) -> MainWindow:
     """The main window as the shell builds it: with its sync controller on the firm's stores."""
     sync = SyncController(session.client, stores.cache, stores.drafts, runner)
-    return MainWindow(session.client, session.firm, runner, settings, sync=sync, services=services)
+    return MainWindow(
+        session.client, session.firm, runner, settings, sync=sync, services=services, person=session.person
+    )
 
 
 def open_window(

@@ -57,9 +57,10 @@ def shell(
     the_shell.shutdown()
 
 
-def log_in(qtbot: Any, shell: Shell, server_url: str, *, synced: bool = True) -> MainWindow:
+def log_in(qtbot: Any, shell: Shell, server_url: str, *, synced: bool = True, member_no: str = DEMO_FIRM) -> MainWindow:
+    """Through the login dialog, as the demo firm's 主管理员 (or `member_no`, e.g. a 审核员 `50010028-02`)."""
     dialog = shell.show_login()  # deleted by the shell once logged in
-    dialog.fill(DEMO_FIRM, DEMO_PASSWORD, server_url)
+    dialog.fill(member_no, DEMO_PASSWORD, server_url)
     with qtbot.waitSignal(shell.window_opened, timeout=20000) as opened:
         dialog.login_button.click()
     window: MainWindow = opened.args[0]

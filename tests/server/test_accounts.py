@@ -29,6 +29,11 @@ def _me(base_url: str, token: str) -> httpx.Response:
     return httpx.get(f"{base_url}/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
 
 
+def _organisation(me: dict[str, str]) -> dict[str, str]:
+    """Who `/auth/me` acts for (the person signed in is there besides it)."""
+    return {key: me[key] for key in ("role", "member_no", "name")}
+
+
 # --- Accounts at work ---
 
 
@@ -38,7 +43,16 @@ def test_a_second_account_signs_in_for_its_firm_and_the_trail_names_each_person(
     other = world.builder.application(world.cpas[1])
     reviewer = api_login(world.server.base_url, "firm", "zhaomin", "reviewer-pass")
     # Signed in as a person, acting for the firm: the firm is who the client sees.
-    assert reviewer.get("/auth/me").json() == {"role": "firm", "member_no": world.firm.number, "name": world.firm.name}
+    assert reviewer.get("/auth/me").json() == {
+        "role": "firm",
+        "member_no": world.firm.number,
+        "name": world.firm.name,
+        # and the person signed in
+        "login": "zhaomin",
+        "person_name": "赵敏",
+        "account_role": "reviewer",
+        "account_role_label": "审核员",
+    }
 
     reviewer.post("/firm/returns", json={"items": [{"application_id": application.id}], "reason": "请补充"})
     world.firm_client().post("/firm/returns", json={"items": [{"application_id": other.id}], "reason": "请补充"})
@@ -162,11 +176,11 @@ def test_upgrading_to_accounts_keeps_every_password_and_token(
         for role, (member_no, name) in expected.items():
             me = {"role": role, "member_no": member_no, "name": name}
             # The token handed out before the upgrade still works, as the same organisation.
-            assert _me(server.base_url, tokens[role]).json() == me
+            assert _organisation(_me(server.base_url, tokens[role]).json()) == me
             # The password set before the upgrade still signs in.
             answer = _login(server.base_url, role, member_no, OLD_PASSWORDS[role])
             assert answer.status_code == 200, answer.text
-            assert _me(server.base_url, answer.json()["token"]).json() == me
+            assert _organisation(_me(server.base_url, answer.json()["token"]).json()) == me
             assert _login(server.base_url, role, member_no, "wrong").status_code == 401
         # The firm's old token acts for the firm.
         firm = httpx.Client(base_url=f"{server.base_url}/api/v1", headers={"Authorization": f"Bearer {tokens['firm']}"})

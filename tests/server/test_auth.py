@@ -27,7 +27,13 @@ def test_each_role_logs_in_and_me_names_it(live_server: ServerThread, server_bui
         ("cpa", cpa.cert_no, CPA_PASSWORD, "李四"),
     ]:
         client = api_login(live_server.base_url, user_type, member_no, password)
-        assert client.get("/auth/me").json() == {"role": user_type, "member_no": member_no, "name": name}
+        me = client.get("/auth/me").json()
+        assert {k: me[k] for k in ("role", "member_no", "name")} == {
+            "role": user_type,
+            "member_no": member_no,
+            "name": name,
+        }
+        assert (me["login"], me["account_role"]) == (member_no, "cpa" if user_type == "cpa" else "admin")
         client.close()
 
 

@@ -212,3 +212,39 @@ def test_cli_refuses_with_the_servers_message_on_a_wrong_password(
     argv = ["cpa", "--server", demo_server.base_url, "--cert-no", "500100280001", "--password", "wrong", "status"]
     code, _, err = run(capsys, *argv)
     assert code == 1 and "会员编号或密码错误" in err
+
+
+# ----------------------------------------------------------------------------------------------
+# The firm's people: 年检代提请, accounts, 操作日志
+
+
+def test_cli_files_on_behalf_manages_accounts_and_reads_the_log(
+    demo_server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = demo_server.base_url
+    firm = firm_client(demo_server)
+    cert_no = not_applied_cert_no(firm)
+    reviewer = ["firm", "--server", server, "--login", f"{DEMO_FIRM_NUMBER}-02", "--password", FIRM_PASSWORD]
+    admin = ["firm", "--server", server, "--login", DEMO_FIRM_NUMBER, "--password", FIRM_PASSWORD]
+
+    code, out, _ = run(capsys, *reviewer, "on-behalf", cert_no, "--key", "cli-retry-1")
+    assert code == 0 and "已代提请" in out and "待事务所审核" in out
+    row = row_of(firm, cert_no)
+    assert (row["status"], row["on_behalf"], row["updated_by"], row["year"]) == (
+        "pending_firm",
+        True,
+        "王磊",
+        CURRENT_YEAR,
+    )
+    code, out, _ = run(capsys, *reviewer, "on-behalf", cert_no, "--key", "cli-retry-1")
+    assert code == 1  # the CPA has no 未申请 row any more: nothing is filed twice
+
+    code, _, err = run(capsys, *reviewer, "accounts")
+    assert code == 1 and "只有主管理员可以使用账户管理" in err
+
+    code, out, _ = run(capsys, *admin, "add-reviewer", f"{DEMO_FIRM_NUMBER}-07", "钱进", "--new-password", "pass-1234")
+    assert code == 0 and "已新建审核员：钱进" in out
+    code, out, _ = run(capsys, *admin, "accounts")
+    assert code == 0 and all(n in out for n in ("张丽", "王磊", "孙悦", "钱进"))
+    code, out, _ = run(capsys, *admin, "log", "--action", "on_behalf")
+    assert code == 0 and "王磊（50010028-02）" in out and "事务所代提请" in out

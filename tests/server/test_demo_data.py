@@ -257,11 +257,14 @@ def test_each_organisation_has_its_first_account_run_by_a_fictional_person(sessi
             for staff in DEMO_INSTITUTE_STAFF.values()
             for login, person in staff
         },
+        # The demo firm's 审核员, sharing its work.
+        ("firm", f"{DEMO_FIRM_NUMBER}-02"): ("王磊", "reviewer", False),
+        ("firm", f"{DEMO_FIRM_NUMBER}-03"): ("孙悦", "reviewer", False),
     }
     for account in session.scalars(select(Account).where(Account.org_kind != "cpa")):
         password = INSTITUTE_PASSWORD if account.org_kind == "institute" else FIRM_PASSWORD
         assert PasswordHasher().verify(account.password_hash, password)
-    # Every event names the person who acted: the firm's events its 主管理员, a CPA's the CPA.
+    # Every event names the person who acted: the firm's events one of its administrators, a CPA's the CPA.
     persons = session.execute(
         select(Event.actor_role, Event.actor_id, Event.actor_person, Account.person_name, Account.login).join(
             Account, Account.id == Event.actor_account_id
@@ -272,11 +275,23 @@ def test_each_organisation_has_its_first_account_run_by_a_fictional_person(sessi
         person == name and (member_no == login or login.startswith(f"{member_no}-"))  # a staff login: 50-02
         for _, member_no, person, name, login in persons
     )
-    assert {person for role, member_no, person, *_ in persons if member_no == DEMO_FIRM_NUMBER} == {"张丽"}
+    assert {person for role, member_no, person, *_ in persons if member_no == DEMO_FIRM_NUMBER} == {
+        "张丽",
+        "王磊",
+        "孙悦",
+    }
     # The institutes' decisions are taken by their named staff in turn, each named in the trail.
     deciders = {(member_no, person) for role, member_no, person, *_ in persons if role == "institute"}
     assert {p for code, p in deciders if code == DEMO_INSTITUTE_CODE} == {"陈静", "王敏", "孙伟"}
     assert {p for code, p in deciders if code == SICHUAN_INSTITUTE_CODE} <= {"周蓉", "何丹"}
+
+    # One application the firm filed for its CPA (年检代提请), waiting for its review.
+    on_behalf = session.scalars(select(Application).where(Application.on_behalf.is_(True))).all()
+    assert [a.state for a in on_behalf] == ["pending_firm"]
+    assert [e.action for e in session.scalars(select(Event).where(Event.application_id == on_behalf[0].id))] == [
+        "start",
+        "on_behalf",
+    ]
 
 
 def test_two_institutes_each_with_firms_of_their_own(session: Session) -> None:

@@ -183,7 +183,7 @@ def test_firm_number_is_checked_before_sending(qtbot: Any, runner: TaskRunner, u
     dialog.fill("1234", DEMO_PASSWORD, "http://127.0.0.1:9")
     with qtbot.waitSignal(dialog.login_failed, timeout=1000) as blocker:
         dialog.login_button.click()
-    assert blocker.args[0] == "事务所编号为 8 位数字，如 50010028"
+    assert blocker.args[0] == "登录名为 8 位事务所编号（如 50010028），审核员为编号加两位序号（如 50010028-02）"
     assert runner.pending_count == 0
 
 

@@ -41,7 +41,7 @@ def test_every_tab_has_its_action_bar_and_excel(window: MainWindow) -> None:
     keys = {tab: window.tabs[tab].action_bar.keys() for tab in FirmTab}
     assert keys == {
         FirmTab.PENDING_REVIEW: ["review", "attachments", "return", "draft", "submit", "excel"],
-        FirmTab.NOT_APPLIED: ["trail", "attachments", "remind", "contacts", "excel"],
+        FirmTab.NOT_APPLIED: ["trail", "attachments", "remind", "on_behalf", "contacts", "excel"],
         FirmTab.SUBMITTED: ["view", "withdraw", "attachments", "excel"],
         FirmTab.RETURNED: ["view", "resubmit", "attachments", "excel"],
         FirmTab.QUERY: ["trail", "attachments", "qr", "bulk_qr", "labels", "excel"],

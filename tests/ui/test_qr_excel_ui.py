@@ -226,7 +226,9 @@ def test_excel_export_is_the_filtered_sorted_table_with_typed_values(
         "在职状态",
         "培训学时",
         "审批状态",
+        "提请方式",  # 本人申请 or 代提请 (年检代提请)
         "年检批次编号",
+        "最后操作人",
         "审批时间",
         "退回/审批原因",
     ]
@@ -235,7 +237,8 @@ def test_excel_export_is_the_filtered_sorted_table_with_typed_values(
     assert [r[0] for r in rows] == list(range(1, len(shown) + 1))
     assert [r[5] for r in rows] == [r.training_hours for r in shown]
     assert all(isinstance(r[5], (int, float)) for r in rows)
-    assert all(isinstance(r[8], datetime) for r in rows)
+    assert all(isinstance(r[10], datetime) for r in rows)
+    assert {r[7] for r in rows} <= {"本人申请", "代提请"}
     assert shown_table(query).rows[0][2] == shown[0].cert_no
 
 

@@ -188,6 +188,10 @@ class Application(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # to the firm
     decided_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: 年检代提请: the firm filed it for the CPA, without face verification (the institute may check offline).
+    on_behalf: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Who changed it last, as the trail names them (the person, else the organisation): the change feed shows it.
+    updated_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -219,6 +223,8 @@ class Batch(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     change_seq: Mapped[int] = mapped_column(Integer, default=0, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Who changed it last (the person, else the organisation): the change feed shows it.
+    updated_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -266,6 +272,7 @@ class Event(Base):
     """An immutable record of one transition: the approval trail (审批流程)."""
 
     __tablename__ = "events"
+    __table_args__ = (Index("ix_events_actor", "actor_role", "actor_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), nullable=True, index=True)
@@ -281,6 +288,8 @@ class Event(Base):
     from_state: Mapped[str | None] = mapped_column(String(24), nullable=True)
     to_state: Mapped[str | None] = mapped_column(String(24), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    #: The account an account-management event is about (操作日志: 新建/停用/启用/重置审核员).
+    subject_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
 
 
 class Message(Base):

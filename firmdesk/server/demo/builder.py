@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from argon2 import PasswordHasher
 from sqlalchemy import JSON, Boolean, Date, DateTime, Table, func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from firmdesk.domain.accounts import AccountRole
 from firmdesk.domain.batches import batch_number
@@ -59,6 +60,7 @@ from firmdesk.server.demo.facts import (
 )
 from firmdesk.server.demo.people import (
     DEMO_INSTITUTE_STAFF,
+    DEMO_REVIEWERS,
     DISTRICTS,
     ETHNICITIES,
     NATIVE_PLACES,
@@ -176,10 +178,17 @@ class FirmRecord:
     account_id: int
     person: str
     batch_seq: dict[int, int] = field(default_factory=dict)
+    #: The firm's 审核员 (named administrators besides the 主管理员), who share the firm's work in the demo.
+    reviewers: list[Actor] = field(default_factory=list)
 
     @property
     def actor(self) -> Actor:
         return Actor(Role.FIRM.value, self.number, self.name, self.account_id, self.person)
+
+    def acting(self, key: int) -> Actor:
+        """The person doing one piece of the firm's work (`key`: the record's id): the 主管理员 or a 审核员."""
+        people = [self.actor, *self.reviewers]
+        return people[key % len(people)]
 
 
 @dataclass(slots=True)
@@ -198,6 +207,10 @@ class AppRecord:
     submitted_at: datetime | None = None
     decided_at: datetime | None = None
     version: int = 1
+    #: 年检代提请: filed by the firm.
+    on_behalf: bool = False
+    #: Who changed it last (the person), as the server's `Change` records it.
+    updated_by: str | None = None
     updated_at: datetime = field(init=False)
 
     def __post_init__(self) -> None:
@@ -222,6 +235,8 @@ class AppRecord:
             "submitted_at": self.submitted_at,
             "decided_at": self.decided_at,
             "version": self.version,
+            "on_behalf": self.on_behalf,
+            "updated_by": self.updated_by,
         }
 
 
@@ -237,6 +252,7 @@ class BatchRecord:
     version: int = 1
     change_seq: int = 0
     items: list[AppRecord] = field(default_factory=list)
+    updated_by: str | None = None
     updated_at: datetime = field(init=False)
 
     def __post_init__(self) -> None:
@@ -265,6 +281,7 @@ class BatchRecord:
             "updated_at": self.updated_at,
             "version": self.version,
             "change_seq": self.change_seq,
+            "updated_by": self.updated_by,
         }
 
 
@@ -332,7 +349,7 @@ class Builder:
         org_role: AccountRole | None = None,
     ) -> dict[str, Any]:
         """An organisation's account: by default its first one (a firm's or an institute's 主管理员, or the CPA's
-        own); `org_role` for a further named one (an institute's 审核员)."""
+        own); `org_role` for a further named one (a firm's or an institute's 审核员)."""
         organisation: dict[str, int | None] = {"firm_id": None, "institute_id": None, "cpa_id": None}
         organisation[{Role.FIRM: "firm_id", Role.INSTITUTE: "institute_id", Role.CPA: "cpa_id"}[role]] = organisation_id
         return self.add(
@@ -423,6 +440,7 @@ class Builder:
         )
         app.state = new_state
         app.updated_at = at
+        app.updated_by = actor.person or actor.name
         app.version += 1
 
     def message(self, app: AppRecord, at: datetime, title: str, body: str) -> dict[str, Any]:
@@ -495,7 +513,8 @@ def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     columns = list(table.columns)
     values_by_column = []
     for column in columns:
-        values = [row.get(column.key) for row in rows]
+        default = column.default.arg if isinstance(column.default, ScalarElementColumnDefault) else None
+        values = [row.get(column.key, default) for row in rows]
         convert = _SQLITE_CONVERTERS.get(type(column.type))
         values_by_column.append([None if v is None else convert(v) for v in values] if convert else values)
     names = ", ".join(column.name for column in columns)
@@ -585,7 +604,11 @@ def add_firm(b: Builder, institute: InstituteRecord, number: str, name: str) -> 
     row = b.add(Firm, number=number, name=name, institute_id=institute.id)
     person = admin_name(number)
     account = b.account(Role.FIRM, row["id"], number, person, FIRM_PASSWORD)
-    return FirmRecord(row["id"], number, name, institute, account["id"], person)
+    firm = FirmRecord(row["id"], number, name, institute, account["id"], person)
+    for login, reviewer in DEMO_REVIEWERS.get(number, ()):
+        created = b.account(Role.FIRM, row["id"], login, reviewer, FIRM_PASSWORD, AccountRole.REVIEWER)
+        firm.reviewers.append(Actor(Role.FIRM.value, number, name, created["id"], reviewer))
+    return firm
 
 
 # ----------------------------------------------------------------------------------------------

@@ -138,6 +138,12 @@ DEMO_INSTITUTE_STAFF = {
 }
 
 
+#: The demo firm's 审核员 (login, name): they sign in with the demo firm's password and share its work.
+DEMO_REVIEWERS: dict[str, tuple[tuple[str, str], ...]] = {
+    DEMO_FIRM_NUMBER: ((f"{DEMO_FIRM_NUMBER}-02", "王磊"), (f"{DEMO_FIRM_NUMBER}-03", "孙悦")),
+}
+
+
 def admin_name(login: str) -> str:
     """The person administering the organisation `login`: the demo's own, else a name drawn from the login
     (from its own random sequence, so that adding administrators changes nothing else of a seeded world)."""

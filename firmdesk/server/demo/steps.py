@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from firmdesk.domain.limits import RETIREMENT_PROOF_MATERIAL, SOCIAL_SECURITY_MATERIAL
+from firmdesk.domain.materials import on_behalf_materials
 from firmdesk.domain.readiness import ApplicationFacts, FlagLevel, ReadinessFlag, readiness_flags
 from firmdesk.domain.states import DECISION_ACTIONS, DECISION_LABELS, Action, Decision, Role
 from firmdesk.domain.transitions import batch_state_after_decision, next_batch_state
@@ -16,7 +17,7 @@ from firmdesk.server.db.models import Application, Attachment, Batch, BatchFlag,
 from firmdesk.server.demo.builder import A, Actor, AppRecord, BatchRecord, Builder, FirmRecord
 from firmdesk.server.demo.facts import DEFER_REASONS, FAIL_REASONS, PAST_YEARS, DemoWindow
 from firmdesk.server.security import new_token
-from firmdesk.server.services.messages import RETURNED_BY, decision_message, return_message
+from firmdesk.server.services.messages import RETURNED_BY, decision_message, on_behalf_message, return_message
 
 T = TypeVar("T")
 
@@ -51,6 +52,25 @@ class Steps:
             b.attach(material, owner, later(self.rng, at, 1, 20), application_id=app.id)
         return app
 
+    def on_behalf(self, cpa: dict[str, Any], firm: FirmRecord, year: int, at: datetime) -> AppRecord:
+        """年检代提请: a person of the firm opens the application, uploads the status's materials and the signed
+        授权委托书, and it goes to the firm's review without face verification; the CPA is told."""
+        b = self.b
+        person = firm.acting(cpa["id"])
+        app = AppRecord(b.new_id(Application), cpa, firm, year, cpa["retired"], at, b.cpa_accounts[cpa["id"]])
+        app.on_behalf = True
+        b.apps.append(app)
+        b.event(person, Action.START, at, app=app, to_state=A.DRAFT.value)
+        institute = firm.institute
+        required = institute.materials_retired if app.retired else institute.materials_working
+        for material in on_behalf_materials(required):
+            b.attach(material, cpa["cert_no"], at, application_id=app.id)
+        done = later(self.rng, at, 1, 5)
+        b.step(app, person, Action.ON_BEHALF, done)
+        app.submitted_at = done
+        b.message(app, done, *on_behalf_message(year, firm.name, person.person))
+        return app
+
     def face(self, app: AppRecord, at: datetime, passed: bool) -> None:
         self.b.add(
             FaceSession,
@@ -78,9 +98,10 @@ class Steps:
         return app
 
     def firm_return(self, app: AppRecord, at: datetime, reason: str) -> None:
-        self.b.step(app, app.firm.actor, Action.FIRM_RETURN, at, reason=reason)
+        person = app.firm.acting(app.id)
+        self.b.step(app, person, Action.FIRM_RETURN, at, reason=reason)
         app.last_reason = reason
-        self._notify_return(app, at, app.firm.actor, reason)
+        self._notify_return(app, at, person, reason)
 
     def _notify_return(self, app: AppRecord, at: datetime, by: Actor, reason: str) -> None:
         """The CPA's message, worded by the server's own `return_message`."""
@@ -104,8 +125,9 @@ class Steps:
         batch = BatchRecord(b.new_id(Batch), firm, year, seq, at)
         b.batches.append(batch)
         b.attach(SOCIAL_SECURITY_MATERIAL, batch.number, at - timedelta(minutes=1), batch_id=batch.id)
+        person = firm.acting(batch.id)
         for app in apps:
-            b.step(app, firm.actor, Action.SUBMIT_BATCH, at, batch=batch)
+            b.step(app, person, Action.SUBMIT_BATCH, at, batch=batch)
             app.batch_id = batch.id
             app.last_reason = None
             batch.items.append(app)
@@ -119,7 +141,8 @@ class Steps:
                     message=flag.message,
                     created_at=at,
                 )
-        b.event(firm.actor, Action.SUBMIT_BATCH, at, batch=batch, to_state=batch.state.value)
+        b.event(person, Action.SUBMIT_BATCH, at, batch=batch, to_state=batch.state.value)
+        batch.updated_by = person.person
         return batch
 
     def _batch_step(
@@ -132,13 +155,14 @@ class Steps:
         )
         batch.state = new_state
         batch.updated_at = at
+        batch.updated_by = actor.person or actor.name
         batch.version += 1
         for app in batch.members:
             self.b.step(app, actor, action, at, reason=reason, batch=batch)
 
     def withdraw(self, batch: BatchRecord, at: datetime) -> None:
         members = batch.members
-        self._batch_step(batch, batch.firm.actor, Action.WITHDRAW_BATCH, at)
+        self._batch_step(batch, batch.firm.acting(batch.id + 1), Action.WITHDRAW_BATCH, at)
         for app in members:
             app.batch_id = None
 
@@ -152,7 +176,7 @@ class Steps:
             if attachment["batch_id"] == batch.id:
                 attachment["removed"] = True
         self.b.attach(SOCIAL_SECURITY_MATERIAL, f"{batch.number}-2", at - timedelta(minutes=2), batch_id=batch.id)
-        self._batch_step(batch, batch.firm.actor, Action.RESUBMIT_BATCH, at)
+        self._batch_step(batch, batch.firm.acting(batch.id + 1), Action.RESUBMIT_BATCH, at)
         batch.return_reason = None
 
     def decide(
@@ -181,6 +205,7 @@ class Steps:
             )
         batch.state = new_state
         batch.updated_at = at
+        batch.updated_by = institute.person or institute.name
         batch.version += 1
 
     def review(self, batch: BatchRecord, start: datetime, outcomes: Iterable[tuple[Decision, str | None]]) -> datetime:

@@ -1,7 +1,7 @@
 """The demo's story: institute 50, firm 50010028 with about 60 CPAs in every state (its batches in
 every batch state), and firm 50010031 beside it (for isolation); institute 51 (四川) with firm 51010001 of
-its own. Each organisation is run by a person: the firm's 主管理员 张丽 does what the firm does; the
-institute's staff (陈静, 王敏, 孙伟) take turns deciding its CPAs."""
+its own. Each organisation is run by a person: the firm's 主管理员 张丽 and its 审核员 王磊 (50010028-02) and
+孙悦 (50010028-03) share what the firm does; the institute's staff (陈静, 王敏, 孙伟) take turns deciding its CPAs."""
 
 from __future__ import annotations
 
@@ -182,6 +182,8 @@ def _demo_current_year(story: Steps, firm: FirmRecord, cpas: list[dict[str, Any]
         app = story.start(cpa, firm, year, between(rng, clock.at(0.7), clock.at(0.95)))
         if index < 2:
             story.face(app, later(rng, app.created_at, 25, 40), passed=False)
+    # 年检代提请: one CPA (abroad, say) whose application a person of the firm filed: pending the firm's review.
+    story.on_behalf(take(1)[0], firm, year, between(rng, clock.at(0.8), clock.at(0.95)))
     # The rest have not applied yet (未申请).
 
 

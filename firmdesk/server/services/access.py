@@ -86,3 +86,11 @@ def institute_attachment(session: Session, institute: Institute, attachment_id: 
     if attachment is None or _institute_of_firm(session, _attachment_firm_id(session, attachment)) != institute.id:
         raise _attachment_not_found(attachment_id)
     return attachment
+
+
+def firm_cpa(session: Session, firm: Firm, cpa_id: int) -> Cpa:
+    """One of the firm's CPAs (another firm's: 404)."""
+    cpa = session.get(Cpa, cpa_id)
+    if cpa is None or cpa.firm_id != firm.id:
+        raise NotFound("未找到该注册会计师", cpa_id=cpa_id)
+    return cpa

@@ -23,6 +23,11 @@ class Actor:
     person_name: str | None = None
 
     @property
+    def display_person(self) -> str:
+        """Who acted, as the change feed's `updated_by` names them: the person, else the organisation."""
+        return self.person_name or self.name
+
+    @property
     def principal_key(self) -> str:
         """Identifies the principal for Idempotency-Key scoping, e.g. `firm:50010028`."""
         return f"{self.role.value}:{self.member_no}"

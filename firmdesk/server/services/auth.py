@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from firmdesk.domain.accounts import AccountRole
 from firmdesk.domain.states import Role
 from firmdesk.server.db.models import Account, AuthToken, Cpa, Firm, Institute
 from firmdesk.server.security import dummy_hash, new_token, token_hash, verify_password
@@ -37,6 +38,17 @@ def member_no_of(organisation: Organisation) -> str:
 def find_account(session: Session, role: Role, login: str) -> Account | None:
     """The account that signs in as `login` for a `role` organisation."""
     return session.scalar(select(Account).where(Account.org_kind == role.value, Account.login == login))
+
+
+def identity_of(account: Account) -> dict[str, str]:
+    """The person's part of a login answer and of `/auth/me` (`AccountIdentity`)."""
+    role = AccountRole(account.org_role)
+    return {
+        "login": account.login,
+        "person_name": account.person_name,
+        "account_role": role.value,
+        "account_role_label": role.label,
+    }
 
 
 @dataclass
@@ -79,6 +91,7 @@ class Authenticator:
             role=role.value,
             member_no=member_no_of(organisation),
             name=organisation.name,
+            **identity_of(account),
         )
 
 
@@ -96,7 +109,12 @@ class Principal:
 
     @property
     def me(self) -> Me:
-        return Me(role=self.role.value, member_no=member_no_of(self.organisation), name=self.organisation.name)
+        return Me(
+            role=self.role.value,
+            member_no=member_no_of(self.organisation),
+            name=self.organisation.name,
+            **identity_of(self.account),
+        )
 
 
 def resolve_token(session: Session, token: str | None) -> Principal:
@@ -114,13 +132,15 @@ def resolve_token(session: Session, token: str | None) -> Principal:
             account_and_organisation.joinedload(Account.cpa),
         )
     )
-    if row is None or row.revoked_at is not None:
+    if row is None:
+        raise Unauthorized("登录已失效，请重新登录")
+    account = row.account
+    if account.disabled:  # said first: disabling also revokes the tokens, and the person should hear why
+        raise Unauthorized(ACCOUNT_DISABLED)
+    if row.revoked_at is not None:
         raise Unauthorized("登录已失效，请重新登录")
     if row.expires_at <= utcnow():
         raise Unauthorized("登录已过期，请重新登录")
-    account = row.account
-    if account.disabled:
-        raise Unauthorized(ACCOUNT_DISABLED)
     return Principal(account=account, organisation=account.organisation, token_hash=digest)
 
 

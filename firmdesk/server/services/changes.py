@@ -118,8 +118,10 @@ class Change:
         from_state: str | None = None,
         to_state: str | None = None,
         reason: str | None = None,
+        subject_account_id: int | None = None,
     ) -> Event:
         event = Event(
+            subject_account_id=subject_account_id,
             application_id=application.id if application is not None else None,
             batch_id=batch.id if batch is not None else None,
             actor_role=self.actor.role.value,
@@ -141,10 +143,12 @@ class Change:
 
     def touch_application(self, application: Application) -> None:
         application.updated_at = self.now
+        application.updated_by = self.actor.display_person
         self._cpa_ids.add(application.cpa_id)
 
     def touch_batch(self, batch: Batch) -> None:
         batch.updated_at = self.now
+        batch.updated_by = self.actor.display_person
         self._batches[id(batch)] = batch
 
     # --- transitions (the domain decides) ---

@@ -116,3 +116,15 @@ class ConfigureInstitute:
     materials_working: Sequence[str] = field(default_factory=tuple)
     materials_retired: Sequence[str] = field(default_factory=tuple)
     min_training_hours: float = DEFAULT_MIN_TRAINING_HOURS
+
+
+@dataclass(frozen=True)
+class FileOnBehalf:
+    """年检代提请: the firm files `cpa_id`'s application for `year` (None: current) as 在职/离退休, with the
+    materials of that status plus the signed 授权委托书."""
+
+    cpa_id: int
+    retired: bool
+    year: int | None = None
+    files: Sequence[ReadableUpload] = ()
+    materials: Sequence[str] = ()

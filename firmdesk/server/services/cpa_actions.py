@@ -97,6 +97,7 @@ def application_view(session: Session, application: Application) -> CpaApplicati
         attachments=rows.attachments_of(session, application_id=application.id),
         required_materials=required_materials(institute, application.retired),
         events=rows.application_trail(session, application.id),
+        on_behalf=application.on_behalf,
     )
 
 
@@ -116,8 +117,19 @@ def start_application(
     session: Session, cpa: Cpa, actor: Actor, command: StartApplication, idempotency_key: str | None = None
 ) -> CpaApplication:
     change = Change(session, actor, scope(actor, idempotency_key, Operation.CPA_START, command))
+    application = open_application(change, cpa, command.year)
+    change.finish()
+    result = application_view(session, application)
+    change.commit(result, status_code=201)
+    return result
+
+
+def open_application(change: Change, cpa: Cpa, year: int | None) -> Application:
+    """Every new application's rules and its first event (新建年检申请), in `change`: the CPA's own start and the
+    firm's 年检代提请 both open it here. `year` None: the institute's current year."""
+    session = change.session
     institute = institute_of(session, cpa)
-    year = command.year or institute.current_year
+    year = year or institute.current_year
     if year != institute.current_year:
         raise TransitionRefused(f"只能申请当前年检年度（{institute.current_year} 年度）", year=year)
     late_note = require_cpa_window(session, cpa, LateStep.START)
@@ -137,10 +149,7 @@ def start_application(
     session.flush()
     change.touch_application(application)
     change.event(Action.START, application=application, to_state=ApplicationState.DRAFT.value, reason=late_note)
-    change.finish()
-    result = application_view(session, application)
-    change.commit(result, status_code=201)
-    return result
+    return application
 
 
 def _require_editable(application: Application) -> None:

@@ -83,18 +83,7 @@ def return_applications(
 
 
 def _add_batch_attachments(change: Change, batch: Batch, uploads: Sequence[Upload]) -> None:
-    for upload in uploads:
-        change.session.add(
-            Attachment(
-                sha256=upload.stored.sha256,
-                size=upload.stored.size,
-                file_type=upload.stored.file_type,
-                original_name=upload.stored.original_name,
-                material=upload.material,
-                uploaded_at=change.now,
-                batch_id=batch.id,
-            )
-        )
+    change.session.add_all(upload.attachment(change.now, batch_id=batch.id) for upload in uploads)
 
 
 def _batch_answer(session: Session, batch: Batch) -> BatchWithApplications:

@@ -43,6 +43,8 @@ def firm_info(session: Session, firm: Firm) -> FirmInfo:
         window_start=institute.window_start,
         deadline=institute.deadline,
         years=sorted(years),
+        materials_working=list(institute.materials_working),
+        materials_retired=list(institute.materials_retired),
     )
 
 

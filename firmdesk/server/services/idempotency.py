@@ -43,6 +43,8 @@ class Operation(StrEnum):
     FIRM_WITHDRAW = "firm.withdraw"
     FIRM_RESUBMIT_BATCH = "firm.resubmit_batch"
     FIRM_REMIND = "firm.remind"
+    FIRM_ON_BEHALF = "firm.on_behalf"
+    FIRM_ACCOUNT_CREATE = "firm.account_create"
     CPA_START = "cpa.start"
     CPA_UPLOAD = "cpa.upload"
     CPA_FACE_SESSION = "cpa.face_session"

@@ -35,6 +35,21 @@ def notify_decision(change: Change, application: Application, label: str, reason
     _notify(change, application, decision_message(application.year, label, reason))
 
 
+def on_behalf_message(year: int, firm_name: str, person: str | None) -> tuple[str, str]:
+    """Title and body of the message telling the CPA that the firm filed the application for them (代提请)."""
+    by = f"{firm_name}（{person}）" if person else firm_name
+    title = f"{year}年度年检申请已由事务所代提请"
+    body = (
+        f"{by}已为您代提请{year}年度年检申请，现待事务所审核。"
+        "代提请未经人脸认证，地方注协可能要求您进行线下人工核验。如非本人授权，请立即联系事务所或地方注协。"
+    )
+    return title, body
+
+
+def notify_on_behalf(change: Change, application: Application, firm_name: str) -> None:
+    _notify(change, application, on_behalf_message(application.year, firm_name, change.actor.person_name))
+
+
 def _notify(change: Change, application: Application, message: tuple[str, str]) -> None:
     """A message (title, body) into the inbox of the application's CPA."""
     title, body = message

@@ -76,6 +76,8 @@ def _row_columns(year: Any) -> list[Any]:
         Application.version,
         reminders_of(year, func.max(Reminder.sent_at)).label("last_reminded_at"),
         reminders_of(year, func.count(Reminder.id)).label("reminder_count"),
+        Application.on_behalf,
+        Application.updated_by,
     ]
 
 
@@ -182,6 +184,8 @@ def to_cpa_row(row: Any, public_base_url: str | None = None, role: Role = Role.F
         updated_at=row.updated_at,
         attachment_count=row.attachment_count or 0,
         version=row.version,
+        on_behalf=bool(row.on_behalf),
+        updated_by=row.updated_by,
         qr_url=verification_url(public_base_url, row.qr_token) if public_base_url else None,
         actions=dict(application_actions(status, role, row.batch_state)),
         last_reminded_at=row.last_reminded_at,
@@ -232,6 +236,7 @@ def to_batch_row(batch: Batch, firm_number: str, firm_name: str, cpa_count: int,
         return_reason=batch.return_reason,
         can_withdraw=batch_refusal(state, Action.WITHDRAW_BATCH) is None,
         version=batch.version,
+        updated_by=batch.updated_by,
         actions=dict(batch_actions(state, role)),
     )
 
@@ -284,7 +289,7 @@ BATCH_ACTIONS = frozenset(
 )
 
 
-def _state_label(state: str | None, *, batch_level: bool) -> str | None:
+def event_state_label(state: str | None, *, batch_level: bool) -> str | None:
     if state is None:
         return None
     return BatchState(state).label if batch_level else status_label(state)
@@ -305,8 +310,8 @@ def to_event(event: Event, batch_number: str | None) -> EventPublic:
         reason=event.reason,
         from_state=event.from_state,
         to_state=event.to_state,
-        from_label=_state_label(event.from_state, batch_level=batch_level),
-        to_label=_state_label(event.to_state, batch_level=batch_level),
+        from_label=event_state_label(event.from_state, batch_level=batch_level),
+        to_label=event_state_label(event.to_state, batch_level=batch_level),
         batch_number=batch_number,
     )
 

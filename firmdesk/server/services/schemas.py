@@ -41,7 +41,16 @@ class LoginRequest(BaseModel):
     password: str = Field(min_length=1, max_length=200)
 
 
-class LoginResult(BaseModel):
+class AccountIdentity(BaseModel):
+    """The person signed in, besides the organisation they act for."""
+
+    login: str = Field(default="", description="What the person signs in with, e.g. `50010028-02`")
+    person_name: str = Field(default="", description="The person's name, e.g. 赵敏")
+    account_role: str = Field(default="admin", description="admin (主管理员), reviewer (审核员) or cpa")
+    account_role_label: str = Field(default="主管理员")
+
+
+class LoginResult(AccountIdentity):
     token: str
     expires_at: UtcTime
     role: str
@@ -49,7 +58,7 @@ class LoginResult(BaseModel):
     name: str
 
 
-class Me(BaseModel):
+class Me(AccountIdentity):
     role: str
     member_no: str
     name: str
@@ -85,6 +94,14 @@ class CpaRow(BaseModel):
     updated_at: UtcTime | None
     attachment_count: int
     version: int | None
+    on_behalf: bool = Field(
+        default=False,
+        description="年检代提请: the firm filed the application for the CPA without face verification "
+        "(the institute may require an offline identity check)",
+    )
+    updated_by: str | None = Field(
+        default=None, description="Who changed the application last: the person, else the organisation"
+    )
     qr_url: str | None = Field(
         default=None,
         description="The CPA's public verification URL (public base URL + `/v/` + its QR token, which never "
@@ -109,6 +126,7 @@ class BatchRow(BaseModel):
     return_reason: str | None
     can_withdraw: bool = Field(description="Shorthand for `actions.withdraw is null`.")
     version: int
+    updated_by: str | None = Field(default=None, description="Who changed the batch last: the person, else the firm")
     actions: dict[str, str | None] = Field(default_factory=dict, description=ACTIONS_DESCRIPTION)
 
 
@@ -172,6 +190,8 @@ class FirmInfo(BaseModel):
     window_start: date
     deadline: date
     years: list[int]
+    materials_working: list[str] = Field(default_factory=list, description="Materials a working CPA uploads")
+    materials_retired: list[str] = Field(default_factory=list, description="Materials a retired CPA uploads")
 
 
 class FirmSummary(BaseModel):
@@ -317,6 +337,7 @@ class CpaApplication(BaseModel):
     attachments: list[AttachmentPublic]
     required_materials: list[str]
     events: list[EventPublic]
+    on_behalf: bool = Field(default=False, description="年检代提请: filed by the firm for the CPA")
 
 
 class FaceSessionStarted(BaseModel):
@@ -427,3 +448,45 @@ class DecisionBody(BaseModel):
     decision: Literal["approve", "defer", "fail", "return"]
     reason: str | None = None
     version: Version | None = None
+
+
+# --- The firm's people: accounts and the operation log ---
+
+
+class FirmAccountOut(BaseModel):
+    id: int
+    login: str
+    person_name: str
+    account_role: str
+    account_role_label: str
+    disabled: bool
+    created_at: UtcTime
+
+
+class FirmAccountCreate(BaseModel):
+    login: str = Field(min_length=1, max_length=40, examples=["50010028-02"])
+    person_name: str = Field(min_length=1, max_length=100, examples=["赵敏"])
+    password: str = Field(min_length=1, max_length=200)
+
+
+class PasswordBody(BaseModel):
+    password: str = Field(min_length=1, max_length=200)
+
+
+class OperationLogEntry(BaseModel):
+    """One firm action in the 操作日志: who (person and login), what, when, on which CPA or batch."""
+
+    id: int
+    at: UtcTime
+    account_id: int | None
+    login: str | None
+    person_name: str | None
+    action: str
+    action_label: str
+    cert_no: str | None
+    cpa_name: str | None
+    batch_number: str | None
+    subject_login: str | None = Field(description="The account an account-management entry is about")
+    reason: str | None
+    from_label: str | None
+    to_label: str | None

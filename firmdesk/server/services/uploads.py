@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -12,6 +13,7 @@ from firmdesk.domain.errors import InvalidInput
 from firmdesk.domain.files import safe_file_name
 from firmdesk.domain.limits import MAX_RECORD_ID
 from firmdesk.domain.materials import material_name
+from firmdesk.server.db.models import Attachment
 from firmdesk.server.storage import AttachmentStore, ReadableUpload, StoredFile
 
 
@@ -19,6 +21,21 @@ from firmdesk.server.storage import AttachmentStore, ReadableUpload, StoredFile
 class Upload:
     material: str
     stored: StoredFile
+
+    def attachment(
+        self, now: datetime, *, application_id: int | None = None, batch_id: int | None = None
+    ) -> Attachment:
+        """The attachment row of this upload, for an application or a batch."""
+        return Attachment(
+            sha256=self.stored.sha256,
+            size=self.stored.size,
+            file_type=self.stored.file_type,
+            original_name=self.stored.original_name,
+            material=self.material,
+            uploaded_at=now,
+            application_id=application_id,
+            batch_id=batch_id,
+        )
 
 
 def store_uploads(storage: AttachmentStore, files: Sequence[ReadableUpload], materials: Sequence[str]) -> list[Upload]:

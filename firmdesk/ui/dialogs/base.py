@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from firmdesk.services.errors import ServerUnreachable
 from firmdesk.ui.ops import Op
@@ -74,3 +75,35 @@ def mark_primary(button: QWidget) -> None:
     button.setProperty("primary", True)
     button.style().unpolish(button)
     button.style().polish(button)
+
+
+@dataclass
+class DialogFooter:
+    """The foot of a dialog that sends something: why it cannot yet (the hint), the main button and 关闭."""
+
+    hint_label: QLabel
+    buttons: QDialogButtonBox
+    submit_button: QPushButton
+    close_button: QPushButton
+
+    def layout(self) -> QHBoxLayout:
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.hint_label, 1)
+        bottom.addWidget(self.buttons)
+        return bottom
+
+
+def dialog_footer(dialog: QDialog, submit_text: str, hint_name: str, submit_name: str, close_name: str) -> DialogFooter:
+    """`submit_text` as the dialog's primary button (accept: `dialog.submit`), 关闭 (reject), and the hint."""
+    hint = QLabel(dialog)
+    hint.setObjectName(hint_name)
+    hint.setWordWrap(True)
+    buttons = QDialogButtonBox(dialog)
+    submit = buttons.addButton(submit_text, QDialogButtonBox.ButtonRole.AcceptRole)
+    submit.setObjectName(submit_name)
+    mark_primary(submit)
+    close = buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
+    close.setObjectName(close_name)
+    buttons.accepted.connect(dialog.submit)  # type: ignore[attr-defined]
+    buttons.rejected.connect(dialog.reject)
+    return DialogFooter(hint, buttons, submit, close)

@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialogButtonBox,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -30,7 +29,7 @@ from firmdesk.services.errors import Refused, ServerUnreachable, UploadCancelled
 from firmdesk.services.intentions import files_fingerprint
 from firmdesk.services.models import BatchDetail, CpaRow, ReadinessFlag
 from firmdesk.ui import palette
-from firmdesk.ui.dialogs.base import ServiceDialog, mark_primary
+from firmdesk.ui.dialogs.base import ServiceDialog, dialog_footer
 from firmdesk.ui.dialogs.prompts import PickFiles, pick_attachment_files
 from firmdesk.ui.error_text import error_text
 from firmdesk.ui.formatting import hours_text, retired_text
@@ -141,17 +140,9 @@ class SubmitDialog(ServiceDialog):
         self.success_label.hide()
 
         self.banner = MessageBanner("submitMessage", self)
-        self.hint_label = QLabel(self)
-        self.hint_label.setObjectName("submitHint")
-        self.hint_label.setWordWrap(True)
-        self.buttons = QDialogButtonBox(self)
-        self.submit_button = self.buttons.addButton("提交申请", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.submit_button.setObjectName("submitBatchButton")
-        mark_primary(self.submit_button)
-        self.close_button = self.buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
-        self.close_button.setObjectName("closeSubmitButton")
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        footer = dialog_footer(self, "提交申请", "submitHint", "submitBatchButton", "closeSubmitButton")
+        self.hint_label, self.buttons = footer.hint_label, footer.buttons
+        self.submit_button, self.close_button = footer.submit_button, footer.close_button
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.cpa_box, 1)
@@ -159,10 +150,7 @@ class SubmitDialog(ServiceDialog):
         layout.addWidget(self.upload)
         layout.addWidget(self.success_label)
         layout.addWidget(self.banner)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.hint_label, 1)
-        bottom.addWidget(self.buttons)
-        layout.addLayout(bottom)
+        layout.addLayout(footer.layout())
 
         if sync is not None:
             sync.state_changed.connect(self._server_state_changed)

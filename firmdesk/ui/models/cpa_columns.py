@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from firmdesk.domain.on_behalf import filing_label
 from firmdesk.domain.states import NOT_APPLIED, ApplicationState
 from firmdesk.services.models import CpaRow
 from firmdesk.ui.formatting import date_text, datetime_text, hours_text, iso_sort, retired_text
@@ -91,13 +92,52 @@ BATCH = Column[CpaRow](
 )
 REASON = Column[CpaRow]("reason", "退回/审批原因", lambda r: r.reason or "", raw=lambda r: r.reason, width=220)
 
+#: 年检代提请: the firm filed it for the CPA (no face verification; the institute may check in person).
+ON_BEHALF = Column[CpaRow](
+    "on_behalf",
+    "提请方式",
+    lambda r: filing_label(r.on_behalf, r.application_id is not None) or "",
+    raw=lambda r: filing_label(r.on_behalf, r.application_id is not None),
+    align=CENTER,
+    width=80,
+)
+#: Who changed the application last (the person of the firm, the CPA, the institute's staff).
+UPDATED_BY = Column[CpaRow](
+    "updated_by", "最后操作人", lambda r: r.updated_by or "", raw=lambda r: r.updated_by, width=90
+)
+
 # The last column of each list stretches to the table's edge: left-aligned, it reads naturally there.
 SUBMITTED_AT_LAST = replace(SUBMITTED_AT, align=LEFT)
-PENDING_REVIEW_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, BIRTH, RETIRED, HOURS, ATTACHMENTS, STATUS, SUBMITTED_AT_LAST]
+PENDING_REVIEW_COLUMNS = [
+    NUMBER,
+    CERT_NO,
+    NAME,
+    GENDER,
+    BIRTH,
+    RETIRED,
+    HOURS,
+    ATTACHMENTS,
+    STATUS,
+    ON_BEHALF,
+    SUBMITTED_AT_LAST,
+]
 #: 审批状态 as a link: a click opens the 审批流程 (manual 3.1.6).
 STATUS_LINK = replace(STATUS, link=True, tooltip=lambda r: f"{r.status_label}：点击查看审批流程")
 NOT_APPLIED_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, BIRTH, RETIRED, STATUS_LINK, UPDATED_AT, LAST_REMINDED, REASON]
-QUERY_COLUMNS = [NUMBER, CERT_NO, NAME, GENDER, RETIRED, HOURS, STATUS_LINK, BATCH, DECIDED_AT, REASON]
+QUERY_COLUMNS = [
+    NUMBER,
+    CERT_NO,
+    NAME,
+    GENDER,
+    RETIRED,
+    HOURS,
+    STATUS_LINK,
+    ON_BEHALF,
+    BATCH,
+    UPDATED_BY,
+    DECIDED_AT,
+    REASON,
+]
 
 
 def reminded_text(row: CpaRow) -> str:

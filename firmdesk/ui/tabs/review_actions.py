@@ -1,4 +1,4 @@
-"""Opens the firm's review dialogs (附件, 退回, 申请, 逐个审核, 查看/撤回, 再次申请, 审批流程, 二维码) for the tabs.
+"""Opens the firm's review dialogs (附件, 退回, 申请, 逐个审核, 查看/撤回, 再次申请, 审批流程, 二维码, 代提请).
 
 Each dialog opens non-blocking, parented to the main window; what it changed on the server comes back
 as `changed(message)`, so the window refreshes its tabs and says it in the status bar.
@@ -19,6 +19,7 @@ from firmdesk.ui.details_dialog import CpaDetailsDialog
 from firmdesk.ui.dialogs.attachments_dialog import AttachmentsDialog
 from firmdesk.ui.dialogs.base import ServiceDialog
 from firmdesk.ui.dialogs.batch_dialog import BatchDialog
+from firmdesk.ui.dialogs.on_behalf_dialog import OnBehalfDialog
 from firmdesk.ui.dialogs.qr_dialog import QrDialog
 from firmdesk.ui.dialogs.reminder_dialog import ReminderDialog
 from firmdesk.ui.dialogs.return_dialog import ReturnDialog
@@ -151,6 +152,25 @@ class ReviewActions(QObject):
         dialog.submitted.connect(self._submitted)
         self._open(dialog)
 
+    def file_on_behalf(self, row: CpaRow, year: int) -> OnBehalfDialog | None:
+        """代提请 for a CPA who has not applied; offline it is refused with the reason (it needs the server)."""
+        if self.offline:
+            self.refused.emit("离线状态下不能代提请，请联网后再试")
+            return None
+        dialog = OnBehalfDialog(
+            self._client,
+            self._runner,
+            self._firm,
+            row,
+            year,
+            pick_files=self._services.prompts.pick_files,
+            sync=self._sync,
+            parent=self._window,
+        )
+        dialog.filed.connect(self._filed_on_behalf)
+        self._open(dialog)
+        return dialog
+
     def review_queue(self, tab: PendingReviewTab, year: int) -> None:
         rows = tab.shown_records()
         if not rows:
@@ -253,6 +273,9 @@ class ReviewActions(QObject):
         )
 
     # -- results ----------------------------------------------------------------------------------
+
+    def _filed_on_behalf(self, row: CpaRow) -> None:
+        self.changed.emit(f"已为 {row.name} 代提请年检申请，已移至“注师待审核”")
 
     def _returned(self, rows: list[CpaRow]) -> None:
         self._sync.apply_answer(rows)  # the tabs show the server's answer at once; the sync then brings the rest

@@ -38,7 +38,7 @@ def event_colour(event: TrailEvent) -> str:
 
 def actor_text(event: TrailEvent) -> str:
     role = event.actor_role_label or event.actor_role
-    name = event.actor_name or event.actor_id or ""
+    name = event.actor_display if event.actor_name else event.actor_id or ""  # 机构名 — 姓名
     return f"{name}（{role}）" if name and role else name or role
 
 
