@@ -68,7 +68,7 @@ def _start(args: argparse.Namespace, log_path: Path | None) -> int:
         return 2
     starter: DemoServerStarter | None = None
     if args.command == "demo":
-        # The server starts (imports, migrations, seeding) on its own thread while Qt loads below.
+        # The server starts (imports, migrations, seeding) in its own process while Qt loads below.
         from firmdesk.services.settings import demo_server_dir
         from firmdesk.ui.demo_launcher import DemoServerStarter
 
@@ -77,9 +77,7 @@ def _start(args: argparse.Namespace, log_path: Path | None) -> int:
         else:
             data_dir = demo_server_dir()
         starter = DemoServerStarter(data_dir, reset=bool(args.reset), fast_hashes=smoke_dir is not None)
-        starter.start()
-        # Qt must not be imported while the server's modules are being imported (see import_server).
-        starter.imports_done.wait(120)
+        starter.start()  # the server's own process: its imports run beside Qt's (demo_process)
     if smoke_dir is not None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     return _run_ui(starter, smoke_dir, args, log_path)
