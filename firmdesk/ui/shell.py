@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from shiboken6 import Shiboken
 
+from firmdesk.services.cache_prefetch import CachePrefetch
 from firmdesk.services.credentials import CredentialStore
 from firmdesk.services.offline_access import OfflineAccess
 from firmdesk.ui.desk_services import DeskServices
@@ -79,6 +80,7 @@ class Shell(QObject):
         self.dialog: LoginDialog | None = None
         #: (session, password) of the online login whose offline-login hash is still to be made.
         self._verifier_due: tuple[Any, str] | None = None
+        self._prefetch: CachePrefetch | None = None  # the cached rows read during the login under way
 
     def show_login(self) -> LoginDialog:
         dialog = LoginDialog(
@@ -101,6 +103,7 @@ class Shell(QObject):
     def _log_in_online(self, server: str, member_no: str, password: str, remember: bool) -> Any:
         """The login (in a worker); what a later 离线打开 checks the password against is made once the window
         shows its first rows (`_remember_offline_later`): its ~0.1 s of hashing is not on the way to them."""
+        self._prefetch = CachePrefetch(self._offline.folder(server, member_no))
         session = self._login(server, member_no, password, remember)
         if self._offer_offline:
             self._verifier_due = (session, password)  # read on the UI thread after this returns
@@ -169,7 +172,10 @@ class Shell(QObject):
             warning = f"{stores.problem}。{IN_MEMORY_TOOLTIP}。"
         pending = PendingActions.in_memory(folder) if stores.in_memory else PendingActions.open_or_in_memory(folder)
         self._pending = pending
-        return SyncController(session.client, stores.cache, stores.drafts, self._runner, pending=pending), warning
+        prefetch, self._prefetch = self._prefetch, None
+        client = session.client
+        sync = SyncController(client, stores.cache, stores.drafts, self._runner, pending=pending, prefetch=prefetch)
+        return sync, warning
 
     def _close_stores(self) -> None:
         """After the window: stop the sync, let running work finish, then close the SQLite files."""
