@@ -94,11 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="firmdesk-startup-bench-") as workdir:
         figures = measure_startup(args.cpas, args.runs, args.demo_runs, Path(workdir))
     rounded = {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
-    if args.json:
-        print(json.dumps(rounded))
-    else:
-        for key, value in rounded.items():
-            print(f"{key:>26}  {value}")
+    print(json.dumps(rounded) if args.json else "\n".join(f"{k:>26}  {v}" for k, v in rounded.items()))
     return 0
 
 
