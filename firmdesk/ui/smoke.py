@@ -178,6 +178,7 @@ class SmokeRun(QObject):
         result: dict[str, object] = dict(self.counts)
         result["first_paint_s"] = round(self._first_paint_s or -1.0, 3)
         result["first_paint_at"] = round(self._first_paint_at or -1.0, 3)
+        result["first_paint_cpu_s"] = self.milestones.get("first_paint_cpu", -1.0)  # this process, all threads
         result["server_modules_at_first_paint"] = len(self._server_modules)
         if self._starter is None and self._server_modules:
             print(f"smoke: server modules loaded: {self._server_modules[:10]}", file=sys.stderr, flush=True)
