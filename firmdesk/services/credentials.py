@@ -29,6 +29,7 @@ def _keyring() -> ModuleType:
 
     return keyring
 
+
 #: Backends that do not keep a secret safely: they store nothing, refuse, or write plain text.
 _UNSAFE_BACKEND_MODULES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
 
