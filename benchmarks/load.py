@@ -96,13 +96,18 @@ def start_server(data_dir: Path, env: dict[str, str], workers: int | None, log: 
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
+    wait_for_server(process, base_url, log)
+    return process, base_url
+
+
+def wait_for_server(process: subprocess.Popen, base_url: str, log: Path) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server stopped during start-up; see {log}")
         try:
             if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                return process, base_url
+                return
         except httpx.HTTPError:
             pass
         time.sleep(0.2)

@@ -1,18 +1,20 @@
 """Prints FirmDesk's performance figures: `python benchmarks/run.py --cpas 5000 --json` prints one JSON object.
 
 Each measurement is a function of a `Bench` context returning named figures (seconds end in `_s`);
-`MEASUREMENTS` lists them, so a new one (e.g. a full sync) is one function and one line. Data is made
-in-process (fictional CPAs), so no server is needed for the ones here. Figures are wall-clock seconds;
-where a figure is the best of `--repeat` runs it says so in docs/benchmarks.md.
+`MEASUREMENTS` lists them, so a new one (e.g. a full sync) is one function and one line. The Excel and table
+figures use fictional CPAs made in-process (`Bench.rows`); the QR figures use a real generated firm
+(`Bench.firm_rows`: `firmdesk-server generate-firm`, served, synced: the server's own 43-character tokens).
+Figures are wall-clock seconds; where a figure is the best of `--repeat` runs it says so in docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import random
+import re
+import statistics
 import sys
 import tempfile
 import time
@@ -24,8 +26,7 @@ from typing import TYPE_CHECKING
 
 from firmdesk.services.models import CpaRow
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sync_bench import measure_sync  # a sibling script, not a package
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling scripts, not a package
 
 # Heavier modules are imported inside the measurements: the QR export's worker processes ("spawn")
 # import this script again, and should pay only for what a worker needs.
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
 FIRM_NAME = "重庆示例会计师事务所"
 YEAR = 2025
-PUBLIC_BASE = "https://cmis.example.cn"
 
 
 @dataclass
@@ -44,12 +44,24 @@ class Bench:
     repeat: int
     workdir: Path
     _rows: list[CpaRow] | None = None
+    _firm_rows: list[CpaRow] | None = None
 
     @property
     def rows(self) -> list[CpaRow]:
         if self._rows is None:
             self._rows = synthetic_cpa_rows(self.cpas)
         return self._rows
+
+    @property
+    def firm_rows(self) -> list[CpaRow]:
+        """The rows of a real generated firm of `cpas` CPAs, as the client syncs them (made once a run)."""
+        if self._firm_rows is None:
+            from generated_firm import firm_rows, running_firm
+
+            folder = Path(tempfile.mkdtemp(dir=self.workdir))
+            with running_firm(self.cpas, folder) as base_url:
+                self._firm_rows = firm_rows(base_url, folder)
+        return self._firm_rows
 
 
 Measurement = Callable[[Bench], dict[str, float]]
@@ -98,13 +110,28 @@ def synthetic_cpa_rows(n: int, seed: int = 1) -> list[CpaRow]:
     return rows
 
 
-def qr_labels(rows: list[CpaRow], seed: int = 2) -> list[QrLabel]:
-    """Labels with verification URLs shaped like the server's (`/v/` + token_urlsafe(16))."""
+def qr_labels(rows: list[CpaRow]) -> list[QrLabel]:
+    """The labels FirmDesk prints: each CPA's verification URL as the server issued it, name, certificate."""
     from firmdesk.services.qr_labels import QrLabel
 
-    rnd = random.Random(seed)
-    tokens = [base64.urlsafe_b64encode(rnd.randbytes(16)).rstrip(b"=").decode() for _ in rows]
-    return [QrLabel(f"{PUBLIC_BASE}/v/{token}", row.name, row.cert_no) for row, token in zip(rows, tokens, strict=True)]
+    labels = [QrLabel(row.qr_url, row.name, row.cert_no) for row in rows if row.qr_url]
+    assert len(labels) == len(rows), "every synced row carries its server-issued qr_url"
+    return labels
+
+
+def qr_shape(labels: list[QrLabel]) -> dict[str, float]:
+    """What the labels are: token length, QR version of the longest URL, label size in pixels."""
+    from firmdesk.domain.qr_matrix import version_for
+    from firmdesk.services.qr_codes import LabelRenderer
+
+    longest = max(labels, key=lambda label: len(label.url.encode()))
+    height, width = LabelRenderer().render(longest).shape
+    return {
+        "qr_token_chars": max(len(label.url.rsplit("/", 1)[1]) for label in labels),
+        "qr_version": version_for(longest.url.encode()),
+        "qr_label_w_px": width,
+        "qr_label_h_px": height,
+    }
 
 
 def measure_qr(bench: Bench) -> dict[str, float]:
@@ -116,7 +143,7 @@ def measure_qr(bench: Bench) -> dict[str, float]:
     from firmdesk.services.qr_export import export_qr_folder, export_qr_zip
     from firmdesk.services.qr_images import QrImageCache
 
-    labels = qr_labels(bench.rows)
+    labels = qr_labels(bench.firm_rows)
     renderer = LabelRenderer()
     rounds = []
     for _ in range(bench.repeat):
@@ -138,7 +165,9 @@ def measure_qr(bench: Bench) -> dict[str, float]:
         rounds.append((cold_s, cold_cpu_s, warm_s, zip_s))
     best_cold = min(rounds)
     return {
+        **qr_shape(labels),
         "qr_codes": len(labels),
+        "qr_cold_median_s": statistics.median(r[0] for r in rounds),
         "qr_cold_s": best_cold[0],
         "qr_cold_cpu_s": best_cold[1],
         "qr_warm_s": min(r[2] for r in rounds),
@@ -147,20 +176,31 @@ def measure_qr(bench: Bench) -> dict[str, float]:
 
 
 def measure_qr_sheet(bench: Bench) -> dict[str, float]:
-    """The A4 PDF label sheet of every CPA (42 a page), the images already in the cache."""
+    """The A4 PDF label sheet of every CPA, the images already in the cache; its pages counted in the file."""
     from firmdesk.services.progress import TaskState
     from firmdesk.services.qr_codes import LabelRenderer
     from firmdesk.services.qr_images import QrImageCache, render_many
     from firmdesk.services.qr_sheet import export_qr_sheet
 
-    labels = qr_labels(bench.rows)
+    labels = qr_labels(bench.firm_rows)
     renderer = LabelRenderer()
     cache = QrImageCache(Path(tempfile.mkdtemp(dir=bench.workdir)))
     for _ in render_many(labels, TaskState(), renderer=renderer, cache=cache):
         pass  # fill the cache: the sheet's own work is what is measured
     started = time.perf_counter()
     export_qr_sheet(labels, bench.workdir / "sheet.pdf", TaskState(), renderer=renderer, cache=cache)
-    return {"qr_sheet_pages": -(-len(labels) // 42), "qr_sheet_s": time.perf_counter() - started}
+    took = time.perf_counter() - started
+    pages = pdf_page_count(bench.workdir / "sheet.pdf")
+    return {"qr_sheet_pages": pages, "qr_sheet_labels_per_page": len(labels) / pages, "qr_sheet_s": took}
+
+
+def pdf_page_count(path: Path) -> int:
+    """Page objects in the PDF file (`/Type /Page`, not `/Pages`), and the page tree's own count agreeing."""
+    data = path.read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
+    counts = [int(n) for n in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", data)]
+    assert counts == [pages], (counts, pages)
+    return pages
 
 
 def _cpu_seconds() -> float:
@@ -241,11 +281,24 @@ def write_with_xlsxwriter(table: ExcelTable, path: Path) -> None:
     book.close()
 
 
+def measure_sync(bench: Bench) -> dict[str, float]:
+    from sync_bench import measure_sync  # imported here: the QR workers re-import this module (spawn)
+
+    return measure_sync(bench)
+
+
+def measure_ui(bench: Bench) -> dict[str, float]:
+    from ui_bench import measure_ui
+
+    return measure_ui(bench)
+
+
 MEASUREMENTS: dict[str, Measurement] = {
     "qr": measure_qr,
     "qr_sheet": measure_qr_sheet,
     "excel": measure_excel,
     "sync": measure_sync,
+    "ui": measure_ui,
 }
 
 

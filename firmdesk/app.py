@@ -29,6 +29,16 @@ log = logging.getLogger("firmdesk")
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="firmdesk", description="FirmDesk：会计师事务所注册会计师年检客户端")
+    parser.add_argument(
+        "--smoke",
+        metavar="DIR",
+        type=Path,
+        help="无界面自检：登录 --server 上的 --member-no（密码取自环境变量 FIRMDESK_SMOKE_PASSWORD），"
+        "使用本机缓存（FIRMDESK_DATA_DIR），加载各页并截图到 DIR，输出 JSON",
+    )
+    parser.add_argument("--server", help="自检所连的服务器地址")
+    parser.add_argument("--member-no", help="自检登录的事务所编号")
+    parser.add_argument("--timeout", type=float, default=60.0, help="自检的最长秒数（默认 60）")
     sub = parser.add_subparsers(dest="command")
     demo = sub.add_parser("demo", help="启动内置的演示服务器，并以演示事务所 50010028 登录")
     demo.add_argument("--reset", action="store_true", help="删除并重建演示数据")
@@ -40,6 +50,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if getattr(sys, "frozen", False):  # a PyInstaller build: a spawned QR worker or demo server starts here too
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     raw = sys.argv[1:] if argv is None else argv
     args = parse_args(raw)
     from firmdesk.ui.display_check import missing_display
@@ -60,9 +74,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _start(args: argparse.Namespace, log_path: Path | None) -> int:
     smoke_dir: Path | None = getattr(args, "smoke", None)
+    if smoke_dir is not None and args.command != "demo" and not (args.server and args.member_no):
+        print("firmdesk --smoke: --server and --member-no are needed (or use `firmdesk demo --smoke DIR`)")
+        return 2
     starter: DemoServerStarter | None = None
     if args.command == "demo":
-        # The server starts (imports, migrations, seeding) on its own thread while Qt loads below.
+        # The server starts (imports, migrations, seeding) in its own process while Qt loads below.
         from firmdesk.services.settings import demo_server_dir
         from firmdesk.ui.demo_launcher import DemoServerStarter
 
@@ -71,9 +88,7 @@ def _start(args: argparse.Namespace, log_path: Path | None) -> int:
         else:
             data_dir = demo_server_dir()
         starter = DemoServerStarter(data_dir, reset=bool(args.reset), fast_hashes=smoke_dir is not None)
-        starter.start()
-        # Qt must not be imported while the server's modules are being imported (see import_server).
-        starter.imports_done.wait(120)
+        starter.start()  # the server's own process: its imports run beside Qt's (demo_process)
     if smoke_dir is not None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     return _run_ui(starter, smoke_dir, args, log_path)
@@ -109,8 +124,8 @@ def _run_ui(
     apply_look(app)
     collector = MainThreadGarbageCollector(app, freeze_start_up=True)
 
-    if starter is not None:
-        from firmdesk.ui.demo_launcher import DemoCredentials
+    if starter is not None or smoke_dir is not None:
+        from firmdesk.ui.demo_launcher import DemoCredentials  # a smoke run leaves the keyring alone too
 
         credentials: CredentialStore = DemoCredentials()
     else:
@@ -129,7 +144,8 @@ def _run_ui(
     services = DeskServices(AttachmentCache.for_user(), CommonReasons.for_user())
     demo = starter is not None
     # The smoke run's fresh demo server gets a fresh offline store too (nothing of the user's is touched).
-    offline_root = Path(tempfile.mkdtemp(prefix="firmdesk-smoke-data-")) if smoke_dir is not None else None
+    # A smoke run against a running server uses the user's local store ($FIRMDESK_DATA_DIR): its cache is the point.
+    offline_root = Path(tempfile.mkdtemp(prefix="firmdesk-smoke-data-")) if smoke_dir is not None and demo else None
     shell = Shell(
         login,
         credentials,
@@ -146,10 +162,13 @@ def _run_ui(
 
     exit_code = 0
     if smoke_dir is not None:
-        from firmdesk.ui.smoke import SmokeRun
+        from firmdesk.ui.smoke import SmokeLogin, SmokeRun
 
-        assert starter is not None
-        smoke = SmokeRun(shell, starter, runner, smoke_dir, started_at=STARTED_AT, timeout_s=args.timeout)
+        target = None
+        if starter is None:
+            password = os.environ.get("FIRMDESK_SMOKE_PASSWORD", "")
+            target = SmokeLogin(args.server, args.member_no, password)
+        smoke = SmokeRun(shell, starter, runner, smoke_dir, started_at=STARTED_AT, timeout_s=args.timeout, login=target)
         smoke.start()
         exit_code = app.exec()
         exit_code = smoke.exit_code if exit_code == 0 else exit_code

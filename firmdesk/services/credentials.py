@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-
-import keyring
-import keyring.backend
-import keyring.errors
-from keyring.backends.chainer import ChainerBackend
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from firmdesk.services.api_client import normalize_server_url
 from firmdesk.services.errors import KeyringUnavailable
 
+if TYPE_CHECKING:
+    import keyring.backend
+
 log = logging.getLogger(__name__)
+
+
+def _keyring() -> ModuleType:
+    """`keyring`, imported at its first use: its backends cost ~60 ms, off the way to the login dialog
+    (the remembered password is looked up on a worker; the demo and smoke runs never use it)."""
+    import keyring
+    import keyring.errors
+
+    return keyring
+
 
 #: Backends that do not keep a secret safely: they store nothing, refuse, or write plain text.
 _UNSAFE_BACKEND_MODULES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
@@ -33,6 +43,8 @@ class StoredCredentials:
 
 
 def _backend_is_safe(backend: keyring.backend.KeyringBackend) -> bool:
+    from keyring.backends.chainer import ChainerBackend
+
     if isinstance(backend, ChainerBackend):
         # The chainer writes into its first backend: that one decides.
         chained = backend.backends
@@ -49,6 +61,7 @@ class CredentialStore:
 
     def available(self) -> bool:
         """Whether this system can remember a password (the UI disables 记住密码 otherwise)."""
+        keyring = _keyring()
         try:
             return _backend_is_safe(keyring.get_keyring())
         except keyring.errors.KeyringError:
@@ -101,6 +114,7 @@ class CredentialStore:
             raise KeyringUnavailable()
 
     def _set(self, username: str, secret: str) -> None:
+        keyring = _keyring()
         try:
             keyring.set_password(self.service_name, username, secret)
             # A backend may accept the secret and keep nothing (the chainer with no backend behind it).
@@ -112,13 +126,16 @@ class CredentialStore:
             raise KeyringUnavailable()
 
     def _get(self, username: str) -> str | None:
+        keyring = _keyring()
         try:
-            return keyring.get_password(self.service_name, username)
+            secret: str | None = keyring.get_password(self.service_name, username)
         except keyring.errors.KeyringError as e:
             log.warning("keyring refused to read a secret: %s", type(e).__name__)
             raise KeyringUnavailable() from None
+        return secret
 
     def _delete(self, username: str) -> None:
+        keyring = _keyring()
         try:
             keyring.delete_password(self.service_name, username)
         except keyring.errors.PasswordDeleteError:

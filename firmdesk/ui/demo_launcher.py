@@ -1,20 +1,21 @@
-"""`firmdesk demo`: the bundled reference server, started in-process on a free loopback port with demo data.
+"""`firmdesk demo`: the bundled reference server, started on a free loopback port with demo data.
 
-This is the only client module that touches the server package, and it imports it lazily inside the
-starter thread, so that importing the server overlaps with importing Qt and building the windows.
+This is the only client module that touches the server package, and only lazily: `DemoServerStarter` runs it
+in a process of its own (`demo_process`), so that the server's imports and seeding run beside Qt's start-up
+instead of before it; `start_demo_server` is the same server in this process (tests, and that process).
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from firmdesk.services.credentials import CredentialStore, StoredCredentials
 from firmdesk.services.errors import KeyringUnavailable
+from firmdesk.ui.demo_process import DemoServer, start_demo_server
+
+__all__ = ["DEMO_FIRM", "DEMO_PASSWORD", "DemoCredentials", "DemoServer", "DemoServerStarter", "start_demo_server"]
 
 log = logging.getLogger(__name__)
 
@@ -45,31 +46,9 @@ class DemoCredentials(CredentialStore):
         pass
 
 
-@dataclass
-class DemoServer:
-    base_url: str
-    data_dir: Path
-    thread: Any  # firmdesk.server.runner.ServerThread
-    seeded_now: bool
-
-    def stop(self) -> None:
-        self.thread.stop()
-
-    def portal_note(self) -> str:
-        """What `firmdesk demo` prints: where the demo's CPAs sign in with a browser, and how."""
-        from firmdesk.domain.portal import cpa_portal_url
-        from firmdesk.server.demo import CPA_PASSWORD, DEMO_FIRM_NUMBER
-        from firmdesk.server.web.demo_mail import DEMO_MAIL_PATH
-
-        return (
-            f"注册会计师网页端：{cpa_portal_url(self.base_url)}\n"
-            f"  演示注师的证书编号为 {DEMO_FIRM_NUMBER} 加四位序号（如 {DEMO_FIRM_NUMBER}0001），密码 {CPA_PASSWORD}\n"
-            f"演示邮箱（忘记密码的验证码、提醒邮件）：{self.base_url.rstrip('/')}{DEMO_MAIL_PATH}"
-        )
-
-
 class DemoServerStarter(threading.Thread):
-    """Starts the server on a background thread; `wait()` blocks (on a worker) until it answers or failed."""
+    """Starts the server process from a background thread; `wait()` blocks (on a worker) until it answers or
+    failed. This process imports nothing of the server."""
 
     def __init__(self, data_dir: Path, *, reset: bool = False, fast_hashes: bool = False) -> None:
         super().__init__(name="demo-server-starter", daemon=True)
@@ -78,21 +57,20 @@ class DemoServerStarter(threading.Thread):
         self.fast_hashes = fast_hashes
         self.server: DemoServer | None = None
         self.error: BaseException | None = None
-        #: Set once the server's modules are imported (or their import failed): see `import_server`.
-        self.imports_done = threading.Event()
         self.took_s = 0.0
-        self.cpu_s = 0.0  # CPU time of the starter thread (imports, seeding, start-up)
+        self.cpu_s = 0.0  # CPU time of the starter thread (starting the process, waiting for its answer)
 
     def run(self) -> None:
         import time
 
+        from firmdesk.ui.demo_process import start_demo_process
+
         began = time.perf_counter()
         try:
-            try:
-                import_server()
-            finally:
-                self.imports_done.set()
-            self.server = start_demo_server(self.data_dir, reset=self.reset, fast_hashes=self.fast_hashes)
+            process, base_url, seeded_now, note = start_demo_process(
+                self.data_dir, reset=self.reset, fast_hashes=self.fast_hashes
+            )
+            self.server = DemoServer(base_url, self.data_dir, process, seeded_now, note)
         except BaseException as exc:
             log.exception("the demo server did not start")
             self.error = exc
@@ -105,50 +83,3 @@ class DemoServerStarter(threading.Thread):
             raise self.error
         assert self.server is not None
         return self.server
-
-
-def import_server() -> None:
-    """Import the server's modules, before Qt is imported.
-
-    shiboken6 hooks every import made after PySide6 is loaded and probes each new module with
-    `hasattr(module, "__wrapped__")`; on a package with a lazy module `__getattr__` (pydantic) that probe,
-    made while the package is half imported on another thread, ends in "ImportError: cannot import name
-    'import_string' from partially initialized module" (seen in 3 of 25 demo start-ups). So the server
-    imports first, and only then does the UI thread import Qt; seeding and starting still overlap with it.
-    """
-    import firmdesk.server.app
-    import firmdesk.server.config
-    import firmdesk.server.demo
-    import firmdesk.server.runner  # noqa: F401
-
-
-def start_demo_server(data_dir: Path, *, reset: bool = False, fast_hashes: bool = False) -> DemoServer:
-    """Server data in `data_dir` (created and seeded on first use, kept after; `reset` starts it over);
-    the institute's auto-review is on so that submitted batches get decided while the demo runs."""
-    from firmdesk.server.config import Settings, fast_test_settings
-    from firmdesk.server.runner import ServerThread
-
-    if reset and data_dir.exists():
-        shutil.rmtree(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    if fast_hashes:
-        settings = fast_test_settings(data_dir, auto_review=True, demo_mail_page=True)
-    else:
-        settings = Settings(data_dir=data_dir, auto_review=True, demo_mail_page=True)
-    seeded_now = _seed_if_empty(settings)
-    # The demo's QR codes point at its loopback address on purpose (CMIS_PUBLIC_BASE_URL = that address).
-    thread = ServerThread(settings, host="127.0.0.1", port=0, public_at_bind_address=True)
-    thread.start()  # blocks until the server answers /healthz
-    log.info("demo server at %s (data in %s)", thread.base_url, data_dir)
-    return DemoServer(thread.base_url, data_dir, thread, seeded_now)
-
-
-def _seed_if_empty(settings: Any) -> bool:
-    """Migrate and seed a new database; an existing demo database is kept as it is (False)."""
-    from firmdesk.server.demo import seed_demo
-
-    try:
-        seed_demo(settings)
-    except ValueError:  # the demo institute exists already: the data of earlier runs stays
-        return False
-    return True

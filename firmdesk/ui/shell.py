@@ -4,24 +4,38 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from shiboken6 import Shiboken
 
+from firmdesk.services.cache_prefetch import CachePrefetch
 from firmdesk.services.credentials import CredentialStore
-from firmdesk.services.firm_stores import FirmStores
-from firmdesk.services.intentions import PendingActions
 from firmdesk.services.offline_access import OfflineAccess
 from firmdesk.ui.desk_services import DeskServices
 from firmdesk.ui.login_dialog import LoginDialog, LoginFunction, LoginResult, OfflineLogin
-from firmdesk.ui.main_window import MainWindow
-from firmdesk.ui.status_bar import IN_MEMORY_TOOLTIP
-from firmdesk.ui.sync_controller import SyncController
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.ui_settings import UiSettings
 
+if TYPE_CHECKING:
+    from firmdesk.services.firm_stores import FirmStores
+    from firmdesk.services.intentions import PendingActions
+    from firmdesk.ui.main_window import MainWindow
+    from firmdesk.ui.sync_controller import SyncController
+
 log = logging.getLogger(__name__)
+
+#: After the login dialog shows, the main window's modules are imported while the user types (or the login
+#: waits for the server): they are not on the way to the dialog, and ready when the login succeeds.
+PRELOAD_DELAY_MS = 30
+#: The offline-login hash (~0.1 s of CPU on purpose) is made after the first rows are painted, or after this.
+VERIFIER_DELAY_MS = 5000
+
+
+def preload_window_modules() -> None:
+    """Import what `_logged_in` needs (the main window and everything it imports)."""
+    import firmdesk.ui.main_window
+    import firmdesk.ui.sync_controller  # noqa: F401
 
 
 class Shell(QObject):
@@ -64,6 +78,9 @@ class Shell(QObject):
         self.session: Any = None
         self.window: MainWindow | None = None
         self.dialog: LoginDialog | None = None
+        #: (session, password) of the online login whose offline-login hash is still to be made.
+        self._verifier_due: tuple[Any, str] | None = None
+        self._prefetch: CachePrefetch | None = None  # the cached rows read during the login under way
 
     def show_login(self) -> LoginDialog:
         dialog = LoginDialog(
@@ -79,15 +96,30 @@ class Shell(QObject):
         dialog.rejected.connect(self._login_cancelled)
         self.dialog = dialog
         dialog.show()
+        QTimer.singleShot(PRELOAD_DELAY_MS, preload_window_modules)
         self.login_opened.emit(dialog)
         return dialog
 
     def _log_in_online(self, server: str, member_no: str, password: str, remember: bool) -> Any:
-        """The login (in a worker), then what a later 离线打开 checks the password against."""
+        """The login (in a worker); what a later 离线打开 checks the password against is made once the window
+        shows its first rows (`_remember_offline_later`): its ~0.1 s of hashing is not on the way to them."""
+        self._prefetch = CachePrefetch(self._offline.folder(server, member_no))
         session = self._login(server, member_no, password, remember)
         if self._offer_offline:
-            self._offline.remember(session, password)  # ~0.1 s of hashing, on purpose
+            self._verifier_due = (session, password)  # read on the UI thread after this returns
         return session
+
+    def _remember_offline_later(self, window: MainWindow) -> None:
+        if self._verifier_due is None:
+            return
+        window.first_data_painted.connect(self._remember_offline)
+        QTimer.singleShot(VERIFIER_DELAY_MS, self._remember_offline)
+
+    def _remember_offline(self) -> None:
+        due, self._verifier_due = self._verifier_due, None
+        if due is not None:
+            session, password = due
+            self._runner.run(lambda: self._offline.remember(session, password), None, None)
 
     def _open_offline(self, server: str, member_no: str, password: str, remember: bool) -> Any:
         return self._offline.open(server, member_no, password, remember=remember, credentials=self._credentials)
@@ -123,6 +155,11 @@ class Shell(QObject):
     def _open_stores(self, session: Any) -> tuple[SyncController, str | None]:
         """The firm's local cache and drafts (a few ms: SQLite files on local disk), in memory if the disk
         cannot be used (then also what to tell the user)."""
+        from firmdesk.services.firm_stores import FirmStores
+        from firmdesk.services.intentions import PendingActions
+        from firmdesk.ui.status_bar import IN_MEMORY_TOOLTIP
+        from firmdesk.ui.sync_controller import SyncController
+
         # Per server, firm and person: the login (the 主管理员 signs in with the firm number, so the folder that
         # held the firm's cache and drafts before named administrators is still theirs: nothing to move).
         folder = self._offline.folder(session.server, session.member_no)
@@ -137,10 +174,14 @@ class Shell(QObject):
             warning = f"{stores.problem}。{IN_MEMORY_TOOLTIP}。"
         pending = PendingActions.in_memory(folder) if stores.in_memory else PendingActions.open_or_in_memory(folder)
         self._pending = pending
-        return SyncController(session.client, stores.cache, stores.drafts, self._runner, pending=pending), warning
+        prefetch, self._prefetch = self._prefetch, None
+        client = session.client
+        sync = SyncController(client, stores.cache, stores.drafts, self._runner, pending=pending, prefetch=prefetch)
+        return sync, warning
 
     def _close_stores(self) -> None:
         """After the window: stop the sync, let running work finish, then close the SQLite files."""
+        self._remember_offline()  # not yet done: now, so that a later 离线打开 knows this login
         sync, stores, pending = self.sync, self._stores, self._pending
         self.sync, self._stores, self._pending = None, None, None
         if sync is not None and Shiboken.isValid(sync):  # deleted with its window if that went first
@@ -153,6 +194,8 @@ class Shell(QObject):
             pending.close()
 
     def _logged_in(self, result: LoginResult) -> None:
+        from firmdesk.ui.main_window import MainWindow
+
         dialog = self.dialog
         self.dialog = None
         if dialog is not None:
@@ -174,6 +217,7 @@ class Shell(QObject):
         self.window = window
         window.show()
         window.start()
+        self._remember_offline_later(window)
         if result.warning:
             window.notice.show_message(result.warning, "warning", 15000)
         if store_warning:

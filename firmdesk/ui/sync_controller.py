@@ -23,6 +23,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
 from firmdesk.services.api_client import CmisClient
+from firmdesk.services.cache_prefetch import CachePrefetch
 from firmdesk.services.connectivity import BackoffPolicy, Clock, Connectivity, utc_now
 from firmdesk.services.drafts import DraftSender, DraftStore, SendReport
 from firmdesk.services.errors import ServerUnreachable
@@ -100,8 +101,10 @@ class SyncController(QObject):
         interval_ms: int = DEFAULT_INTERVAL_MS,
         clock: Clock = utc_now,
         pending: PendingActions | None = None,
+        prefetch: CachePrefetch | None = None,
     ) -> None:
         super().__init__(parent)
+        self._prefetch = prefetch  # the cached rows read during the login, for the first load
         self.client = client
         self.store = store
         self.drafts = drafts
@@ -309,7 +312,13 @@ class SyncController(QObject):
 
     def _read_snapshot(self, year: int, *, cached: bool) -> None:
         """The year's rows from the local store; the newest read wins (a `load` of another year drops older ones)."""
-        self._runner.op(self, lambda: self.store.snapshot(year), key="snapshot").success(
+        prefetch, self._prefetch = self._prefetch, None
+
+        def read() -> YearSnapshot:
+            early = prefetch.take(year) if prefetch is not None and cached else None
+            return early if early is not None else self.store.snapshot(year)
+
+        self._runner.op(self, read, key="snapshot").success(
             lambda snap: self._show_snapshot(snap, cached=cached)
         ).failure(self._store_failed).run()
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import httpx
+import pytest
 
+from firmdesk.services.api_client import CmisClient
 from firmdesk.ui.demo_launcher import DEMO_FIRM, DEMO_PASSWORD, DemoCredentials, DemoServerStarter, start_demo_server
+from firmdesk.ui.demo_process import DemoServerFailed, start_demo_process
 from tests.helpers.memory_keyring import MemoryKeyring
 
 
@@ -56,17 +60,43 @@ def test_the_demo_says_where_its_cpas_sign_in_with_a_browser(tmp_path: Path) -> 
         server.stop()
 
 
-def test_starter_reports_the_server_or_the_error(tmp_path: Path) -> None:
+def test_starter_runs_the_server_in_its_own_process_and_stops_it(tmp_path: Path) -> None:
     starter = DemoServerStarter(tmp_path / "demo-server", fast_hashes=True)
     starter.start()
-    assert starter.imports_done.wait(60)
     server = starter.wait()
+    process = server.thread.process
     try:
-        assert server.base_url.startswith("http://127.0.0.1:")
+        assert server.base_url.startswith("http://127.0.0.1:") and server.seeded_now
+        assert process.is_alive() and process.pid != os.getpid()
+        assert f"{server.base_url}/cpa/" in server.portal_note()  # made in the server's process
+        client = CmisClient(server.base_url)
+        client.login("firm", DEMO_FIRM, DEMO_PASSWORD)
         # The demo sets the public base URL to its own loopback address (issue 10: no Host header involved).
-        assert server.thread.settings.public_base_url == server.base_url
+        urls = [row.qr_url for row in client.cpas(client.firm().current_year).items]
+        assert urls and all(url and url.startswith(f"{server.base_url}/v/") for url in urls)
+        client.close()
     finally:
         server.stop()
+    assert not process.is_alive() and process.exitcode == 0
+
+
+def test_the_server_process_stops_when_the_app_end_of_its_pipe_closes(tmp_path: Path) -> None:
+    """An app that dies without saying stop closes its end of the pipe: the server process stops by itself."""
+    handle, base_url, _seeded, _note = start_demo_process(tmp_path / "demo-server", reset=False, fast_hashes=True)
+    handle.pipe.close()
+    handle.process.join(30)
+    assert not handle.process.is_alive()
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{base_url}/healthz", timeout=2)
+
+
+def test_a_server_that_cannot_start_is_reported(tmp_path: Path) -> None:
+    blocker = tmp_path / "demo-server"
+    blocker.write_text("a file where the data folder should be")
+    starter = DemoServerStarter(blocker, fast_hashes=True)
+    starter.start()
+    with pytest.raises(DemoServerFailed, match="演示服务器启动失败"):
+        starter.wait()
 
 
 def test_the_demo_never_touches_the_keyring(memory_keyring: MemoryKeyring) -> None:

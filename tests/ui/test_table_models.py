@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -159,3 +160,150 @@ def test_names_sort_by_pinyin_and_statuses_in_workflow_order() -> None:
     proxy.sort(column("status"), Qt.SortOrder.AscendingOrder)
     statuses = [proxy.index(r, 0).data(RECORD_ROLE).status for r in range(proxy.rowCount())]
     assert [STATUS_ORDER[s] for s in statuses] == sorted(STATUS_ORDER[s] for s in statuses)
+
+
+def _column(columns: list[Any], key: str) -> int:
+    return next(i for i, c in enumerate(columns) if c.key == key)
+
+
+def _shown(proxy: RecordFilterProxy) -> list[CpaRow]:
+    return [proxy.index(r, 0).data(RECORD_ROLE) for r in range(proxy.rowCount())]
+
+
+def _many_rows() -> list[CpaRow]:
+    """Rows with repeated and distinct names, mixed cert number lengths, hours with ties, empty dates."""
+    from dataclasses import replace
+
+    names = ["王芳", "丁建", "阿强", "张三", "白云", "付琴秀", "欧阳明", "李娜", "Zoe", "abc", "王芳"]
+    return [
+        replace(
+            cpa(i, STATUSES[i % len(STATUSES)]),
+            name=names[i % len(names)],
+            cert_no=str(10 ** (i % 5) + i),  # 2, 11, 102, …: digits as numbers, not as text
+            training_hours=float(i % 7),
+            decided_at=None if i % 3 else datetime(2026, 3, 1 + i % 20, tzinfo=UTC),
+        )
+        for i in range(120)
+    ]
+
+
+def test_every_column_sorts_in_its_order_both_ways_and_ties_keep_the_model_order() -> None:
+    from firmdesk.ui.models.record_table import _COLLATOR
+
+    rows = _many_rows()
+    model = cpa_model(QUERY_COLUMNS)
+    model.set_records(rows)
+    proxy = RecordFilterProxy()
+    proxy.setSourceModel(model)
+    position = {r.cpa_id: i for i, r in enumerate(rows)}
+    for section, column in enumerate(QUERY_COLUMNS):
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            proxy.sort(section, order)
+            shown = _shown(proxy)
+            assert sorted(r.cpa_id for r in shown) == sorted(r.cpa_id for r in rows)
+            for a, b in pairwise(shown):
+                if order == Qt.SortOrder.DescendingOrder:
+                    a, b = b, a
+                if column.row_number:
+                    assert position[a.cpa_id] < position[b.cpa_id] if order == Qt.SortOrder.AscendingOrder else True
+                    continue
+                if column.sort is not None:
+                    ka, kb = column.sort(a), column.sort(b)
+                    assert ka <= kb, (column.key, ka, kb)
+                    tied = ka == kb
+                else:  # text: the Chinese collator's order (pinyin, numbers by value)
+                    comparison = _COLLATOR.compare(column.text(a), column.text(b))
+                    assert comparison <= 0, (column.key, column.text(a), column.text(b))
+                    tied = column.text(a) == column.text(b)
+                if tied and order == Qt.SortOrder.AscendingOrder:
+                    assert position[a.cpa_id] < position[b.cpa_id], column.key  # stable
+                if tied and order == Qt.SortOrder.DescendingOrder:
+                    assert position[a.cpa_id] > position[b.cpa_id], column.key  # stable the other way too
+    proxy.sort(_column(QUERY_COLUMNS, "cert_no"), Qt.SortOrder.AscendingOrder)
+    assert [r.cert_no for r in _shown(proxy)][:4] == ["1", "6", "11", "11"]  # by value: "6" before "11"
+    proxy.sort(_column(QUERY_COLUMNS, "training_hours"), Qt.SortOrder.DescendingOrder)
+    assert [r.training_hours for r in _shown(proxy)][:2] == [6.0, 6.0]
+    proxy.sort(-1, Qt.SortOrder.AscendingOrder)
+    assert _shown(proxy) == rows  # no sort column: the model's (server's) order
+
+
+def test_sorting_combines_with_the_search_and_the_status_filter(qtmodeltester: Any) -> None:
+    rows = _many_rows()
+    model = cpa_model(QUERY_COLUMNS)
+    model.set_records(rows)
+    proxy = RecordFilterProxy()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(proxy)  # stays attached: checks each layout change below
+    proxy.sort(_column(QUERY_COLUMNS, "name"), Qt.SortOrder.DescendingOrder)
+    proxy.set_search("王")
+    proxy.set_status("approved")
+    expected = [r for r in rows if "王" in r.name and r.status == "approved"]
+    assert _shown(proxy) == expected  # one name: the model's order
+    proxy.set_search("")
+    shown = _shown(proxy)
+    assert {r.cpa_id for r in shown} == {r.cpa_id for r in rows if r.status == "approved"}
+    assert [proxy.index(r, 0).data() for r in range(3)] == ["1", "2", "3"]
+    model.set_records(rows[:50])  # a reload keeps the sort and the filters
+    assert {r.cpa_id for r in _shown(proxy)} == {r.cpa_id for r in rows[:50] if r.status == "approved"}
+    assert proxy.sort_column() == _column(QUERY_COLUMNS, "name")
+    qtmodeltester.check(proxy)
+
+
+def test_the_check_box_column_sorts_and_a_new_check_moves_its_row(qtmodeltester: Any) -> None:
+    model = cpa_model(PENDING_REVIEW_COLUMNS, checkable=True)
+    model.set_records(ROWS)
+    proxy = RecordFilterProxy()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(proxy)
+    model.set_checked([4, 9], True)
+    proxy.sort(0, Qt.SortOrder.DescendingOrder)
+    assert [r.cpa_id for r in _shown(proxy)[:2]] == [ROWS[4].cpa_id, ROWS[9].cpa_id]
+    model.set_checked([20], True)
+    assert [r.cpa_id for r in _shown(proxy)[:3]] == [ROWS[4].cpa_id, ROWS[9].cpa_id, ROWS[20].cpa_id]
+    index = proxy.index(0, 0)
+    assert index.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+
+
+def test_selection_and_current_row_stay_on_their_records_across_sort_and_filter(qtbot: Any) -> None:
+    from firmdesk.ui.tabs.query_tab import QueryTab
+
+    rows = _many_rows()
+    tab = QueryTab()
+    qtbot.addWidget(tab)
+    tab.model.set_records(rows)
+    chosen = [rows[3], rows[40], rows[77]]
+    selection = tab.table.selectionModel()
+    from PySide6.QtCore import QItemSelectionModel
+
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for record in chosen:
+        index = tab.proxy.mapFromSource(tab.model.index(rows.index(record), 1))
+        selection.select(index, flags)
+    selection.setCurrentIndex(
+        tab.proxy.mapFromSource(tab.model.index(rows.index(rows[40]), 1)), QItemSelectionModel.SelectionFlag.NoUpdate
+    )
+    for key in ("name", "cert_no", "training_hours", "decided_at"):
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            tab.table.sortByColumn(_column(QUERY_COLUMNS, key), order)
+            assert {r.cpa_id for r in tab.selected_records()} == {r.cpa_id for r in chosen}, key
+            assert tab.current_record() == rows[40]
+    tab.search_box.setText(rows[40].cert_no)  # a filter keeps the selected rows it still shows
+    assert tab.selected_records() == [rows[40]] and tab.current_record() == rows[40]
+    tab.search_box.setText("")
+    assert rows[40] in tab.selected_records()
+    assert tab.shown_count() == len(rows)
+
+
+def test_painting_data_is_made_once_per_row() -> None:
+    """What a paint asks for is made once: the same text and brush objects come back each time."""
+    model = cpa_model(QUERY_COLUMNS)
+    model.set_records(ROWS)
+    proxy = RecordFilterProxy()
+    proxy.setSourceModel(model)
+    status = _column(QUERY_COLUMNS, "status")
+    for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole):
+        first, second = proxy.index(2, status).data(role), proxy.index(2, status).data(role)
+        assert first is not None and first == second
+    assert model.cell(2, _column(QUERY_COLUMNS, "name"), Qt.ItemDataRole.DisplayRole) is model.cell(
+        2, _column(QUERY_COLUMNS, "name"), Qt.ItemDataRole.DisplayRole
+    )

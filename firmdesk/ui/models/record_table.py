@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cmp_to_key
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QCollator, QLocale, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCollator,
+    QCollatorSortKey,
+    QLocale,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from firmdesk.domain.text import search_key
@@ -19,10 +27,28 @@ T = TypeVar("T")
 _COLLATOR = QCollator(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
 _COLLATOR.setNumericMode(True)
 Index = QModelIndex | QPersistentModelIndex
+#: QCollator's sort key of each text seen (names, numbers): a reload after a sync sorts without ICU.
+_COLLATION_KEYS: dict[str, QCollatorSortKey] = {}
+_COLLATION_KEYS_KEPT = 200_000
 
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 CENTER = Qt.AlignmentFlag.AlignCenter
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def chinese_order(texts: Iterable[str]) -> list[str]:
+    """Distinct texts in the order a Chinese reader expects (the collator's), computed fast: texts of digits
+    only (certificate numbers) by their value, as the collator's numeric mode orders them; others by
+    QCollator sort keys, each made once per text and kept (comparing two keys is then plain C++)."""
+    texts = list(texts)
+    if all(t.isascii() and t.isdigit() for t in texts if t):
+        return sorted(texts, key=lambda t: (len(t.lstrip("0")), t.lstrip("0"), t) if t else (-1, "", ""))
+    cache = _COLLATION_KEYS
+    if len(cache) > _COLLATION_KEYS_KEPT:
+        cache.clear()
+    make = _COLLATOR.sortKey
+    keys = [cache.get(t) or cache.setdefault(t, make(t)) for t in texts]
+    return [t for _key, t in sorted(zip(keys, texts, strict=True), key=lambda pair: pair[0])]
 
 
 @dataclass(frozen=True)
@@ -70,8 +96,12 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         self._checkable = checkable
         self._records: list[T] = []
         self._search: list[str] = []
+        self._statuses: list[str | None] = []
+        self._texts: list[tuple[str, ...] | None] = []  # per row, made when first shown
+        self._sort_keys: dict[int, list[Any]] = {}  # per section, made at the first sort by it
         self._checked: set[Hashable] = set()
-        self._ranks: dict[str, dict[str, int]] = {}  # per text column: each text's place in Chinese order
+        self._aligns = [int(c.align) for c in self._columns]
+        self._brushes: dict[str, QBrush] = {}
         self._bold = QFont()
         self._bold.setBold(True)
         self._link_font = QFont(self._bold)
@@ -131,42 +161,62 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._records)):
             return None
-        record = self._records[index.row()]
+        return self.cell(index.row(), index.column(), role)
+
+    def cell(self, row: int, section: int, role: int) -> Any:
+        """`data()` of a valid row; the proxy calls it directly. What a paint asks for (text, alignment,
+        colour, font) comes from per-row and per-column values made once, so painting allocates nothing."""
+        if role == Qt.ItemDataRole.DisplayRole:
+            i = section - self.column_offset
+            if i < 0:
+                return None
+            texts = self._texts[row] or self._make_texts(row)
+            return texts[i] if i < len(texts) else None
+        record = self._records[row]
         if role == RECORD_ROLE:
             return record
         if role == STATUS_ROLE:
-            return self._status(record) if self._status else None
-        if self._checkable and index.column() == 0:
+            return self._statuses[row]
+        if self._checkable and section == 0:
             if role == Qt.ItemDataRole.CheckStateRole:
                 checked = self._key(record) in self._checked
                 return Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
             if role == SORT_ROLE:
                 return 1 if self._key(record) in self._checked else 0
             return None
-        column = self.column_at(index.column())
+        column = self.column_at(section)
         if column is None:
             return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return str(index.row() + 1) if column.row_number else column.text(record)
-        if role == SORT_ROLE:
-            if column.row_number:
-                return index.row()
-            return column.sort(record) if column.sort else self._text_rank(column, record)
-        if role == RAW_ROLE:
-            return index.row() + 1 if column.row_number else column.raw_value(record)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(column.align)
-        if role == Qt.ItemDataRole.ForegroundRole and column.colour:
-            colour = column.colour(record)
-            return QBrush(QColor(colour)) if colour else None
-        if role == Qt.ItemDataRole.FontRole and (column.colour or column.link):
-            return self._link_font if column.link else self._bold
+            return self._aligns[section - self.column_offset]
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._brush(column.colour(record)) if column.colour else None
+        if role == Qt.ItemDataRole.FontRole:
+            return self._link_font if column.link else self._bold if column.colour else None
+        if role == SORT_ROLE:
+            return self.sort_keys(section)[row]
+        if role == RAW_ROLE:
+            return row + 1 if column.row_number else column.raw_value(record)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column.tooltip:
                 return column.tooltip(record)
-            text = column.text(record)
+            text = self.cell(row, section, Qt.ItemDataRole.DisplayRole)
             return text if len(text) > 16 else None
         return None
+
+    def _make_texts(self, row: int) -> tuple[str, ...]:
+        record = self._records[row]
+        texts = tuple(str(row + 1) if c.row_number else c.text(record) for c in self._columns)
+        self._texts[row] = texts
+        return texts
+
+    def _brush(self, colour: str | None) -> QBrush | None:
+        if colour is None:
+            return None
+        brush = self._brushes.get(colour)
+        if brush is None:
+            brush = self._brushes[colour] = QBrush(QColor(colour))
+        return brush
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not (self._checkable and index.isValid() and index.column() == 0):
@@ -192,24 +242,51 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         wanted = set(keys)
         return [i for i, r in enumerate(self._records) if self._key(r) in wanted]
 
-    def _text_rank(self, column: Column[T], record: T) -> int:
-        ranks = self._ranks.get(column.key)
-        if ranks is None:  # once per column and load: the proxy then compares plain numbers
-            texts = sorted({column.text(r) for r in self._records}, key=cmp_to_key(_COLLATOR.compare))
-            ranks = self._ranks[column.key] = {text: i for i, text in enumerate(texts)}
-        return ranks.get(column.text(record), -1)
+    def sort_keys(self, section: int) -> list[Any]:
+        """One sort key per row (in model order) for a column: numbers, ISO dates, or for text columns each
+        text's place in Chinese order (names by pinyin, digits as numbers). Made once per column and load;
+        the check box column's keys are read anew (checks change without a reload)."""
+        if self._checkable and section == 0:
+            return [1 if self._key(r) in self._checked else 0 for r in self._records]
+        keys = self._sort_keys.get(section)
+        if keys is not None:
+            return keys
+        column = self.column_at(section)
+        if column is None or column.row_number:
+            keys = list(range(len(self._records)))
+        elif column.sort is not None:
+            keys = [column.sort(r) for r in self._records]
+        else:
+            i = section - self.column_offset
+            text = column.text
+            texts = [t[i] if t else text(r) for t, r in zip(self._texts, self._records, strict=True)]
+            rank = {text: n for n, text in enumerate(chinese_order(set(texts)))}
+            keys = [rank[t] for t in texts]
+        self._sort_keys[section] = keys
+        return keys
+
+    def search_keys(self) -> list[str]:
+        """Each row's search text as `search_key` folds it (made once per load)."""
+        return self._search
+
+    def statuses(self) -> list[str | None]:
+        """Each row's status code (made once per load)."""
+        return self._statuses
 
     def search_text(self, row: int) -> str:
         return self._search[row]
 
     def status(self, row: int) -> str | None:
-        return self._status(self._records[row]) if self._status else None
+        return self._statuses[row]
 
     def set_records(self, records: Iterable[T]) -> None:
         self.beginResetModel()
         self._records = list(records)
-        self._ranks = {}
+        self._texts = [None] * len(self._records)
+        self._sort_keys = {}
         self._search = [search_key(self._search_text(r)) for r in self._records]
+        status = self._status
+        self._statuses = [status(r) for r in self._records] if status else [None] * len(self._records)
         keys = {self._key(r) for r in self._records}
         before = len(self._checked)
         self._checked &= keys
