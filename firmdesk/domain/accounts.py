@@ -143,6 +143,7 @@ FIRM_LOG_ACTIONS = (
     Action.WITHDRAW_BATCH,
     Action.RESUBMIT_BATCH,
     Action.ON_BEHALF,
+    Action.REMIND,
     Action.ACCOUNT_CREATE,
     Action.ACCOUNT_DISABLE,
     Action.ACCOUNT_ENABLE,

@@ -162,6 +162,7 @@ class Action(StrEnum):
     ACCOUNT_DISABLE = "account_disable"
     ACCOUNT_ENABLE = "account_enable"
     ACCOUNT_RESET_PASSWORD = "account_reset_password"
+    REMIND = "remind"  # the firm reminded a CPA who has not applied (提醒; no state change)
 
     @property
     def label(self) -> str:
@@ -192,6 +193,7 @@ ACTION_LABELS = {
     Action.ACCOUNT_DISABLE: "停用审核员账户",
     Action.ACCOUNT_ENABLE: "启用审核员账户",
     Action.ACCOUNT_RESET_PASSWORD: "重置审核员密码",
+    Action.REMIND: "提醒注册会计师申请年检",
 }
 
 DECISION_ACTIONS = {

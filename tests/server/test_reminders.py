@@ -208,3 +208,19 @@ def test_the_contact_list_has_phone_email_state_and_last_reminder(
     first = next(c for c in contacts if c["cpa_id"] == cpa.id)
     assert (first["email"], first["status_label"], first["reminder_count"]) == ("liu.yang@example.com", "未申请", 1)
     assert first["last_reminded_at"].endswith("Z")
+
+
+def test_a_reminder_names_its_person_in_the_operation_log_and_the_trail(world: World, season: int) -> None:
+    first, second = world.cpas[0], world.cpas[1]
+    draft = world.builder.application(second, state=ApplicationState.DRAFT)
+
+    assert _remind(world, {"cpa_ids": [first.id, second.id]}).json()["sent"] == 2
+
+    log = world.firm_client().get("/firm/operation-log", params={"action": "remind"}).json()
+    assert log["total"] == 2
+    assert {(e["person_name"], e["reason"]) for e in log["items"]} == {
+        ("王主管", f"提醒 {first.name}（{first.cert_no}）"),
+        ("王主管", f"提醒 {second.name}（{second.cert_no}）"),
+    }
+    trail = world.firm_client().get(f"/firm/applications/{draft.id}/trail").json()
+    assert [(e["action"], e["actor_person"]) for e in trail if e["action"] == "remind"] == [("remind", "王主管")]

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firmdesk.domain import reminders as rules
 from firmdesk.domain.errors import InvalidInput, NotFound, TransitionRefused
-from firmdesk.domain.states import NOT_APPLIED, status_label
+from firmdesk.domain.states import NOT_APPLIED, Action, status_label
 from firmdesk.server.db.models import (
     Application,
     AutoReminderRun,
@@ -258,6 +258,9 @@ def _remind_one(
             days_mark=days_mark,
         )
     )
+    # The trail of the CPA's application (if any) and the firm's 操作日志 name who reminded.
+    application = session.get(Application, candidate.application_id) if candidate.application_id else None
+    change.event(Action.REMIND, application=application, reason=f"提醒 {cpa.name}（{cpa.cert_no}）")
     change.touch_cpa(cpa.id)  # the row's 最近提醒 reaches the firm's next sync
     return _outcome(cpa, "sent", None if mail else rules.NO_EMAIL, emailed=mail is not None)
 
