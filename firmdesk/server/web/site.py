@@ -32,9 +32,10 @@ class Portal:
 
 
 CPA_PORTAL = Portal(Role.CPA, "/cpa", "注册会计师年检")
+INSTITUTE_PORTAL = Portal(Role.INSTITUTE, "/institute", "地方注协年检工作台")
 
-#: Every portal, by role. The institute's workbench adds itself here.
-PORTALS: dict[Role, Portal] = {CPA_PORTAL.role: CPA_PORTAL}
+#: Every portal, by role.
+PORTALS: dict[Role, Portal] = {portal.role: portal for portal in (CPA_PORTAL, INSTITUTE_PORTAL)}
 
 STATIC_PREFIX = "/static"
 
