@@ -30,6 +30,8 @@ class RowAction(StrEnum):
     APPROVE = "approve"  # institute
     DEFER = "defer"
     FAIL = "fail"
+    IDENTITY_CHECK = "identity_check"  # institute: 线下人工核验 of a draft
+    REINSPECT = "reinspect"  # institute: 复检 of a deferred CPA
 
 
 #: For each role, the actions it has on an application, and the transition each one is.
@@ -41,6 +43,8 @@ APPLICATION_ROLE_ACTIONS: dict[Role, dict[RowAction, Action]] = {
         RowAction.DEFER: Action.DEFER,
         RowAction.FAIL: Action.FAIL,
         RowAction.RETURN: Action.INSTITUTE_RETURN,
+        RowAction.IDENTITY_CHECK: Action.OFFLINE_VERIFIED,
+        RowAction.REINSPECT: Action.REINSPECT_PASS,
     },
 }
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from firmdesk.domain.errors import InvalidInput
 from firmdesk.domain.limits import RETIREMENT_PROOF_MATERIAL
 
 
@@ -69,3 +70,50 @@ def readiness_flags(facts: ApplicationFacts) -> list[ReadinessFlag]:
     if facts.moved_in_year:
         flags.append(ReadinessFlag(FlagLevel.YELLOW, "moved", "本年度内有转所或跨省转入记录，注协将重点审核"))
     return flags
+
+
+# --- the server refuses red flags on a batch submit ---
+
+
+@dataclass(frozen=True)
+class FlaggedApplication:
+    """One application's flags, named for the message (the CPA's name and certificate number)."""
+
+    application_id: int
+    name: str
+    cert_no: str
+    flags: tuple[ReadinessFlag, ...]
+
+    @property
+    def red(self) -> tuple[ReadinessFlag, ...]:
+        return tuple(f for f in self.flags if f.level is FlagLevel.RED)
+
+    @property
+    def yellow(self) -> tuple[ReadinessFlag, ...]:
+        return tuple(f for f in self.flags if f.level is FlagLevel.YELLOW)
+
+
+class RedFlagsRefused(InvalidInput):
+    """A batch carries applications with red flags (HTTP 422, code `red_flags`, `applications` lists why)."""
+
+    code = "red_flags"
+
+
+def check_no_red_flags(applications: list[FlaggedApplication]) -> None:
+    """Refuse the batch, naming each CPA and why, when any application has a red flag."""
+    red = [a for a in applications if a.red]
+    if not red:
+        return
+    lines = "；".join(f"{a.name}（{a.cert_no}）：{'，'.join(f.message for f in a.red)}" for a in red)
+    raise RedFlagsRefused(
+        f"以下 {len(red)} 名注册会计师有红色提示，须先处理才能提交省注协：{lines}",
+        applications=[
+            {
+                "application_id": a.application_id,
+                "name": a.name,
+                "cert_no": a.cert_no,
+                "flags": [{"level": f.level.value, "code": f.code, "message": f.message} for f in a.red],
+            }
+            for a in red
+        ],
+    )

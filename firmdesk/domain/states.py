@@ -151,6 +151,11 @@ class Action(StrEnum):
     DEFER = "defer"
     FAIL = "fail"
     INSTITUTE_RETURN = "institute_return"
+    OFFLINE_VERIFIED = "offline_verified"  # institute checked the CPA's identity in person: goes to the firm
+    REINSPECT_PASS = "reinspect_pass"  # 复检 of a deferred CPA: 通过
+    REINSPECT_FAIL = "reinspect_fail"  # 复检 of a deferred CPA: 不予通过
+    GRANT_EXTENSION = "grant_extension"  # institute grants a firm or a CPA an extension (no state change)
+    REVOKE_EXTENSION = "revoke_extension"
 
     @property
     def label(self) -> str:
@@ -171,6 +176,11 @@ ACTION_LABELS = {
     Action.DEFER: "暂缓年检",
     Action.FAIL: "年检不予通过",
     Action.INSTITUTE_RETURN: "地方注协退回",
+    Action.OFFLINE_VERIFIED: "线下人工核验通过，提交事务所审核",
+    Action.REINSPECT_PASS: "复检通过",
+    Action.REINSPECT_FAIL: "复检不予通过",
+    Action.GRANT_EXTENSION: "地方注协批准延期",
+    Action.REVOKE_EXTENSION: "地方注协撤销延期",
 }
 
 DECISION_ACTIONS = {
@@ -179,3 +189,21 @@ DECISION_ACTIONS = {
     Decision.FAIL: Action.FAIL,
     Decision.RETURN: Action.INSTITUTE_RETURN,
 }
+
+
+class ReinspectionOutcome(StrEnum):
+    """The later outcome (复检) of a 暂缓年检 CPA, as provincial notices describe it."""
+
+    PASS = "pass"
+    FAIL = "fail"
+
+    @property
+    def label(self) -> str:
+        return REINSPECTION_LABELS[self]
+
+    @property
+    def action(self) -> Action:
+        return Action.REINSPECT_PASS if self is ReinspectionOutcome.PASS else Action.REINSPECT_FAIL
+
+
+REINSPECTION_LABELS = {ReinspectionOutcome.PASS: "复检通过", ReinspectionOutcome.FAIL: "复检不予通过"}

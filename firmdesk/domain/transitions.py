@@ -31,6 +31,11 @@ APPLICATION_TRANSITIONS: dict[tuple[ApplicationState, Action], ApplicationState]
     # The institute returns the whole batch: the application stays submitted in it.
     (A.SUBMITTED, Action.RETURN_BATCH): A.SUBMITTED,
     (A.SUBMITTED, Action.RESUBMIT_BATCH): A.SUBMITTED,
+    # 线下人工核验 counts as face verification passed.
+    (A.DRAFT, Action.OFFLINE_VERIFIED): A.PENDING_FIRM,
+    # 复检: the institute later decides a deferred CPA (the deferral stays in the trail).
+    (A.DEFERRED, Action.REINSPECT_PASS): A.APPROVED,
+    (A.DEFERRED, Action.REINSPECT_FAIL): A.FAILED,
 }
 
 #: Why an action is refused, by action, when the state does not allow it.
@@ -47,6 +52,9 @@ _REFUSALS: dict[Action, str] = {
     Action.INSTITUTE_RETURN: "只有已提交省注协的年检申请可以退回",
     Action.RETURN_BATCH: "只有已提交省注协的年检申请可以退回",
     Action.RESUBMIT_BATCH: "只有已提交省注协的年检申请可以再次申请",
+    Action.OFFLINE_VERIFIED: "只有未提交的年检申请可以进行线下人工核验",
+    Action.REINSPECT_PASS: "只有暂缓年检的注册会计师可以复检",
+    Action.REINSPECT_FAIL: "只有暂缓年检的注册会计师可以复检",
 }
 
 

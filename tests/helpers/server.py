@@ -20,7 +20,7 @@ import itertools
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -36,7 +36,7 @@ from firmdesk.server.db.session import make_engine, make_session_factory, migrat
 from firmdesk.server.runner import ServerThread
 from firmdesk.server.security import hash_password, new_token
 from firmdesk.server.services.changes import next_change_seq
-from firmdesk.server.services.clock import utcnow
+from firmdesk.server.services.clock import china_today, utcnow
 from firmdesk.server.storage import AttachmentStore
 from tests.helpers.databases import (
     BACKEND_VARIABLE,
@@ -60,6 +60,14 @@ def tiny_pdf(text: str = "sample") -> bytes:
 
 def tiny_png() -> bytes:
     return b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
+
+
+def open_window(current_year: int) -> tuple[date, date]:
+    """A window open today (China time): the spec's 1 January .. 30 April after the inspected year,
+    stretched, like the demo's (`firmdesk.server.demo.facts.demo_window`), to reach 90 days ahead; the
+    server enforces the deadline, so a fixed date would close every test's window as the calendar moves on."""
+    today = china_today()
+    return min(date(current_year + 1, 1, 1), today), max(date(current_year + 1, 4, 30), today + timedelta(days=90))
 
 
 class ServerBuilder:
@@ -93,14 +101,17 @@ class ServerBuilder:
         materials_retired: Iterable[str] = RETIRED_MATERIALS,
         min_training_hours: float = 40,
         person: str = "陈主任",
+        deadline: date | None = None,
     ) -> Institute:
+        """An institute with its first account; its window is open today (`open_window`) unless `deadline`."""
+        window_start, open_deadline = open_window(current_year)
         with self.sessions() as session:
             institute = Institute(
                 code=code,
                 name=name,
                 current_year=current_year,
-                window_start=date(current_year + 1, 1, 1),
-                deadline=date(current_year + 1, 4, 30),
+                window_start=min(window_start, deadline or window_start),
+                deadline=deadline or open_deadline,
                 notice_start="请如实填写年检信息。",
                 notice_success="年检申请已提交事务所审核。",
                 materials_working=list(materials_working),

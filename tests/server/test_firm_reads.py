@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from tests.helpers.server import open_window
 from tests.helpers.server_world import World, submit_batch
 
 
@@ -26,7 +27,7 @@ def test_summary_counts_every_status(world: World) -> None:
     summary = world.firm_client().get("/firm/summary", params={"year": 2025}).json()
     assert (summary["total"], summary["pending"], summary["approved"], summary["not_applied"]) == (4, 1, 1, 2)
     assert summary["by_status"]["none"] == 1 and summary["by_status"]["firm_returned"] == 1
-    assert summary["deadline"] == "2026-04-30"
+    assert summary["deadline"] == open_window(2025)[1].isoformat()
 
 
 def test_rows_filter_by_tab_status_and_text_and_page(world: World) -> None:

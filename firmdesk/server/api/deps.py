@@ -16,8 +16,8 @@ from firmdesk.domain.limits import MAX_RECORD_ID
 from firmdesk.domain.states import Role
 from firmdesk.server.client_address import client_address
 from firmdesk.server.context import ServerContext
-from firmdesk.server.db.models import Application, Attachment, Batch, Cpa, Firm, Institute
-from firmdesk.server.services import access
+from firmdesk.server.db.models import Application, Attachment, Batch, Cpa, Extension, Firm, Institute
+from firmdesk.server.services import access, institute_extensions
 from firmdesk.server.services.actors import Actor, cpa_actor, firm_actor, institute_actor
 from firmdesk.server.services.auth import Principal, resolve_token
 from firmdesk.server.services.verification import bind_public_base_url
@@ -191,3 +191,10 @@ CpaApplication = Annotated[Application, Depends(cpa_application)]
 InstituteBatch = Annotated[Batch, Depends(institute_batch)]
 InstituteApplication = Annotated[Application, Depends(institute_application)]
 InstituteAttachment = Annotated[Attachment, Depends(institute_attachment)]
+
+
+def institute_extension(session: SessionDep, institute: CurrentInstitute, extension_id: PathId) -> Extension:
+    return institute_extensions.find(session, institute, extension_id)
+
+
+InstituteExtension = Annotated[Extension, Depends(institute_extension)]

@@ -398,3 +398,66 @@ class RateBucket(Base):
     client: Mapped[str] = mapped_column(String(100), primary_key=True)
     tokens: Mapped[float] = mapped_column(Float)
     at: Mapped[float] = mapped_column(Float)
+
+
+# --- The year's rules set by the institute (migration 0006_institute_rules) ---
+
+
+class Extension(Base):
+    """An extension (延期) the institute granted to one firm or one CPA for its current year, until a day."""
+
+    __tablename__ = "extensions"
+    __table_args__ = (
+        CheckConstraint("(firm_id IS NULL) <> (cpa_id IS NULL)", name="ck_extensions_one_target"),
+        Index("ix_extensions_institute_year", "institute_id", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institute_id: Mapped[int] = mapped_column(ForeignKey("institutes.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), nullable=True, index=True)
+    cpa_id: Mapped[int | None] = mapped_column(ForeignKey("cpas.id"), nullable=True, index=True)
+    until: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    granted_at: Mapped[datetime] = mapped_column(DateTime)
+    granted_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
+    granted_by_person: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
+    revoked_by_person: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    revoke_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class IdentityCheckRecord(Base):
+    """线下人工核验: the institute checked the CPA's identity in person for this application."""
+
+    __tablename__ = "identity_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institute_id: Mapped[int] = mapped_column(ForeignKey("institutes.id"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    cpa_id: Mapped[int] = mapped_column(ForeignKey("cpas.id"), index=True)
+    checked_on: Mapped[date] = mapped_column(Date)
+    document_type: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    checked_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
+    checked_by_person: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class BatchFlag(Base):
+    """A readiness flag an application carried when its batch was submitted (yellow: allowed, shown to the
+    institute; red ones are refused before a batch exists)."""
+
+    __tablename__ = "batch_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    level: Mapped[str] = mapped_column(String(8))
+    code: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -9,6 +9,7 @@ from firmdesk.domain.errors import InvalidInput, NotFound, TransitionRefused
 from firmdesk.domain.limits import MAX_APPLICATION_FILES
 from firmdesk.domain.materials import check_file_count
 from firmdesk.domain.states import Action, ApplicationState, status_label
+from firmdesk.domain.window import LateStep
 from firmdesk.server.db.models import Application, Attachment, Batch, Cpa, Firm, Institute, Message, TrainingHours
 from firmdesk.server.services import rows
 from firmdesk.server.services.actors import Actor
@@ -17,6 +18,7 @@ from firmdesk.server.services.clock import utcnow
 from firmdesk.server.services.commands import AddAttachment, StartApplication, UpdateApplication
 from firmdesk.server.services.firm_queries import profile_of
 from firmdesk.server.services.idempotency import Operation, scope
+from firmdesk.server.services.institute_rules import require_cpa_window
 from firmdesk.server.services.readiness import required_materials
 from firmdesk.server.services.schemas import (
     AttachmentPublic,
@@ -106,6 +108,7 @@ def start_application(
     year = command.year or institute.current_year
     if year != institute.current_year:
         raise TransitionRefused(f"只能申请当前年检年度（{institute.current_year} 年度）", year=year)
+    late_note = require_cpa_window(session, cpa, LateStep.START)
     lock_cpa(session, cpa.id)  # a concurrent start then finds this one's application: refused, not a 500
     if session.scalar(select(Application.id).where(Application.cpa_id == cpa.id, Application.year == year)):
         raise TransitionRefused(f"{year} 年度的年检申请已存在", year=year)
@@ -121,7 +124,7 @@ def start_application(
     session.add(application)
     session.flush()
     change.touch_application(application)
-    change.event(Action.START, application=application, to_state=ApplicationState.DRAFT.value)
+    change.event(Action.START, application=application, to_state=ApplicationState.DRAFT.value, reason=late_note)
     change.finish()
     result = application_view(session, application)
     change.commit(result, status_code=201)

@@ -12,6 +12,7 @@ from firmdesk.domain.errors import NotFound, TransitionRefused
 from firmdesk.domain.limits import FACE_SESSIONS_PER_DAY
 from firmdesk.domain.states import Action, ApplicationState
 from firmdesk.domain.transitions import next_application_state
+from firmdesk.domain.window import LateStep
 from firmdesk.server.db.models import Application, Cpa, FaceSession
 from firmdesk.server.face import FaceProvider
 from firmdesk.server.security import new_token
@@ -21,6 +22,7 @@ from firmdesk.server.services.clock import start_of_china_day
 from firmdesk.server.services.cpa_actions import institute_of, require_materials
 from firmdesk.server.services.errors import FaceQuotaExhausted
 from firmdesk.server.services.idempotency import Operation, scope
+from firmdesk.server.services.institute_rules import require_cpa_window
 from firmdesk.server.services.schemas import FaceResult, FaceSessionStarted, FaceSessionStatus
 
 
@@ -51,6 +53,8 @@ def start(
     change = Change(session, actor, scope(actor, idempotency_key, operation, target=application.id))
     next_application_state(ApplicationState(application.state), Action.FACE_PASSED)  # draft only
     require_materials(session, application)
+    # Passing submits the application to the firm: after the deadline only an extension lets it start.
+    require_cpa_window(session, session.get_one(Cpa, application.cpa_id), LateStep.SUBMIT_TO_FIRM)
     lock_cpa(session, application.cpa_id)  # concurrent starts count one after the other
     used = sessions_today(session, application.cpa_id)
     if used >= FACE_SESSIONS_PER_DAY:

@@ -23,6 +23,7 @@ from firmdesk.server.services.batch_members import open_members
 from firmdesk.server.services.changes import Change, check_version, lock_batch
 from firmdesk.server.services.commands import ResubmitBatch, ReturnApplications, SubmitBatch, WithdrawBatch
 from firmdesk.server.services.idempotency import Operation, scope
+from firmdesk.server.services.institute_rules import record_yellow_flags, require_batch_window, require_ready
 from firmdesk.server.services.messages import notify_return
 from firmdesk.server.services.readiness import readiness_of
 from firmdesk.server.services.schemas import (
@@ -127,6 +128,8 @@ def submit_batch(
         if application.year != year:
             raise InvalidInput(f"所选年检申请不属于 {year} 年度", application_id=application.id)
     _check_each(session, applications, Action.SUBMIT_BATCH)
+    late_note = require_batch_window(session, firm, applications)
+    flags = require_ready(session, applications)
     require_batch_materials([u.material for u in uploads])
 
     seq = next_batch_seq(session, firm, year)
@@ -145,11 +148,14 @@ def submit_batch(
     _add_batch_attachments(change, batch, uploads)
     for application in applications:
         session.add(BatchItem(batch_id=batch.id, application_id=application.id))
-        change.transition_application(application, Action.SUBMIT_BATCH, batch=batch)
+        change.transition_application(application, Action.SUBMIT_BATCH, batch=batch, reason=late_note)
         application.batch_id = batch.id
         application.last_reason = None
+    record_yellow_flags(change, batch.id, flags)
     change.touch_batch(batch)
-    change.event(Action.SUBMIT_BATCH, batch=batch, from_state=None, to_state=BatchState.SUBMITTED.value)
+    change.event(
+        Action.SUBMIT_BATCH, batch=batch, from_state=None, to_state=BatchState.SUBMITTED.value, reason=late_note
+    )
     change.finish()
     result = _batch_answer(session, batch)
     change.commit(result, status_code=201)

@@ -49,6 +49,8 @@ class Operation(StrEnum):
     INSTITUTE_APPROVE_ALL = "institute.approve_all"
     INSTITUTE_RETURN_BATCH = "institute.return_batch"
     INSTITUTE_DECIDE = "institute.decide"
+    INSTITUTE_IDENTITY_CHECK = "institute.identity_check"
+    INSTITUTE_REINSPECT = "institute.reinspect"
 
 
 @dataclass(frozen=True)

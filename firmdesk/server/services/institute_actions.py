@@ -51,6 +51,8 @@ def _materials(names: Sequence[str]) -> list[str]:
 def update_config(session: Session, institute: Institute, command: ConfigureInstitute) -> InstituteConfig:
     if command.deadline < command.window_start:
         raise InvalidInput("截止日期不能早于开始日期")
+    if command.window_start.year < command.current_year:
+        raise InvalidInput(f"申请开始日期不能早于年检年度（{command.current_year} 年）")
     take_write_turn(session)
     institute.current_year = command.current_year
     institute.window_start = command.window_start
@@ -159,7 +161,8 @@ def decide(
     operation = Operation.INSTITUTE_DECIDE
     change = Change(session, actor, scope(actor, idempotency_key, operation, command, target=application.id))
     decision, reason, version = command.decision, command.reason, command.version
-    text = require_reason(reason, "原因") if decision.needs_reason else (reason or "").strip() or None
+    # An approval may carry a note; it is length-limited like any reason.
+    text = require_reason(reason, "原因") if decision.needs_reason or (reason or "").strip() else None
     if application.batch_id is not None:  # lock the batch first, then see the application as it is now
         lock_batch(session, session.get_one(Batch, application.batch_id))
         session.refresh(application)

@@ -365,13 +365,16 @@ class Verification(BaseModel):
 
 # --- Institute ---
 
+#: The longest notice an institute may set (a page of text).
+NOTICE_MAX_CHARS = 5000
+
 
 class InstituteConfig(BaseModel):
     current_year: int = Field(ge=2000, le=2100)
     window_start: date
     deadline: date
-    notice_start: str = ""
-    notice_success: str = ""
+    notice_start: str = Field(default="", max_length=NOTICE_MAX_CHARS)
+    notice_success: str = Field(default="", max_length=NOTICE_MAX_CHARS)
     materials_working: list[str] = Field(default_factory=list, max_length=20)
     materials_retired: list[str] = Field(default_factory=list, max_length=20)
     min_training_hours: float = Field(default=40, ge=0, le=1000)
