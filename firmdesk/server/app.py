@@ -26,6 +26,7 @@ from firmdesk.server.web import public as public_pages
 from firmdesk.server.web.cpa import home as cpa_home
 from firmdesk.server.web.cpa import sign_in as cpa_sign_in
 from firmdesk.server.web.errors import failure_page, install_page_errors
+from firmdesk.server.web.institute import PAGE_ROUTERS as WORKBENCH_ROUTERS
 from firmdesk.server.web.site import STATIC_PREFIX, PageHeaders
 
 API_PREFIX = "/api/v1"
@@ -142,4 +143,4 @@ def _routers() -> list[APIRouter]:
 
 def _page_routers() -> list[APIRouter]:
     """The portals' pages (web/; kept out of the OpenAPI document)."""
-    return [cpa_sign_in.router, cpa_home.router]
+    return [cpa_sign_in.router, cpa_home.router, *WORKBENCH_ROUTERS]

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 REQUIRE_VARIABLE = "FIRMDESK_REQUIRE_BROWSER"
 SCREENSHOTS_VARIABLE = "FIRMDESK_SCREENSHOTS"
-SCREENSHOTS_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "portal"
+SCREENSHOTS_ROOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 PageKind = Literal["desktop", "phone"]
 DESKTOP: dict[str, Any] = {"viewport": {"width": 1366, "height": 768}}
@@ -112,22 +112,28 @@ def assert_accessible(page: Page) -> None:
     assert not failing, f"accessibility violations on {page.url}:\n{described}"
 
 
-def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path | None:
-    """docs/screenshots/portal/<name>-<desktop|phone>.png when FIRMDESK_SCREENSHOTS is set; else nothing."""
+def screenshot(page: Page, name: str, *, full_page: bool = True, folder: str = "portal") -> Path | None:
+    """docs/screenshots/<folder>/<name>-<desktop|phone>.png when FIRMDESK_SCREENSHOTS is set; else nothing."""
     if not os.environ.get(SCREENSHOTS_VARIABLE):
         return None
-    SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS_DIR / f"{name}-{page_kind(page)}.png"
+    directory = SCREENSHOTS_ROOT / folder
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}-{page_kind(page)}.png"
     page.screenshot(path=str(path), full_page=full_page, animations="disabled", caret="hide")
     return path
 
 
 def sign_in_cpa(page: Page, cert_no: str, password: str = CPA_PASSWORD, *, then: str = "/cpa/home") -> None:
     """Sign the page's context in as the CPA (API login; its token becomes the session cookie) and open `then`."""
+    sign_in_through_api(page, "cpa", cert_no, password, then=then)
+
+
+def sign_in_through_api(page: Page, user_type: str, login: str, password: str, *, then: str) -> None:
+    """Sign the page's context in as any account (API login; its token becomes the session cookie), open `then`."""
     base_url = _base_url(page)
     answer = httpx.post(
         f"{base_url}/api/v1/auth/login",
-        json={"user_type": "cpa", "member_no": cert_no, "password": password},
+        json={"user_type": user_type, "member_no": login, "password": password},
         timeout=30,
     )
     answer.raise_for_status()
