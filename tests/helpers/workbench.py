@@ -31,7 +31,8 @@ def real_pdf(text: str = "Social security certificate 2025") -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
@@ -94,7 +95,11 @@ def submit_review_batch(provinces: Provinces, names: tuple[str, ...] = ("张伟"
     answer = provinces.firm_client().post(
         "/firm/batches",
         headers={"Idempotency-Key": str(uuid.uuid4())},
-        data={"year": "2025", "application_ids": [str(i) for i in ids], "materials": [SOCIAL_SECURITY_MATERIAL, "其他材料"]},
+        data={
+            "year": "2025",
+            "application_ids": [str(i) for i in ids],
+            "materials": [SOCIAL_SECURITY_MATERIAL, "其他材料"],
+        },
         files=[
             ("files", ("社保证明.pdf", real_pdf(), "application/pdf")),
             ("files", ("社保缴费截图.png", real_png(240, 140), "image/png")),
