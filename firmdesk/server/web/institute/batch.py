@@ -141,7 +141,7 @@ def decide(
     except DomainError as error:
         return _refused(request, session, user, batch, error, f"reason-{application.id}", kept)
     return RedirectResponse(
-        f"/institute/batches/{batch.id}?decided={application.id}#cpa-{application.id}", status_code=303
+        f"/institute/batches/{batch.id}?decided={application.id}#cpa-{application.id}-name", status_code=303
     )
 
 

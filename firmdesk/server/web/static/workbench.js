@@ -81,7 +81,16 @@
     var from = decided ? all.indexOf(document.getElementById("cpa-" + decided.getAttribute("data-decided"))) : -1;
     var waiting = all.filter(function (s, i) { return i > from && s.hasAttribute("data-pending"); })[0]
       || all.filter(function (s) { return s.hasAttribute("data-pending"); })[0];
-    if (decided) { select(waiting || all[Math.max(0, from)]); return; }
+    if (decided) {
+      var next = waiting || all[Math.max(0, from)];
+      select(next);
+      // Scrolling to the URL's #fragment (the page without this file keeps its place by it) moves the focus
+      // away again: take it back once the page has loaded, unless the user has moved on already.
+      window.addEventListener("load", function () {
+        if (document.activeElement === document.body || document.activeElement === null) { select(next); }
+      });
+      return;
+    }
     // First visit: the page opens at the batch and the firm's materials; J or A starts at the first waiting CPA.
     if (waiting) { waiting.classList.add("review-current"); }
   });
