@@ -42,7 +42,9 @@ def test_pdf_and_images_are_previewed_inline(desktop_page: Page, review_batch: R
     assert download.headers["content-disposition"].startswith("attachment;")
 
 
-def test_a_batch_reviewed_from_the_keyboard(desktop_page: Page, provinces: Provinces, review_batch: ReviewBatch) -> None:
+def test_a_batch_reviewed_from_the_keyboard(
+    desktop_page: Page, provinces: Provinces, review_batch: ReviewBatch
+) -> None:
     page = desktop_page
     sign_in_institute(page, then=f"/institute/batches/{review_batch.batch_id}")
     page.keyboard.press("?")
@@ -52,7 +54,7 @@ def test_a_batch_reviewed_from_the_keyboard(desktop_page: Page, provinces: Provi
     page.keyboard.press("?")
 
     page.keyboard.press("j")
-    first = page.locator("#cpa-%d" % review_batch.application_ids[0])
+    first = page.locator(f"#cpa-{review_batch.application_ids[0]}")
     expect(first).to_be_focused()
     page.keyboard.press("a")
     expect(first.get_by_label("年检通过")).to_be_checked()
@@ -60,7 +62,7 @@ def test_a_batch_reviewed_from_the_keyboard(desktop_page: Page, provinces: Provi
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text("已保存：张伟")
 
-    second = page.locator("#cpa-%d" % review_batch.application_ids[1])
+    second = page.locator(f"#cpa-{review_batch.application_ids[1]}")
     expect(second).to_be_focused()  # on to the next CPA still waiting
     page.keyboard.press("k")
     expect(first).to_be_focused()
@@ -78,14 +80,14 @@ def test_a_batch_reviewed_from_the_keyboard(desktop_page: Page, provinces: Provi
     expect(second.get_by_label("退回")).to_be_checked()
     page.keyboard.press("Control+Enter")
     expect(page.get_by_role("status")).to_contain_text("已保存：李娜")
-    expect(page.locator("#cpa-%d .tag" % review_batch.application_ids[1])).to_have_text("地方注协退回")
+    expect(page.locator(f"#cpa-{review_batch.application_ids[1]} .tag")).to_have_text("地方注协退回")
 
-    third = page.locator("#cpa-%d" % review_batch.application_ids[2])
+    third = page.locator(f"#cpa-{review_batch.application_ids[2]}")
     expect(third).to_be_focused()
     page.keyboard.press("f")
     page.keyboard.press("Control+Enter")  # no reason: refused, the choice kept
     expect(page.get_by_role("alert")).to_contain_text("原因")
-    expect(page.locator("#cpa-%d" % review_batch.application_ids[2]).get_by_label("年检不予通过")).to_be_checked()
+    expect(page.locator(f"#cpa-{review_batch.application_ids[2]}").get_by_label("年检不予通过")).to_be_checked()
     assert decision_count(provinces.institute(), review_batch.application_ids[2]) == 0
 
 
