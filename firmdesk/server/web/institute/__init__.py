@@ -3,7 +3,25 @@ the same use cases as `/api/v1/institute`."""
 
 from fastapi import APIRouter
 
-from firmdesk.server.web.institute import batch, files, queue, sign_in
+from firmdesk.server.web.institute import (
+    batch,
+    extensions,
+    files,
+    identity_checks,
+    queue,
+    settings,
+    sign_in,
+    statistics,
+)
 
 #: The workbench's routers, in the order the app includes them.
-PAGE_ROUTERS: list[APIRouter] = [sign_in.router, queue.router, batch.router, files.router]
+PAGE_ROUTERS: list[APIRouter] = [
+    sign_in.router,
+    queue.router,
+    batch.router,
+    files.router,
+    settings.router,
+    extensions.router,
+    identity_checks.router,
+    statistics.router,
+]
