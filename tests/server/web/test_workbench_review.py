@@ -142,3 +142,25 @@ def test_whole_batch_returned_with_a_reason_and_another_approved_whole(
     expect(page.get_by_role("status")).to_contain_text("已全部年检通过")
     expect(page.locator("section.review .tag")).to_have_text(["年检通过", "年检通过"])
     assert all(decision_count(provinces.institute(), i) == 1 for i in ids)
+
+
+def test_a_deferred_cpa_reinspected_from_the_batch_page(
+    desktop_page: Page, provinces: Provinces, review_batch: ReviewBatch
+) -> None:
+    target = review_batch.application_ids[1]
+    provinces.institute().post(
+        f"/institute/applications/{target}/decision", json={"decision": "defer", "reason": "培训学时待核实"}
+    ).raise_for_status()
+    page = desktop_page
+    sign_in_institute(page, then=f"/institute/batches/{review_batch.batch_id}")
+    li = review(page, "李娜")
+    li.get_by_label("复检不予通过").check()
+    li.get_by_role("button", name="保存复检结果").click()
+    expect(page.get_by_role("alert")).to_contain_text("请填写复检意见")
+    expect(review(page, "李娜").get_by_label("复检不予通过")).to_be_checked()
+    li = review(page, "李娜")
+    li.get_by_label("复检通过").check()
+    li.get_by_role("button", name="保存复检结果").click()
+    expect(review(page, "李娜").locator(".tag")).to_have_text("年检通过")
+    trail = provinces.institute().get(f"/institute/applications/{target}").json()["trail"]
+    assert [e["action"] for e in trail][-2:] == ["defer", "reinspect_pass"]

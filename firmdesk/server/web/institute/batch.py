@@ -19,8 +19,9 @@ from firmdesk.domain.limits import MAX_RECORD_ID
 from firmdesk.domain.states import Decision
 from firmdesk.server.api.deps import SessionDep
 from firmdesk.server.api.errors import status_of
-from firmdesk.server.db.models import Application, Batch
-from firmdesk.server.services import commands, institute_actions, institute_queries
+from firmdesk.server.db.models import Application, Batch, Cpa
+from firmdesk.server.services import commands, institute_actions, institute_queries, institute_reinspection
+from firmdesk.server.services.institute_schemas import ReinspectionBody
 from firmdesk.server.web.institute.common import (
     WebApplication,
     WebBatch,
@@ -89,7 +90,14 @@ def _batch_page(
 
 
 def _refused(
-    request: Request, session: Session, user: WebUser, batch: Batch, error: DomainError, field: str, kept: Kept
+    request: Request,
+    session: Session,
+    user: WebUser,
+    batch: Batch,
+    error: DomainError,
+    field: str,
+    kept: Kept,
+    application: Application | None = None,
 ) -> HTMLResponse:
     """The page again, after the use case refused: its message next to `field`, or on top if it was overtaken."""
     session.rollback()
@@ -98,7 +106,8 @@ def _refused(
     if isinstance(error, InvalidInput):
         errors.add(field, error.message)
     elif isinstance(error, TransitionRefused | VersionConflict):
-        errors.add(None, f"{OVERTAKEN}（{error.message}）")
+        who = f"（{session.get_one(Cpa, application.cpa_id).name}）" if application is not None else ""
+        errors.add(None, f"{OVERTAKEN.replace('未能保存', '未能保存' + who, 1)}（{error.message}）")
     else:
         raise error
     return _batch_page(request, session, user, batch, status=status_of(error), errors=errors, kept=kept)
@@ -139,10 +148,42 @@ def decide(
     try:
         institute_actions.decide(session, _in(application, batch), actor_of(user), command, idempotency_key or None)
     except DomainError as error:
-        return _refused(request, session, user, batch, error, f"reason-{application.id}", kept)
+        return _refused(request, session, user, batch, error, f"reason-{application.id}", kept, application)
+    return _back_to(batch, application)
+
+
+def _back_to(batch: Batch, application: Application) -> RedirectResponse:
+    """The batch page again, at the CPA just decided (the page's script moves on to the next one waiting)."""
     return RedirectResponse(
         f"/institute/batches/{batch.id}?decided={application.id}#cpa-{application.id}-name", status_code=303
     )
+
+
+@router.post("/batches/{batch_id}/applications/{application_id}/reinspection", response_class=HTMLResponse)
+def reinspect(
+    request: Request,
+    session: SessionDep,
+    user: WebInstitute,
+    batch: WebBatch,
+    application: WebApplication,
+    outcome: Annotated[str, Form(max_length=10)] = "",
+    reason: Text = "",
+    version: VersionField = None,
+    idempotency_key: Key = "",
+) -> Response:
+    """复检 of a 暂缓年检 CPA (通过, or 不予通过 with a reason), as `POST /api/v1/institute/applications/{id}/reinspection`."""
+    kept = Kept(f"reinspect-{application.id}", outcome, reason)
+    if outcome not in {"pass", "fail"}:
+        errors = FormErrors()
+        errors.add(f"reinspect-{application.id}-pass", "请选择复检结果")
+        return _batch_page(request, session, user, batch, status=422, errors=errors, kept=kept)
+    body = ReinspectionBody(outcome=outcome, reason=reason or None, version=version)  # type: ignore[arg-type]
+    try:
+        institute_reinspection.reinspect(session, _in(application, batch), actor_of(user), body, idempotency_key or None)
+    except DomainError as error:
+        field = f"reinspect-reason-{application.id}"
+        return _refused(request, session, user, batch, error, field, kept, application)
+    return _back_to(batch, application)
 
 
 def _in(application: Application, batch: Batch) -> Application:
