@@ -171,15 +171,16 @@ def reinspect(
     version: VersionField = None,
     idempotency_key: Key = "",
 ) -> Response:
-    """复检 of a 暂缓年检 CPA (通过, or 不予通过 with a reason), as `POST /api/v1/institute/applications/{id}/reinspection`."""
+    """复检 of a 暂缓年检 CPA (通过, or 不予通过 with a reason), as the API's `…/applications/{id}/reinspection`."""
     kept = Kept(f"reinspect-{application.id}", outcome, reason)
     if outcome not in {"pass", "fail"}:
         errors = FormErrors()
         errors.add(f"reinspect-{application.id}-pass", "请选择复检结果")
         return _batch_page(request, session, user, batch, status=422, errors=errors, kept=kept)
-    body = ReinspectionBody(outcome=outcome, reason=reason or None, version=version)  # type: ignore[arg-type]
+    body = ReinspectionBody(outcome=outcome, reason=reason or None, version=version)
+    key = idempotency_key or None
     try:
-        institute_reinspection.reinspect(session, _in(application, batch), actor_of(user), body, idempotency_key or None)
+        institute_reinspection.reinspect(session, _in(application, batch), actor_of(user), body, key)
     except DomainError as error:
         field = f"reinspect-reason-{application.id}"
         return _refused(request, session, user, batch, error, field, kept, application)
