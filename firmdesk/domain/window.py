@@ -96,6 +96,12 @@ def check_window(window: Window, today: date, step: LateStep) -> None:
         )
 
 
+def new_batch_refusal(window: Window, today: date, all_covered: bool) -> str | None:
+    """Why a new batch is refused: the window is closed for the firm and not every application in it is a
+    correction or a CPA's with an extension (`all_covered`). The desktop client's 申请 button asks this."""
+    return None if window.is_open(today) or all_covered else closed_message(window, LateStep.SUBMIT_BATCH)
+
+
 def extension_note(until: date) -> str:
     """What the trail says of a step let through by an extension."""
     return f"已过截止日期，按地方注协批准的延期办理（延期至 {until.isoformat()}）"

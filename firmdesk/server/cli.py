@@ -74,13 +74,18 @@ class ApiSession:
         return self.call("POST", path, **kwargs)
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.raw(method, path, **kwargs)
+        return response.json() if response.content else None
+
+    def raw(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The answer as it came (a file), or the server's refusal as a `CliError`."""
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as error:
             raise CliError(f"无法连接服务器 {self.server}：{error}", EXIT_UNREACHABLE) from error
         if response.is_error:
             raise CliError(_error_message(response))
-        return response.json() if response.content else None
+        return response
 
 
 def _error_message(response: httpx.Response) -> str:
@@ -318,6 +323,121 @@ def institute_decide(args: argparse.Namespace) -> None:
         )
 
 
+def _print_extensions(rows: Sequence[dict[str, Any]]) -> None:
+    print_table(
+        ["ID", "对象", "延期至", "原因", "批准人", "状态"],
+        [
+            (
+                e["id"],
+                f"注册会计师 {e['cpa_name']}（{e['cert_no']}）"
+                if e["target"] == "cpa"
+                else f"事务所 {e['firm_number']}",
+                e["until"],
+                e["reason"],
+                e.get("granted_by") or "",
+                "有效"
+                if e["active"]
+                else f"已撤销（{e.get('revoked_by') or ''}）"
+                if e.get("revoked_at")
+                else "已到期",
+            )
+            for e in rows
+        ],
+    )
+
+
+def institute_extend(args: argparse.Namespace) -> None:
+    with _institute_session(args) as api:
+        body = {"firm_number": args.firm, "cert_no": args.cert_no, "until": args.until, "reason": args.reason}
+        extension = api.post("/institute/extensions", json=body)
+        print("已批准延期：")
+        _print_extensions([extension])
+
+
+def institute_extensions(args: argparse.Namespace) -> None:
+    with _institute_session(args) as api:
+        rows = api.get("/institute/extensions", year=args.year, active=None if args.all else "true")
+        print(f"共 {len(rows)} 条延期")
+        _print_extensions(rows)
+
+
+def institute_revoke_extension(args: argparse.Namespace) -> None:
+    with _institute_session(args) as api:
+        extension = api.post(f"/institute/extensions/{args.extension_id}/revoke", json={"reason": args.reason})
+        print("已撤销延期：")
+        _print_extensions([extension])
+
+
+def institute_identity_check(args: argparse.Namespace) -> None:
+    with _institute_session(args) as api:
+        body = {"checked_on": args.on or _china_today(), "document_type": args.document, "note": args.note}
+        result = api.post(f"/institute/applications/{args.application_id}/identity-check", json=body)
+        check, row = result["check"], result["row"]
+        print_fields(
+            [
+                ("注册会计师", f"{check['name']}（{check['cert_no']}）"),
+                ("核验日期", check["checked_on"]),
+                ("核验证件", check["document_type"]),
+                ("核验人", check.get("checked_by") or ""),
+                ("申请状态", row["status_label"]),
+            ]
+        )
+
+
+def institute_reinspect(args: argparse.Namespace) -> None:
+    with _institute_session(args) as api:
+        body = {"outcome": args.outcome, "reason": args.reason}
+        row = api.post(f"/institute/applications/{args.application_id}/reinspection", json=body)
+        print_fields([("证书编号", row["cert_no"]), ("姓名", row["name"]), ("复检后状态", row["status_label"])])
+
+
+_SETTING_OPTIONS = {
+    "year": "current_year",
+    "window_start": "window_start",
+    "deadline": "deadline",
+    "min_hours": "min_training_hours",
+}
+
+
+def institute_settings(args: argparse.Namespace) -> None:
+    with _institute_session(args) as api:
+        config: dict[str, Any] = api.get("/institute/config")
+        changes = {key: getattr(args, option) for option, key in _SETTING_OPTIONS.items() if getattr(args, option)}
+        if changes:
+            config = api.call("PUT", "/institute/config", json={**config, **changes})
+            print("已保存设置：")
+        print_fields(
+            [
+                ("年检年度", config["current_year"]),
+                ("申请期限", f"{config['window_start']} 至 {config['deadline']}"),
+                ("最低培训学时", config["min_training_hours"]),
+                ("在职材料", "、".join(config["materials_working"])),
+                ("离退休材料", "、".join(config["materials_retired"])),
+            ]
+        )
+
+
+def institute_stats(args: argparse.Namespace) -> None:
+    with _institute_session(args) as api:
+        stats = api.get("/institute/statistics", year=args.year)
+        columns = ["cpas", "applied", "pending_firm", "returned", "submitted", "approved", "deferred", "failed"]
+        headers = ["人数", "已申请", "待事务所审核", "退回待修改", "已提交", "年检通过", "暂缓年检", "不予通过"]
+        rows = [[f["firm_number"], f["firm_name"], *(f[c] for c in columns), f["not_applied"]] for f in stats["firms"]]
+        rows.append(["全省合计", "", *(stats["province"][c] for c in columns), stats["province"]["not_applied"]])
+        print(f"{stats['year']} 年度（截止日期 {stats.get('deadline') or '—'}）")
+        print_table(["事务所编号", "事务所名称", *headers, "未申请"], rows)
+        if args.excel:
+            response = api.raw("GET", "/institute/statistics.xlsx", params={"year": args.year} if args.year else {})
+            Path(args.excel).write_bytes(response.content)
+            print(f"已导出：{args.excel}")
+
+
+def _china_today() -> str:
+    from firmdesk.server.services.clock import china_today
+
+    return china_today().isoformat()
+
+
 # ----------------------------------------------------------------------------------------------
 # Local commands: serve, seed-demo, generate-firm
 
@@ -419,10 +539,14 @@ def gc_command(args: argparse.Namespace) -> None:
 def seed_demo_command(args: argparse.Namespace) -> None:
     from firmdesk.server.demo import (
         CPA_PASSWORD,
+        DEMO_ADMINS,
         DEMO_INSTITUTE_CODE,
         DEMO_INSTITUTE_NAME,
+        DEMO_INSTITUTE_STAFF,
         FIRM_PASSWORD,
         INSTITUTE_PASSWORD,
+        SICHUAN_INSTITUTE_CODE,
+        SICHUAN_INSTITUTE_NAME,
         seed_demo,
     )
 
@@ -435,7 +559,21 @@ def seed_demo_command(args: argparse.Namespace) -> None:
     window = summary.window
     print_fields(
         [
-            ("地方注协", f"{DEMO_INSTITUTE_CODE} {DEMO_INSTITUTE_NAME}，密码 {INSTITUTE_PASSWORD}"),
+            *[
+                (
+                    f"地方注协 {code}",
+                    f"{name}，登录名 "
+                    + "、".join(
+                        f"{login}（{person}）"
+                        for login, person in ((code, DEMO_ADMINS[code]), *DEMO_INSTITUTE_STAFF.get(code, ()))
+                    )
+                    + f"，密码 {INSTITUTE_PASSWORD}",
+                )
+                for code, name in (
+                    (DEMO_INSTITUTE_CODE, DEMO_INSTITUTE_NAME),
+                    (SICHUAN_INSTITUTE_CODE, SICHUAN_INSTITUTE_NAME),
+                )
+            ],
             ("年检年度", f"{window.current_year}（{window.window_start} 至 {window.deadline}）"),
             *[
                 (f"事务所 {number}", f"{count} 名注册会计师，密码 {FIRM_PASSWORD}")
@@ -587,7 +725,7 @@ def _add_cpa_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
 def _add_institute_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     institute = commands.add_parser("institute", help="act as the institute on a running server / 以地方注协身份操作")
     _server(institute)
-    institute.add_argument("--code", required=True, help="institute code, e.g. 50")
+    institute.add_argument("--code", required=True, help="institute code (e.g. 50) or a staff login (e.g. 50-02)")
     institute.add_argument("--password", required=True)
     actions = institute.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = actions.add_parser("list", help="list batches")
@@ -609,6 +747,47 @@ def _add_institute_commands(commands: argparse._SubParsersAction[argparse.Argume
     decide.add_argument("decision", choices=[d.value for d in Decision])
     decide.add_argument("--reason", help="required for defer, fail and return")
     decide.set_defaults(handler=institute_decide)
+    _add_institute_rule_commands(actions)
+
+
+def _add_institute_rule_commands(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The year's rules: extensions, 线下人工核验, 复检, settings, statistics."""
+    extend = actions.add_parser("extend", help="grant an extension (延期) to a firm or a CPA")
+    target = extend.add_mutually_exclusive_group(required=True)
+    target.add_argument("--firm", help="firm number: the firm and its CPAs")
+    target.add_argument("--cert-no", help="certificate number: that CPA")
+    extend.add_argument("--until", required=True, help="last day of the extension (YYYY-MM-DD), after the deadline")
+    extend.add_argument("--reason", required=True)
+    extend.set_defaults(handler=institute_extend)
+    listing = actions.add_parser("extensions", help="list the extensions in force (--all: every one)")
+    listing.add_argument("--year", type=int)
+    listing.add_argument("--all", action="store_true")
+    listing.set_defaults(handler=institute_extensions)
+    revoke = actions.add_parser("revoke-extension", help="revoke an extension")
+    revoke.add_argument("extension_id", type=int)
+    revoke.add_argument("--reason")
+    revoke.set_defaults(handler=institute_revoke_extension)
+    check = actions.add_parser("identity-check", help="record a 线下人工核验 (counts as face verification passed)")
+    check.add_argument("application_id", type=int)
+    check.add_argument("--document", required=True, help="e.g. 护照, 来往大陆通行证, 居民身份证")
+    check.add_argument("--on", help="day of the check (YYYY-MM-DD); default today (China time)")
+    check.add_argument("--note")
+    check.set_defaults(handler=institute_identity_check)
+    reinspect = actions.add_parser("reinspect", help="复检 of a deferred CPA: pass or fail")
+    reinspect.add_argument("application_id", type=int)
+    reinspect.add_argument("outcome", choices=["pass", "fail"])
+    reinspect.add_argument("--reason", help="required for fail")
+    reinspect.set_defaults(handler=institute_reinspect)
+    settings = actions.add_parser("settings", help="show the settings; change the year, window or minimum hours")
+    settings.add_argument("--year", type=int, help="current inspection year")
+    settings.add_argument("--window-start", help="YYYY-MM-DD")
+    settings.add_argument("--deadline", help="YYYY-MM-DD")
+    settings.add_argument("--min-hours", type=float, help="minimum training hours")
+    settings.set_defaults(handler=institute_settings)
+    stats = actions.add_parser("stats", help="statistics per firm and for the province")
+    stats.add_argument("--year", type=int)
+    stats.add_argument("--excel", help="also save them as this .xlsx file")
+    stats.set_defaults(handler=institute_stats)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

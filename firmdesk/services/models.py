@@ -6,15 +6,16 @@ tuples so that the records stay immutable. Each record has `from_json(data)`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Generic, Self, TypeVar
 
 from firmdesk.domain import readiness as domain_readiness
 from firmdesk.domain.availability import Availability, RowAction, application_actions, batch_actions, refusal
 from firmdesk.domain.readiness import FlagLevel
+from firmdesk.domain.window import Window, new_batch_refusal
 
 JSON = Mapping[str, Any]
 T = TypeVar("T")
@@ -282,6 +283,32 @@ class FirmSummary:
     deferred: int
     failed: int
     by_status: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    #: The firm's extension (延期) in force, if any (current year only).
+    extended_until: date | None = None
+    #: None while any batch may go; after the deadline, the pending applications that may still go.
+    late_submittable: tuple[int, ...] | None = None
+
+    @property
+    def server_today(self) -> date | None:
+        """The server's China date when it answered (the deadline less the days left)."""
+        if self.deadline is None or self.days_left is None:
+            return None
+        return self.deadline - timedelta(days=self.days_left)
+
+    @property
+    def window(self) -> Window | None:
+        """The firm's window for the year (None: an earlier year, no deadline)."""
+        if self.deadline is None:
+            return None
+        return Window(self.year, self.deadline, self.extended_until)
+
+    def submit_refusal(self, application_ids: Iterable[int | None]) -> str | None:
+        """Why these applications cannot go in a new batch now (the domain's window rule), or None."""
+        window, today = self.window, self.server_today
+        if window is None or today is None:
+            return None
+        covered = self.late_submittable is None or all(i in self.late_submittable for i in application_ids)
+        return new_batch_refusal(window, today, covered)
 
     @classmethod
     def from_json(cls, data: JSON) -> Self:
@@ -298,6 +325,10 @@ class FirmSummary:
             deferred=data.get("deferred", 0),
             failed=data.get("failed", 0),
             by_status=MappingProxyType(dict(data.get("by_status") or {})),
+            extended_until=parse_date(data.get("extended_until")),
+            late_submittable=(
+                tuple(data["late_submittable"]) if data.get("late_submittable") is not None else None
+            ),
         )
 
 

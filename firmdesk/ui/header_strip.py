@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
+from firmdesk.domain.window import LateStep, header_text, window_refusal
 from firmdesk.services.models import FirmSummary
 
 
@@ -91,16 +92,13 @@ class HeaderStrip(QFrame):
             self.days_left_label.setText("")
         else:
             self.deadline_label.setText(f"截止日期 {summary.deadline.isoformat()}")
-            days = summary.days_left
-            if days is None:
-                text, urgency = "", "normal"
-            elif days < 0:
-                text, urgency = f"已截止 {-days} 天", "over"
-            elif days == 0:
-                text, urgency = "今天截止", "urgent"
-            else:
-                text, urgency = f"剩余 {days} 天", "urgent" if days <= 7 else "normal"
+            window, today = summary.window, summary.server_today
+            # The domain's window rule words it: closed, or closed but extended for this firm (延期).
+            text, urgency = header_text(window, today) if window and today else ("", "normal")
             self.days_left_label.setText(text)
+            self.days_left_label.setToolTip(
+                window_refusal(window, today, LateStep.SUBMIT_BATCH) or "" if window and today else ""
+            )
             self.days_left_label.setProperty("urgency", urgency)
             self.days_left_label.style().unpolish(self.days_left_label)
             self.days_left_label.style().polish(self.days_left_label)

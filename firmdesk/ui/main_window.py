@@ -71,6 +71,8 @@ class MainWindow(QMainWindow):
         self._first_painted = False
         self._online = True
         self._action_message: str | None = None  # said again once the refresh after an action is done
+        #: The server's latest summary of each year: the header and the window rule of 申请 follow it.
+        self._summaries: dict[int, FirmSummary] = {}
         self.services = services if services is not None else DeskServices.for_user()
         self._leaving = False  # 注销/退出 confirmed: closing asks nothing more
         self.sync = sync
@@ -198,7 +200,13 @@ class MainWindow(QMainWindow):
             chosen = header.year()
             return chosen if chosen is not None else current_year
 
-        install_tab_actions(self.tabs, TabActionContext(self.actions, self.exports, year))
+        summaries = self._summaries
+
+        def submit_window(rows: list[CpaRow]) -> str | None:
+            summary = summaries.get(year())
+            return summary.submit_refusal(r.application_id for r in rows) if summary is not None else None
+
+        install_tab_actions(self.tabs, TabActionContext(self.actions, self.exports, year, submit_window))
         for tab in self.tabs.values():
             # 申请/撤回/再次申请 need the server: the action bars disable them offline (their one enable rule).
             tab.action_bar.set_server_gate(lambda: offline_reason(sync))
@@ -382,6 +390,9 @@ class MainWindow(QMainWindow):
 
     def _summary_arrived(self, summary: FirmSummary) -> None:
         self.header.show_summary(summary)
+        self._summaries[summary.year] = summary  # the window rule of 申请 follows the server's latest answer
+        for tab in self.tabs.values():
+            tab.action_bar.refresh()
 
     def _part_failed(self, exc: BaseException) -> None:
         self.show_error(exc)

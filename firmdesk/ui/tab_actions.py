@@ -38,6 +38,8 @@ class TabActionContext:
     actions: ReviewActions
     exports: TabExports
     year: Callable[[], int]
+    #: Why these applications cannot go in a new batch now (the institute's window, as the server told it).
+    submit_window: Callable[[list[CpaRow]], str | None] = lambda rows: None
 
 
 Run = Callable[[TabActionContext, Tab], None]
@@ -54,6 +56,8 @@ class TabActionSpec:
     primary: bool = False
     needs_server: bool = False  # disabled while offline, whatever the selection
     separator_before: bool = False
+    #: Also refused after the institute's deadline (the 申请 of a new batch).
+    window_closes: bool = False
 
 
 # -- what must be selected, and what the rows allow ------------------------------------------------------
@@ -196,6 +200,7 @@ TAB_ACTIONS: Mapping[FirmTab, tuple[TabActionSpec, ...]] = {
             "将勾选的注册会计师连同事务所批次材料提交至省注协",
             primary=True,
             needs_server=True,
+            window_closes=True,
         ),
         EXCEL,
     ),
@@ -260,6 +265,14 @@ TAB_ACTIONS: Mapping[FirmTab, tuple[TabActionSpec, ...]] = {
 ENTER_ACTIONS: Mapping[FirmTab, str] = {FirmTab.PENDING_REVIEW: "review"}
 
 
+def _available(context: TabActionContext, spec: TabActionSpec, tab: Tab) -> str | None:
+    why = spec.available(tab)
+    if why is None and spec.window_closes:
+        assert isinstance(tab, PendingReviewTab)
+        return context.submit_window(tab.checked_records())
+    return why
+
+
 def install_tab_actions(tabs: Mapping[FirmTab, Tab], context: TabActionContext) -> None:
     """Fill each tab's action bar (and so its right-click menu) from `TAB_ACTIONS`."""
     for firm_tab, tab in tabs.items():
@@ -271,7 +284,7 @@ def install_tab_actions(tabs: Mapping[FirmTab, Tab], context: TabActionContext) 
                 spec.key,
                 spec.label,
                 lambda spec=spec, tab=tab: spec.run(context, tab),
-                available=lambda spec=spec, tab=tab: spec.available(tab),
+                available=lambda spec=spec, tab=tab: _available(context, spec, tab),
                 tooltip=spec.tooltip,
                 primary=spec.primary,
                 needs_server=spec.needs_server,

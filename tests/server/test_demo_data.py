@@ -22,6 +22,7 @@ from firmdesk.server.db.models import (
     Attachment,
     Base,
     Batch,
+    BatchFlag,
     BatchItem,
     ChangeCounter,
     Cpa,
@@ -38,9 +39,12 @@ from firmdesk.server.demo import (
     DEMO_ADMINS,
     DEMO_FIRM_NUMBER,
     DEMO_INSTITUTE_CODE,
+    DEMO_INSTITUTE_STAFF,
     FIRM_PASSWORD,
     INSTITUTE_PASSWORD,
     SECOND_FIRM_NUMBER,
+    SICHUAN_FIRM_NUMBER,
+    SICHUAN_INSTITUTE_CODE,
     demo_window,
     generate_firm,
     seed_demo,
@@ -246,6 +250,13 @@ def test_each_organisation_has_its_first_account_run_by_a_fictional_person(sessi
         ("institute", DEMO_INSTITUTE_CODE): (DEMO_ADMINS[DEMO_INSTITUTE_CODE], "admin", False),
         ("firm", DEMO_FIRM_NUMBER): ("张丽", "admin", False),
         ("firm", SECOND_FIRM_NUMBER): (DEMO_ADMINS[SECOND_FIRM_NUMBER], "admin", False),
+        ("firm", SICHUAN_FIRM_NUMBER): (DEMO_ADMINS[SICHUAN_FIRM_NUMBER], "admin", False),
+        ("institute", SICHUAN_INSTITUTE_CODE): (DEMO_ADMINS[SICHUAN_INSTITUTE_CODE], "admin", False),
+        **{
+            ("institute", login): (person, "reviewer", False)
+            for staff in DEMO_INSTITUTE_STAFF.values()
+            for login, person in staff
+        },
     }
     for account in session.scalars(select(Account).where(Account.org_kind != "cpa")):
         password = INSTITUTE_PASSWORD if account.org_kind == "institute" else FIRM_PASSWORD
@@ -257,8 +268,23 @@ def test_each_organisation_has_its_first_account_run_by_a_fictional_person(sessi
         )
     ).all()
     assert len(persons) == session.scalar(select(func.count()).select_from(Event))
-    assert all(person == name and member_no == login for _, member_no, person, name, login in persons)
+    assert all(
+        person == name and (member_no == login or login.startswith(f"{member_no}-"))  # a staff login: 50-02
+        for _, member_no, person, name, login in persons
+    )
     assert {person for role, member_no, person, *_ in persons if member_no == DEMO_FIRM_NUMBER} == {"张丽"}
+    # The institutes' decisions are taken by their named staff in turn, each named in the trail.
+    deciders = {(member_no, person) for role, member_no, person, *_ in persons if role == "institute"}
+    assert {p for code, p in deciders if code == DEMO_INSTITUTE_CODE} == {"陈静", "王敏", "孙伟"}
+    assert {p for code, p in deciders if code == SICHUAN_INSTITUTE_CODE} <= {"周蓉", "何丹"}
+
+
+def test_two_institutes_each_with_firms_of_their_own(session: Session) -> None:
+    found = session.execute(select(Firm.number, Institute.code).join(Institute, Institute.id == Firm.institute_id))
+    firms = {number: code for number, code in found}
+    assert firms == {DEMO_FIRM_NUMBER: "50", SECOND_FIRM_NUMBER: "50", SICHUAN_FIRM_NUMBER: "51"}
+    sichuan_cpas = session.scalars(select(Cpa.cert_no).join(Firm).where(Firm.number == SICHUAN_FIRM_NUMBER)).all()
+    assert len(sichuan_cpas) == 8 and all(c.startswith(SICHUAN_FIRM_NUMBER) for c in sichuan_cpas)
 
 
 def test_attachments_are_real_files_in_the_servers_storage(session: Session, settings: Settings) -> None:
@@ -305,8 +331,8 @@ def test_generated_firms_get_the_next_free_number_and_the_demo_can_follow(tmp_pa
     seed_demo(settings, now=NOW)  # reuses institute 50
     engine = make_engine(settings)
     with Session(engine) as session:
-        assert session.scalar(select(func.count()).select_from(Institute)) == 1
-        assert session.scalar(select(func.count()).select_from(Firm)) == 4
+        assert session.scalar(select(func.count()).select_from(Institute)) == 2  # 50 reused, 51 added
+        assert session.scalar(select(func.count()).select_from(Firm)) == 5
     engine.dispose()
 
 
@@ -316,5 +342,11 @@ def test_seed_demo_fills_an_open_session_that_the_caller_commits() -> None:
     with Session(engine) as session:
         summary = seed_demo(session, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1), now=NOW)
         session.commit()
-        assert summary.firms == {DEMO_FIRM_NUMBER: 60, SECOND_FIRM_NUMBER: 8}
+        assert summary.firms == {DEMO_FIRM_NUMBER: 60, SECOND_FIRM_NUMBER: 8, SICHUAN_FIRM_NUMBER: 8}
         assert session.scalar(select(func.count()).select_from(Application)) == summary.applications
+
+
+def test_batches_keep_the_yellow_flags_of_their_seniors_and_movers(session: Session) -> None:
+    flags = session.execute(select(BatchFlag.code, BatchFlag.level, Batch.year).join(Batch)).all()
+    assert flags and {(code, level) for code, level, _ in flags} <= {("age_70", "yellow"), ("moved", "yellow")}
+    assert {code for code, _, year in flags if year == CURRENT_YEAR} == {"age_70", "moved"}

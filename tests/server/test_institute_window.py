@@ -108,7 +108,9 @@ def test_an_extension_lets_exactly_the_cpa_it_names_through(provinces: Provinces
     institute = world.institute()
     until = (china_today() + timedelta(days=5)).isoformat()
     for cpa in (named, late_pending):
-        answer = institute.post("/institute/extensions", json={"cert_no": cpa.cert_no, "until": until, "reason": "出国"})
+        answer = institute.post(
+            "/institute/extensions", json={"cert_no": cpa.cert_no, "until": until, "reason": "出国"}
+        )
         assert answer.status_code == 201, answer.text
 
     started = world.cpa_client(named).post("/cpa/applications", json={})

@@ -45,6 +45,7 @@ from firmdesk.server.services.institute_schemas import (
     InstituteBatchDetail,
     InstituteStatistics,
     ReinspectionBody,
+    StaffOut,
 )
 from firmdesk.server.services.schemas import (
     BatchDetail,
@@ -61,6 +62,12 @@ router = APIRouter(prefix="/institute", tags=["institute"], responses=responses(
 @router.get("/config", response_model=InstituteConfig)
 def get_config(institute: CurrentInstitute) -> InstituteConfig:
     return institute_actions.config(institute)
+
+
+@router.get("/staff", response_model=list[StaffOut])
+def staff(session: SessionDep, institute: CurrentInstitute) -> list[StaffOut]:
+    """The institute's named staff accounts: each decision in the trail names one of them (`actor_person`)."""
+    return institute_queries.staff(session, institute)
 
 
 @router.put("/config", response_model=InstituteConfig, responses=INVALID)

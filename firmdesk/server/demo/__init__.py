@@ -31,11 +31,15 @@ from firmdesk.server.demo.facts import (
     PAST_YEARS,
     SECOND_FIRM_NAME,
     SECOND_FIRM_NUMBER,
+    SICHUAN_FIRM_NAME,
+    SICHUAN_FIRM_NUMBER,
+    SICHUAN_INSTITUTE_CODE,
+    SICHUAN_INSTITUTE_NAME,
     DemoWindow,
     demo_window,
 )
 from firmdesk.server.demo.generated import MAX_GENERATED_CPAS, generate_firm
-from firmdesk.server.demo.people import DEMO_ADMINS, admin_name
+from firmdesk.server.demo.people import DEMO_ADMINS, DEMO_INSTITUTE_STAFF, admin_name
 from firmdesk.server.demo.story import seed_demo
 
 __all__ = [
@@ -48,6 +52,7 @@ __all__ = [
     "DEMO_FIRM_NUMBER",
     "DEMO_INSTITUTE_CODE",
     "DEMO_INSTITUTE_NAME",
+    "DEMO_INSTITUTE_STAFF",
     "FAIL_REASONS",
     "FIRM_PASSWORD",
     "FIRM_RETURN_REASONS",
@@ -61,6 +66,10 @@ __all__ = [
     "PAST_YEARS",
     "SECOND_FIRM_NAME",
     "SECOND_FIRM_NUMBER",
+    "SICHUAN_FIRM_NAME",
+    "SICHUAN_FIRM_NUMBER",
+    "SICHUAN_INSTITUTE_CODE",
+    "SICHUAN_INSTITUTE_NAME",
     "DemoWindow",
     "SeedSummary",
     "SeedTarget",

@@ -31,6 +31,7 @@ from firmdesk.server.db.models import (
     Attachment,
     Base,
     Batch,
+    BatchFlag,
     BatchItem,
     ChangeCounter,
     Cpa,
@@ -56,6 +57,7 @@ from firmdesk.server.demo.facts import (
     DemoWindow,
 )
 from firmdesk.server.demo.people import (
+    DEMO_INSTITUTE_STAFF,
     DISTRICTS,
     ETHNICITIES,
     NATIVE_PLACES,
@@ -150,10 +152,17 @@ class InstituteRecord:
     #: The person acting for the institute: its first account (None: an institute without one).
     account_id: int | None
     person: str | None
+    #: Its further named staff (审核员), who decide some of the demo's CPAs.
+    staff: list[Actor] = field(default_factory=list)
 
     @property
     def actor(self) -> Actor:
         return Actor(Role.INSTITUTE.value, self.code, self.name, self.account_id, self.person)
+
+    def deciding(self, app_id: int) -> Actor:
+        """Who decides the application `app_id`: the staff take turns (by id, so the demo stays repeatable)."""
+        people = [self.actor, *self.staff]
+        return people[app_id % len(people)]
 
 
 @dataclass(slots=True)
@@ -267,6 +276,7 @@ TABLES: tuple[type[Base], ...] = (
     Batch,
     Application,
     BatchItem,
+    BatchFlag,
     Attachment,
     Event,
     Message,
@@ -311,8 +321,17 @@ class Builder:
             self._hashes[password] = self._hasher.hash(password)
         return self._hashes[password]
 
-    def account(self, role: Role, organisation_id: int, login: str, person: str, password: str) -> dict[str, Any]:
-        """An organisation's first account: a firm's or an institute's 主管理员, or the CPA's own."""
+    def account(
+        self,
+        role: Role,
+        organisation_id: int,
+        login: str,
+        person: str,
+        password: str,
+        org_role: AccountRole | None = None,
+    ) -> dict[str, Any]:
+        """An organisation's account: by default its first one (a firm's or an institute's 主管理员, or the CPA's
+        own); `org_role` for a further named one (an institute's 审核员)."""
         organisation: dict[str, int | None] = {"firm_id": None, "institute_id": None, "cpa_id": None}
         organisation[{Role.FIRM: "firm_id", Role.INSTITUTE: "institute_id", Role.CPA: "cpa_id"}[role]] = organisation_id
         return self.add(
@@ -322,7 +341,7 @@ class Builder:
             login=login,
             person_name=person,
             password_hash=self.password_hash(password),
-            org_role=AccountRole.CPA.value if role is Role.CPA else AccountRole.ADMIN.value,
+            org_role=(org_role or (AccountRole.CPA if role is Role.CPA else AccountRole.ADMIN)).value,
             disabled=False,
             created_at=ACCOUNTS_CREATED_AT,
         )
@@ -527,8 +546,11 @@ def add_cpa(b: Builder, firm: FirmRecord, serial: int, profile: Profile, kind: s
 # Organisations and their accounts
 
 
-def ensure_institute(b: Builder, window: DemoWindow) -> InstituteRecord:
-    existing = b.session.scalar(select(Institute).where(Institute.code == DEMO_INSTITUTE_CODE))
+def ensure_institute(
+    b: Builder, window: DemoWindow, code: str = DEMO_INSTITUTE_CODE, name: str = DEMO_INSTITUTE_NAME
+) -> InstituteRecord:
+    """The institute `code` (made, with its 主管理员 and its named staff, if missing)."""
+    existing = b.session.scalar(select(Institute).where(Institute.code == code))
     if existing is not None:
         materials = (list(existing.materials_working), list(existing.materials_retired))
         first = b.session.scalar(select(Account).where(Account.institute_id == existing.id).order_by(Account.id))
@@ -536,21 +558,24 @@ def ensure_institute(b: Builder, window: DemoWindow) -> InstituteRecord:
         return InstituteRecord(existing.id, existing.code, existing.name, *materials, *acting)
     row = b.add(
         Institute,
-        code=DEMO_INSTITUTE_CODE,
-        name=DEMO_INSTITUTE_NAME,
+        code=code,
+        name=name,
         current_year=window.current_year,
         window_start=window.window_start,
         deadline=window.deadline,
-        notice_start=NOTICE_START,
-        notice_success=NOTICE_SUCCESS,
+        notice_start=NOTICE_START.replace(DEMO_INSTITUTE_NAME, name),
+        notice_success=NOTICE_SUCCESS.replace(DEMO_INSTITUTE_NAME, name),
         materials_working=MATERIALS_WORKING,
         materials_retired=MATERIALS_RETIRED,
         min_training_hours=float(DEFAULT_MIN_TRAINING_HOURS),
     )
-    person = admin_name(DEMO_INSTITUTE_CODE)
-    account = b.account(Role.INSTITUTE, row["id"], DEMO_INSTITUTE_CODE, person, INSTITUTE_PASSWORD)
-    materials = (MATERIALS_WORKING, MATERIALS_RETIRED)
-    return InstituteRecord(row["id"], DEMO_INSTITUTE_CODE, DEMO_INSTITUTE_NAME, *materials, account["id"], person)
+    person = admin_name(code)
+    account = b.account(Role.INSTITUTE, row["id"], code, person, INSTITUTE_PASSWORD)
+    record = InstituteRecord(row["id"], code, name, MATERIALS_WORKING, MATERIALS_RETIRED, account["id"], person)
+    for login, staff in DEMO_INSTITUTE_STAFF.get(code, ()):
+        added = b.account(Role.INSTITUTE, row["id"], login, staff, INSTITUTE_PASSWORD, AccountRole.REVIEWER)
+        record.staff.append(Actor(Role.INSTITUTE.value, code, name, added["id"], staff))
+    return record
 
 
 def add_firm(b: Builder, institute: InstituteRecord, number: str, name: str) -> FirmRecord:

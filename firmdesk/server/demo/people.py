@@ -13,6 +13,8 @@ from firmdesk.server.demo.facts import (
     DEMO_INSTITUTE_CODE,
     PAST_YEARS,
     SECOND_FIRM_NUMBER,
+    SICHUAN_FIRM_NUMBER,
+    SICHUAN_INSTITUTE_CODE,
 )
 
 SURNAMES = (
@@ -122,7 +124,18 @@ def firm_name(rng: random.Random) -> str:
 
 
 #: The 主管理员 (first account) of each demo organisation, by firm number or institute code.
-DEMO_ADMINS = {DEMO_INSTITUTE_CODE: "陈静", DEMO_FIRM_NUMBER: "张丽", SECOND_FIRM_NUMBER: "刘洋"}
+DEMO_ADMINS = {
+    DEMO_INSTITUTE_CODE: "陈静",
+    DEMO_FIRM_NUMBER: "张丽",
+    SECOND_FIRM_NUMBER: "刘洋",
+    SICHUAN_INSTITUTE_CODE: "周蓉",
+    SICHUAN_FIRM_NUMBER: "赵海",
+}
+#: Each demo institute's further named staff (审核员): login (the code, a hyphen, two digits) and person.
+DEMO_INSTITUTE_STAFF = {
+    DEMO_INSTITUTE_CODE: (("50-02", "王敏"), ("50-03", "孙伟")),
+    SICHUAN_INSTITUTE_CODE: (("51-02", "何丹"),),
+}
 
 
 def admin_name(login: str) -> str:

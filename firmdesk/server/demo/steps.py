@@ -8,10 +8,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from firmdesk.domain.limits import SOCIAL_SECURITY_MATERIAL
+from firmdesk.domain.limits import RETIREMENT_PROOF_MATERIAL, SOCIAL_SECURITY_MATERIAL
+from firmdesk.domain.readiness import ApplicationFacts, FlagLevel, ReadinessFlag, readiness_flags
 from firmdesk.domain.states import DECISION_ACTIONS, DECISION_LABELS, Action, Decision, Role
 from firmdesk.domain.transitions import batch_state_after_decision, next_batch_state
-from firmdesk.server.db.models import Application, Attachment, Batch, FaceSession, Message
+from firmdesk.server.db.models import Application, Attachment, Batch, BatchFlag, FaceSession, Message
 from firmdesk.server.demo.builder import A, Actor, AppRecord, BatchRecord, Builder, FirmRecord
 from firmdesk.server.demo.facts import DEFER_REASONS, FAIL_REASONS, PAST_YEARS, DemoWindow
 from firmdesk.server.security import new_token
@@ -108,6 +109,16 @@ class Steps:
             app.batch_id = batch.id
             app.last_reason = None
             batch.items.append(app)
+            for flag in yellow_flags(app, year):  # kept with the batch, as the server keeps them
+                b.add(
+                    BatchFlag,
+                    batch_id=batch.id,
+                    application_id=app.id,
+                    level=flag.level.value,
+                    code=flag.code,
+                    message=flag.message,
+                    created_at=at,
+                )
         b.event(firm.actor, Action.SUBMIT_BATCH, at, batch=batch, to_state=batch.state.value)
         return batch
 
@@ -147,7 +158,7 @@ class Steps:
     def decide(
         self, batch: BatchRecord, app: AppRecord, decision: Decision, at: datetime, reason: str | None = None
     ) -> None:
-        institute = batch.firm.institute.actor
+        institute = batch.firm.institute.deciding(app.id)
         self.b.step(app, institute, DECISION_ACTIONS[decision], at, reason=reason, batch=batch)
         app.last_reason = reason
         if decision is Decision.RETURN:
@@ -179,6 +190,22 @@ class Steps:
             at = later(self.rng, at, 1, 5)
             self.decide(batch, app, decision, at, reason)
         return at
+
+
+def yellow_flags(app: AppRecord, year: int) -> list[ReadinessFlag]:
+    """The yellow readiness flags of a demo application (the demo submits no red ones): age, a move."""
+    cpa = app.cpa
+    facts = ApplicationFacts(
+        year=year,
+        retired=app.retired,
+        birth_date=cpa["birth_date"],
+        training_hours=0.0,
+        uploaded_materials=frozenset({RETIREMENT_PROOF_MATERIAL}),
+        required_materials=(),
+        min_training_hours=0.0,
+        moved_in_year=cpa["joined_firm_on"] is not None and cpa["joined_firm_on"].year == year,
+    )
+    return [f for f in readiness_flags(facts) if f.level is FlagLevel.YELLOW]
 
 
 def past_years(story: Steps, firm: FirmRecord, cpas: list[dict[str, Any]], batch_size: tuple[int, int]) -> None:

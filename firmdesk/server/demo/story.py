@@ -1,6 +1,7 @@
 """The demo's story: institute 50, firm 50010028 with about 60 CPAs in every state (its batches in
-every batch state), and firm 50010031 beside it (for isolation). Each organisation is run by a person:
-the firm's 主管理员 张丽 does what the firm does, 陈静 what the institute does."""
+every batch state), and firm 50010031 beside it (for isolation); institute 51 (四川) with firm 51010001 of
+its own. Each organisation is run by a person: the firm's 主管理员 张丽 does what the firm does; the
+institute's staff (陈静, 王敏, 孙伟) take turns deciding its CPAs."""
 
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ from firmdesk.server.demo.facts import (
     INSTITUTE_RETURN_REASONS,
     SECOND_FIRM_NAME,
     SECOND_FIRM_NUMBER,
+    SICHUAN_FIRM_NAME,
+    SICHUAN_FIRM_NUMBER,
+    SICHUAN_INSTITUTE_CODE,
+    SICHUAN_INSTITUTE_NAME,
     DemoWindow,
     demo_window,
 )
@@ -85,8 +90,19 @@ def seed_demo(
         second_cpas = [add_cpa(b, second, i, cpa_profile(b.rng, taken)) for i in range(1, 9)]
         past_years(story, second, second_cpas, (10, 10))
         _second_firm_current_year(story, second, second_cpas, window)
+        _sichuan(b, story, window)
         b.flush()
         return summary(b, window)
+
+
+def _sichuan(b: Builder, story: Steps, window: DemoWindow) -> None:
+    """Institute 51 (四川) with its own firm and named staff: what institute 50 must never see."""
+    sichuan = ensure_institute(b, window, SICHUAN_INSTITUTE_CODE, SICHUAN_INSTITUTE_NAME)
+    firm = add_firm(b, sichuan, SICHUAN_FIRM_NUMBER, SICHUAN_FIRM_NAME)
+    taken: set[str] = set()
+    cpas = [add_cpa(b, firm, i, cpa_profile(b.rng, taken)) for i in range(1, 9)]
+    past_years(story, firm, cpas, (10, 10))
+    _second_firm_current_year(story, firm, cpas, window)
 
 
 def _demo_roster(b: Builder, firm: FirmRecord) -> list[dict[str, Any]]:

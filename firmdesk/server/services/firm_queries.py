@@ -11,7 +11,7 @@ from firmdesk.domain.errors import InvalidInput
 from firmdesk.domain.states import NOT_APPLIED, ApplicationState, BatchState, FirmTab, Role
 from firmdesk.domain.tabs import TAB_SCOPES
 from firmdesk.server.db.models import Application, Batch, BatchItem, Cpa, Firm, Institute
-from firmdesk.server.services import rows
+from firmdesk.server.services import institute_rules, rows
 from firmdesk.server.services.changes import current_change_seq
 from firmdesk.server.services.clock import china_today
 from firmdesk.server.services.schemas import (
@@ -96,6 +96,8 @@ def summary(session: Session, firm: Firm, year: int | None) -> FirmSummary:
         deferred=by_status[ApplicationState.DEFERRED.value],
         failed=by_status[ApplicationState.FAILED.value],
         by_status=by_status,
+        extended_until=institute_rules.firm_window(session, firm).extended_until if deadline else None,
+        late_submittable=institute_rules.late_submittable(session, firm, year),
     )
 
 

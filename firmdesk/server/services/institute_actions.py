@@ -24,6 +24,7 @@ from firmdesk.server.services.batch_members import open_members
 from firmdesk.server.services.changes import Change, check_version, lock_batch, take_write_turn
 from firmdesk.server.services.commands import ApproveAll, ConfigureInstitute, Decide, ReturnBatch
 from firmdesk.server.services.idempotency import Operation, scope
+from firmdesk.server.services.institute_rules import tell_firms
 from firmdesk.server.services.messages import notify_decision, notify_return
 from firmdesk.server.services.schemas import BatchDetail, BatchRow, CpaRow, InstituteConfig, Page
 
@@ -54,6 +55,11 @@ def update_config(session: Session, institute: Institute, command: ConfigureInst
     if command.window_start.year < command.current_year:
         raise InvalidInput(f"申请开始日期不能早于年检年度（{command.current_year} 年）")
     take_write_turn(session)
+    window_changed = (institute.current_year, institute.window_start, institute.deadline) != (
+        command.current_year,
+        command.window_start,
+        command.deadline,
+    )
     institute.current_year = command.current_year
     institute.window_start = command.window_start
     institute.deadline = command.deadline
@@ -62,6 +68,8 @@ def update_config(session: Session, institute: Institute, command: ConfigureInst
     institute.materials_working = _materials(command.materials_working)
     institute.materials_retired = _materials(command.materials_retired)
     institute.min_training_hours = command.min_training_hours
+    if window_changed:
+        tell_firms(session, list(session.scalars(select(Firm.id).where(Firm.institute_id == institute.id))))
     session.commit()
     return config(institute)
 

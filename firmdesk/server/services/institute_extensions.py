@@ -17,6 +17,7 @@ from firmdesk.server.db.models import Application, Cpa, Extension, Firm, Institu
 from firmdesk.server.services.actors import Actor
 from firmdesk.server.services.changes import VERSION_CONFLICT, Change
 from firmdesk.server.services.clock import china_today
+from firmdesk.server.services.institute_rules import firms_to_tell
 from firmdesk.server.services.institute_schemas import ExtensionCreate, ExtensionOut, ExtensionRevoke
 
 
@@ -117,8 +118,7 @@ def grant(session: Session, institute: Institute, actor: Actor, body: ExtensionC
     session.add(extension)
     who = f"事务所 {firm.number}" if firm is not None else f"注册会计师 {cpa.cert_no}" if cpa else ""
     application = _this_years_application(session, institute, cpa)
-    if application is not None:
-        change.touch_application(application)
+    _tell(change, extension)
     change.event(
         Action.GRANT_EXTENSION,
         application=application,
@@ -128,6 +128,15 @@ def grant(session: Session, institute: Institute, actor: Actor, body: ExtensionC
     result = to_out(session, extension)
     change.commit()
     return result
+
+
+def _tell(change: Change, extension: Extension) -> None:
+    """Touch the CPA, or one of the firm's CPAs, in the change feed: the firm's client reads its window again."""
+    if extension.cpa_id is not None:
+        change.touch_cpa(extension.cpa_id)
+    elif extension.firm_id is not None:
+        for cpa_id in firms_to_tell(change.session, [extension.firm_id]):
+            change.touch_cpa(cpa_id)
 
 
 def find(session: Session, institute: Institute, extension_id: int) -> Extension:
@@ -154,8 +163,7 @@ def revoke(
     extension.revoke_reason = text
     cpa = session.get(Cpa, extension.cpa_id) if extension.cpa_id is not None else None
     application = _this_years_application(session, institute, cpa)
-    if application is not None:
-        change.touch_application(application)
+    _tell(change, extension)
     change.event(Action.REVOKE_EXTENSION, application=application, reason=text or "撤销延期")
     change.finish()
     result = to_out(session, extension)

@@ -52,7 +52,7 @@ def list_checks(
         statement = statement.where(IdentityCheckRecord.application_id == application_id)
     else:
         statement = statement.where(Application.year == (year or institute.current_year))
-    return [to_out(*found) for found in session.execute(statement).tuples()]
+    return [to_out(*found) for found in session.execute(statement)]
 
 
 def record_check(

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from firmdesk.domain.accounts import AccountRole
 from firmdesk.domain.states import ApplicationState, BatchState, Role
-from firmdesk.server.db.models import Application, Batch, BatchFlag, BatchItem, Cpa, Firm, Institute
+from firmdesk.server.db.models import Account, Application, Batch, BatchFlag, BatchItem, Cpa, Firm, Institute
 from firmdesk.server.services import rows
 from firmdesk.server.services.cpa_actions import profile as cpa_profile
 from firmdesk.server.services.firm_queries import parse_states
@@ -24,6 +25,7 @@ from firmdesk.server.services.institute_schemas import (
     InstituteBatchDetail,
     QueueBatch,
     RecordedFlag,
+    StaffOut,
 )
 from firmdesk.server.services.readiness import readiness_of, required_materials
 from firmdesk.server.services.schemas import ReadinessFlagOut
@@ -33,17 +35,12 @@ A = ApplicationState
 MAX_SEARCH_CHARS = 50
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search_filter(q: str | None) -> Any:
     """Batches whose firm (number or name), number, or one of whose CPAs (name or certificate number) matches."""
     text = (q or "").strip()
     if not text:
         return None
-    pattern = _like(text)
+    pattern = rows.like_pattern(text)
     member = exists().where(
         BatchItem.batch_id == Batch.id,
         Application.id == BatchItem.application_id,
@@ -106,7 +103,7 @@ def recorded_flags(
             cert_no=cert_no,
             name=name,
         )
-        for flag, cert_no, name in session.execute(statement).tuples()
+        for flag, cert_no, name in session.execute(statement)
     ]
 
 
@@ -217,9 +214,26 @@ def batch_review(session: Session, institute: Institute, batch: Batch) -> Instit
         session.scalars(select(BatchItem.application_id).where(BatchItem.batch_id == batch.id).order_by(BatchItem.id))
     )
     applications = [session.get_one(Application, i) for i in ids]
+    reviews = application_reviews(session, institute, applications)
     return InstituteBatchDetail(
         batch=queue_batch(session, batch),
+        applications=[r.row for r in reviews],
         attachments=rows.attachments_of(session, batch_id=batch.id),
         events=rows.batch_events(session, batch.id),
-        applications=application_reviews(session, institute, applications),
+        reviews=reviews,
     )
+
+
+def staff(session: Session, institute: Institute) -> list[StaffOut]:
+    """The institute's named staff accounts (主管理员 first)."""
+    accounts = session.scalars(select(Account).where(Account.institute_id == institute.id).order_by(Account.id))
+    return [
+        StaffOut(
+            login=a.login,
+            person_name=a.person_name,
+            org_role=a.org_role,
+            org_role_label=AccountRole(a.org_role).label,
+            disabled=a.disabled,
+        )
+        for a in accounts
+    ]

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from firmdesk.domain.readiness import FlaggedApplication, FlagLevel, ReadinessFlag, check_no_red_flags
-from firmdesk.domain.states import Action
+from firmdesk.domain.states import Action, ApplicationState
 from firmdesk.domain.window import LateStep, Window, check_window, extension_note
 from firmdesk.server.db.models import Application, BatchFlag, Cpa, Event, Extension, Firm, Institute
-from firmdesk.server.services.changes import Change
+from firmdesk.server.services.changes import Change, next_change_seq
 from firmdesk.server.services.clock import china_today
 from firmdesk.server.services.readiness import readiness_of
 
@@ -71,15 +71,9 @@ def require_cpa_window(session: Session, cpa: Cpa, step: LateStep) -> str | None
     return extension_note(window.extended_until) if window.extended_until and window.extension_applies(today) else None
 
 
-def require_batch_window(session: Session, firm: Firm, applications: Sequence[Application]) -> str | None:
-    """Refuse a new batch after the deadline unless the firm has an extension, or every application in it
-    that the institute never received belongs to a CPA with an extension. Returns the trail's note, if any."""
-    today = china_today()
-    window = firm_window(session, firm)
-    if window.is_open(today):
-        return (
-            extension_note(window.extended_until) if window.extension_applies(today) and window.extended_until else None
-        )
+def _late_covered(session: Session, applications: Sequence[Application], today: date) -> dict[int, date | None]:
+    """For a closed window: each application that may still go in a new batch, with the extension that lets
+    it (None: the institute received it in time once, a correction)."""
     sent_before = set(
         session.scalars(
             select(Event.application_id).where(
@@ -87,17 +81,68 @@ def require_batch_window(session: Session, firm: Firm, applications: Sequence[Ap
             )
         )
     )
-    late = [a for a in applications if a.id not in sent_before]
-    if not late:
-        return None  # a correction of what the institute received in time
-    untils: list[date] = []
-    for application in late:
-        cpa_until = cpa_window(session, session.get_one(Cpa, application.cpa_id)).extended_until
-        if cpa_until is None or cpa_until < today:
-            check_window(window, today, LateStep.SUBMIT_BATCH)  # refused: this CPA has no extension
-        assert cpa_until is not None
-        untils.append(cpa_until)
-    return extension_note(min(untils))
+    covered: dict[int, date | None] = {}
+    for application in applications:
+        if application.id in sent_before:
+            covered[application.id] = None
+            continue
+        until = cpa_window(session, session.get_one(Cpa, application.cpa_id)).extended_until
+        if until is not None and until >= today:
+            covered[application.id] = until
+    return covered
+
+
+def require_batch_window(session: Session, firm: Firm, applications: Sequence[Application]) -> str | None:
+    """Refuse a new batch after the deadline unless the firm has an extension, or every application in it
+    that the institute never received belongs to a CPA with an extension. Returns the trail's note, if any."""
+    today = china_today()
+    window = firm_window(session, firm)
+    if window.is_open(today):
+        applies = window.extension_applies(today) and window.extended_until is not None
+        return extension_note(window.extended_until) if applies and window.extended_until else None
+    covered = _late_covered(session, applications, today)
+    if len(covered) < len(applications):
+        check_window(window, today, LateStep.SUBMIT_BATCH)  # refused: an application no extension covers
+    untils = [u for u in covered.values() if u is not None]
+    return extension_note(min(untils)) if untils else None
+
+
+def late_submittable(session: Session, firm: Firm, year: int) -> list[int] | None:
+    """For the desktop client: None while the firm may submit any batch of `year`; once its window is closed,
+    the firm's applications pending its review that may still go (corrections, CPAs with an extension)."""
+    today = china_today()
+    window = firm_window(session, firm)
+    if year != window.year or window.is_open(today):
+        return None
+    pending = list(
+        session.scalars(
+            select(Application).where(
+                Application.firm_id == firm.id,
+                Application.year == year,
+                Application.state == ApplicationState.PENDING_FIRM.value,
+            )
+        )
+    )
+    return sorted(_late_covered(session, pending, today))
+
+
+def firms_to_tell(session: Session, firm_ids: Sequence[int]) -> list[int]:
+    """One CPA of each firm (its first): touched in the change feed when the window or an extension changes,
+    so that the firm's desktop client, which reads the summary again whenever rows changed, learns of it."""
+    if not firm_ids:
+        return []
+    return list(session.scalars(select(func.min(Cpa.id)).where(Cpa.firm_id.in_(list(firm_ids))).group_by(Cpa.firm_id)))
+
+
+def tell_firms(session: Session, firm_ids: Sequence[int]) -> None:
+    """`firms_to_tell`, for a use case without a `Change` (the institute's settings)."""
+    cpa_ids = firms_to_tell(session, firm_ids)
+    if cpa_ids:
+        seq = next_change_seq(session)
+        session.execute(
+            update(Cpa).where(Cpa.id.in_(cpa_ids)).values(change_seq=seq),
+            execution_options={"synchronize_session": False},
+        )
 
 
 # --- readiness on a batch submit ---

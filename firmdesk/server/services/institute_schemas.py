@@ -117,9 +117,10 @@ class InstituteBatchDetail(BaseModel):
     """A batch as the institute reviews it: the firm's materials, each CPA's application, the batch's events."""
 
     batch: QueueBatch
+    applications: list[CpaRow] = Field(description="Every CPA ever in the batch, as in the firm's batch detail")
     attachments: list[AttachmentPublic]
     events: list[EventPublic]
-    applications: list[ApplicationReview]
+    reviews: list[ApplicationReview] = Field(description="Each CPA's application in full, in `applications` order")
 
 
 class ExtensionCreate(BaseModel):

@@ -120,12 +120,17 @@ def status_filter(status: str | None) -> ColumnElement[bool] | None:
     return Application.state == ApplicationState(status).value
 
 
+def like_pattern(text: str) -> str:
+    """`%text%` for LIKE with escape `\\`: the user's `%` and `_` match themselves."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def text_filter(q: str | None) -> ColumnElement[bool] | None:
     text = (q or "").strip()
     if not text:
         return None
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
+    pattern = like_pattern(text)
     return or_(Cpa.name.like(pattern, escape="\\"), Cpa.cert_no.like(pattern, escape="\\"))
 
 

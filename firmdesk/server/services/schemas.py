@@ -186,6 +186,14 @@ class FirmSummary(BaseModel):
     deferred: int
     failed: int
     by_status: dict[str, int]
+    extended_until: date | None = Field(
+        default=None, description="The firm's extension (延期) of the window, while in force (current year only)"
+    )
+    late_submittable: list[int] | None = Field(
+        default=None,
+        description="None while the firm may submit batches of the year; after the deadline (no firm extension), "
+        "the ids of its pending applications that may still go (corrections, CPAs with an extension)",
+    )
 
 
 class ApplicationDetail(BaseModel):
