@@ -187,6 +187,7 @@ def _log_in_to_demo(dialog: object, starter: DemoServerStarter, runner: object) 
     dialog.show_progress("正在启动演示服务器…")
 
     def ready(server: DemoServer) -> None:
+        print(server.portal_note(), flush=True)  # the CPAs' side of the demo, in a browser
         dialog.end_progress()
         dialog.fill(DEMO_FIRM, DEMO_PASSWORD, server.base_url, remember=False)
         dialog.submit()

@@ -24,7 +24,13 @@ import pytest
 from tests.helpers.memory_keyring import MemoryKeyring
 
 # Fixtures that start the real server live in tests/helpers/server.py; the browser's in tests/helpers/browser.py.
-pytest_plugins = ["tests.helpers.server", "tests.helpers.browser", "tests.helpers.institute_world", "tests.helpers.workbench"]
+pytest_plugins = [
+    "tests.helpers.server",
+    "tests.helpers.browser",
+    "tests.helpers.portal_world",
+    "tests.helpers.institute_world",
+    "tests.helpers.workbench",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,10 @@ from firmdesk.server.db.session import migrate
 from firmdesk.server.services.garbage import GarbageCollector
 from firmdesk.server.services.schemas import Health
 from firmdesk.server.web import public as public_pages
+from firmdesk.server.web.cpa import applications as cpa_applications
 from firmdesk.server.web.cpa import home as cpa_home
+from firmdesk.server.web.cpa import messages as cpa_messages
+from firmdesk.server.web.cpa import records as cpa_records
 from firmdesk.server.web.cpa import sign_in as cpa_sign_in
 from firmdesk.server.web.errors import failure_page, install_page_errors
 from firmdesk.server.web.institute import PAGE_ROUTERS as WORKBENCH_ROUTERS
@@ -143,4 +146,11 @@ def _routers() -> list[APIRouter]:
 
 def _page_routers() -> list[APIRouter]:
     """The portals' pages (web/; kept out of the OpenAPI document)."""
-    return [cpa_sign_in.router, cpa_home.router, *WORKBENCH_ROUTERS]
+    return [
+        cpa_sign_in.router,
+        cpa_home.router,
+        cpa_applications.router,
+        cpa_messages.router,
+        cpa_records.router,
+        *WORKBENCH_ROUTERS,
+    ]

@@ -55,6 +55,25 @@ class DemoServer:
     def stop(self) -> None:
         self.thread.stop()
 
+    def portal_note(self) -> str:
+        """What `firmdesk demo` prints: where the demo's CPAs sign in with a browser, and how."""
+        from firmdesk.domain.portal import cpa_portal_url, workbench_url
+        from firmdesk.server.demo import (
+            CPA_PASSWORD,
+            DEMO_FIRM_NUMBER,
+            DEMO_INSTITUTE_CODE,
+            DEMO_INSTITUTE_STAFF,
+            INSTITUTE_PASSWORD,
+        )
+
+        staff = "、".join(login for login, _person in DEMO_INSTITUTE_STAFF[DEMO_INSTITUTE_CODE])
+        return (
+            f"注册会计师网页端：{cpa_portal_url(self.base_url)}\n"
+            f"  演示注师的证书编号为 {DEMO_FIRM_NUMBER} 加四位序号（如 {DEMO_FIRM_NUMBER}0001），密码 {CPA_PASSWORD}\n"
+            f"地方注协年检工作台：{workbench_url(self.base_url)}\n"
+            f"  登录账号 {DEMO_INSTITUTE_CODE}（主管理员）或 {staff}，密码 {INSTITUTE_PASSWORD}"
+        )
+
 
 class DemoServerStarter(threading.Thread):
     """Starts the server on a background thread; `wait()` blocks (on a worker) until it answers or failed."""

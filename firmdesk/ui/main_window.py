@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
+from firmdesk.domain.portal import cpa_portal_url
 from firmdesk.domain.states import FirmTab
 from firmdesk.services.api_client import CmisClient
 from firmdesk.services.errors import ServerUnreachable, SessionExpired
@@ -188,6 +189,9 @@ class MainWindow(QMainWindow):
         help_menu.setObjectName("help_menu")
         self.shortcuts_action = help_menu.addAction("快捷键", self.show_shortcuts)
         self.shortcuts_action.setObjectName("shortcuts_action")
+        self.portal_action = help_menu.addAction("注册会计师网页端", self.open_cpa_portal)
+        self.portal_action.setObjectName("cpa_portal_action")
+        self.portal_action.setStatusTip(f"在浏览器中打开注册会计师网页端：{cpa_portal_url(self.client.base_url)}")
         self.about_action = help_menu.addAction("关于 FirmDesk", self.show_about)
         self.about_action.setObjectName("about_action")
 
@@ -306,6 +310,13 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
+
+    def open_cpa_portal(self) -> str:
+        """帮助 › 注册会计师网页端: the server's CPA portal in the browser (what the firm's CPAs see)."""
+        url = cpa_portal_url(self.client.base_url)
+        QDesktopServices.openUrl(QUrl(url))
+        self.statusBar().showMessage(f"已在浏览器中打开注册会计师网页端：{url}", 8000)
+        return url
 
     def show_about(self) -> AboutDialog:
         folder = self.sync.store.path.parent

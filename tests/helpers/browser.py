@@ -10,7 +10,8 @@ fixtures launch `shutil.which("chromium")` and are named for what they are.
   the mini program), `base_url` = the `live_server`, so `page.goto("/cpa/")` works.
 - `new_page(kind)` – `browser_page` factory for further pages (e.g. a second tab or a phone beside a desktop).
 - `assert_accessible(page)` – axe-core on the page; fails on any serious or critical violation.
-- `screenshot(page, name)` – with `FIRMDESK_SCREENSHOTS=1`, docs/screenshots/portal/<name>-<desktop|phone>.png.
+- `screenshot(page, name)` – with `FIRMDESK_SCREENSHOTS=1` (or `=docs/screenshots`), writes
+  docs/screenshots/portal/<name>-<desktop|phone>.png.
 - `sign_in_cpa(page, cert_no)` – signed in through the API and the session cookie (fast; no form);
   `sign_in_cpa_with_form(page, cert_no)` – through the sign-in page, as a person would.
 """
@@ -35,7 +36,9 @@ if TYPE_CHECKING:
 
 REQUIRE_VARIABLE = "FIRMDESK_REQUIRE_BROWSER"
 SCREENSHOTS_VARIABLE = "FIRMDESK_SCREENSHOTS"
-SCREENSHOTS_ROOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+#: Where `FIRMDESK_SCREENSHOTS=1` puts them; `FIRMDESK_SCREENSHOTS=<folder>` (as the Qt screenshot tests take it) puts
+#: them in `<folder>/portal`.
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 PageKind = Literal["desktop", "phone"]
 DESKTOP: dict[str, Any] = {"viewport": {"width": 1366, "height": 768}}
@@ -114,9 +117,10 @@ def assert_accessible(page: Page) -> None:
 
 def screenshot(page: Page, name: str, *, full_page: bool = True, folder: str = "portal") -> Path | None:
     """docs/screenshots/<folder>/<name>-<desktop|phone>.png when FIRMDESK_SCREENSHOTS is set; else nothing."""
-    if not os.environ.get(SCREENSHOTS_VARIABLE):
+    setting = os.environ.get(SCREENSHOTS_VARIABLE)
+    if not setting:
         return None
-    directory = SCREENSHOTS_ROOT / folder
+    directory = (DOCS_SCREENSHOTS if setting in {"1", "true", "yes"} else Path(setting)) / folder
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}-{page_kind(page)}.png"
     page.screenshot(path=str(path), full_page=full_page, animations="disabled", caret="hide")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -39,6 +40,26 @@ def test_demo_data_is_seeded_once_kept_and_reset(tmp_path: Path) -> None:
         assert reset.seeded_now
     finally:
         reset.stop()
+
+
+def test_the_demo_says_where_its_cpas_sign_in_with_a_browser(tmp_path: Path) -> None:
+    server = start_demo_server(tmp_path / "demo-server", fast_hashes=True)
+    try:
+        note = server.portal_note()
+        url = re.search(r"http://\S+/cpa/", note)
+        assert url is not None and url.group(0) == f"{server.base_url}/cpa/"
+        assert "证书编号" in httpx.get(url.group(0)).text
+        cert_no, password = re.search(r"如 (\d{12})）.*密码 (\S+)", note).groups()  # type: ignore[union-attr]
+        login = {"user_type": "cpa", "member_no": cert_no, "password": password}
+        assert httpx.post(f"{server.base_url}/api/v1/auth/login", json=login).status_code == 200
+        workbench = re.search(r"http://\S+/institute/", note)
+        assert workbench is not None and workbench.group(0) == f"{server.base_url}/institute/"
+        assert "地方注协" in httpx.get(workbench.group(0)).text
+        staff, password = re.search(r"或 (\d\d-\d\d)、.*密码 (\S+)$", note).groups()  # type: ignore[union-attr]
+        login = {"user_type": "institute", "member_no": staff, "password": password}
+        assert httpx.post(f"{server.base_url}/api/v1/auth/login", json=login).status_code == 200
+    finally:
+        server.stop()
 
 
 def test_starter_reports_the_server_or_the_error(tmp_path: Path) -> None:

@@ -306,7 +306,7 @@ def test_help_menu_lists_the_shortcuts_and_says_where_the_data_is(qtbot: Any, wi
     from firmdesk.ui.dialogs.help_dialogs import SHORTCUTS
 
     menu = window.findChild(QMenu, "help_menu")
-    assert menu is not None and [a.text() for a in menu.actions()] == ["快捷键", "关于 FirmDesk"]
+    assert menu is not None and [a.text() for a in menu.actions()] == ["快捷键", "注册会计师网页端", "关于 FirmDesk"]
 
     shortcuts = window.show_shortcuts()
     qtbot.addWidget(shortcuts)
@@ -322,6 +322,8 @@ def test_help_menu_lists_the_shortcuts_and_says_where_the_data_is(qtbot: Any, wi
     texts = " ".join(label.text() for label in about.findChildren(QLabel))
     assert __version__ in texts and window.client.base_url in texts and window.firm.number in texts
     assert str(about.facts.data_folder) in texts
+    portal = f"{window.client.base_url.rstrip('/')}/cpa/"
+    assert portal in texts
 
     class Opener(QObject):
         def __init__(self) -> None:
@@ -339,6 +341,13 @@ def test_help_menu_lists_the_shortcuts_and_says_where_the_data_is(qtbot: Any, wi
     finally:
         QDesktopServices.unsetUrlHandler("file")
     assert [u.toLocalFile() for u in opener.urls] == [str(about.facts.data_folder)]
+
+    QDesktopServices.setUrlHandler("http", opener, "open")
+    try:
+        window.portal_action.trigger()  # 帮助 › 注册会计师网页端: the portal in the browser
+    finally:
+        QDesktopServices.unsetUrlHandler("http")
+    assert opener.urls[-1].toString() == portal
 
 
 def test_the_keyboard_reaches_every_button_and_switches_tabs(qtbot: Any, window: MainWindow) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
+from firmdesk.domain.states import ApplicationState
 from firmdesk.server.api.deps import (
     Context,
     CpaActor,
@@ -32,6 +33,17 @@ from firmdesk.server.services.schemas import (
 from firmdesk.server.services.schemas import CpaApplication as CpaApplicationOut
 
 router = APIRouter(prefix="/cpa", tags=["cpa"], responses=responses(AUTH_ERRORS, INVALID))
+
+#: 年检年度 filter of the CPA's applications.
+InspectionYear = Annotated[int | None, Query(ge=2000, le=2100, description="Only this inspection year (年检年度)")]
+#: 审核状态 filter of the CPA's applications.
+ApplicationStateFilter = Annotated[
+    ApplicationState | None,
+    Query(
+        description="Only applications in this state (审核状态): "
+        + "、".join(f"{s.value} {s.label}" for s in ApplicationState)
+    ),
+]
 
 _QUOTA = responses({429: error_doc(429, "`face_quota`: no face-verification session left today (`remaining: 0`)")})
 
@@ -62,9 +74,12 @@ def start_application(
 
 
 @router.get("/applications", response_model=list[CpaApplicationOut])
-def list_applications(session: SessionDep, cpa: CurrentCpa) -> list[CpaApplicationOut]:
-    """Every year's application, newest first (the history)."""
-    return cpa_actions.list_applications(session, cpa)
+def list_applications(
+    session: SessionDep, cpa: CurrentCpa, year: InspectionYear = None, state: ApplicationStateFilter = None
+) -> list[CpaApplicationOut]:
+    """Every year's application, newest first (the history); filtered by 年检年度 (`year`) and 审核状态
+    (`state`) when given, as the portal's 注册会计师年检申请 list is."""
+    return cpa_actions.list_applications(session, cpa, year, state)
 
 
 @router.get("/applications/{application_id}", response_model=CpaApplicationOut, responses=NOT_FOUND)

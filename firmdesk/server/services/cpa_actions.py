@@ -93,11 +93,16 @@ def application_view(session: Session, application: Application) -> CpaApplicati
     )
 
 
-def list_applications(session: Session, cpa: Cpa) -> list[CpaApplication]:
-    applications = session.scalars(
-        select(Application).where(Application.cpa_id == cpa.id).order_by(Application.year.desc())
-    )
-    return [application_view(session, a) for a in applications]
+def list_applications(
+    session: Session, cpa: Cpa, year: int | None = None, state: ApplicationState | None = None
+) -> list[CpaApplication]:
+    """The CPA's applications, newest year first; only `year`'s and/or those in `state` when given."""
+    statement = select(Application).where(Application.cpa_id == cpa.id)
+    if year is not None:
+        statement = statement.where(Application.year == year)
+    if state is not None:
+        statement = statement.where(Application.state == state.value)
+    return [application_view(session, a) for a in session.scalars(statement.order_by(Application.year.desc()))]
 
 
 def start_application(

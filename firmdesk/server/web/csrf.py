@@ -23,7 +23,7 @@ _PURPOSE = b"firmdesk-web-form-v1"
 #: Requests without effects: never checked.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-CSRF_MESSAGE = "页面已过期或来源无法确认（安全校验未通过），请返回上一页刷新后重新提交"
+CSRF_MESSAGE = "页面已过期或来源无法确认（安全校验未通过），请返回上一页刷新后重新提交。"
 
 
 class CsrfRefused(Forbidden):

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from firmdesk import __version__
+from firmdesk.domain.portal import cpa_portal_url
 from firmdesk.ui.resources import app_icon
 from firmdesk.ui.widgets.screen_fit import fit_to_screen
 
@@ -112,7 +113,13 @@ class AboutDialog(QDialog):
         title.setStyleSheet("QLabel { font-size:15px; font-weight:bold; }")
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        for label, value in (("服务器", facts.server), ("事务所", facts.firm), ("本机数据", str(facts.data_folder))):
+        rows = (
+            ("服务器", facts.server),
+            ("注册会计师网页端", cpa_portal_url(facts.server)),
+            ("事务所", facts.firm),
+            ("本机数据", str(facts.data_folder)),
+        )
+        for label, value in rows:
             text = QLabel(value, self)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             text.setWordWrap(True)

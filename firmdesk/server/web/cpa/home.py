@@ -16,6 +16,9 @@ from firmdesk.server.web.session import WebCpa
 
 router = portal_router()
 
+#: Messages listed on the home page's 🔔 card (更多 opens the whole list).
+LATEST_MESSAGES = 3
+
 
 @dataclass(frozen=True)
 class ApplyEntry:
@@ -44,7 +47,8 @@ class ApplyEntry:
 def home(request: Request, session: SessionDep, user: WebCpa) -> HTMLResponse:
     cpa = cpa_of(user)
     notice = cpa_actions.notice(session, cpa)
-    current = next((a for a in cpa_actions.list_applications(session, cpa) if a.year == notice.year), None)
+    current = cpa_actions.list_applications(session, cpa, year=notice.year)
+    inbox = cpa_actions.messages(session, cpa)
     return cpa_page(
         request,
         session,
@@ -53,5 +57,7 @@ def home(request: Request, session: SessionDep, user: WebCpa) -> HTMLResponse:
         active="home",
         title="首页",
         notice=notice,
-        entry=ApplyEntry.of(current),
+        entry=ApplyEntry.of(current[0] if current else None),
+        latest=inbox[:LATEST_MESSAGES],
+        unread=sum(not m.read for m in inbox),
     )
