@@ -326,9 +326,7 @@ class FirmSummary:
             failed=data.get("failed", 0),
             by_status=MappingProxyType(dict(data.get("by_status") or {})),
             extended_until=parse_date(data.get("extended_until")),
-            late_submittable=(
-                tuple(data["late_submittable"]) if data.get("late_submittable") is not None else None
-            ),
+            late_submittable=(tuple(data["late_submittable"]) if data.get("late_submittable") is not None else None),
         )
 
 

@@ -69,7 +69,7 @@ def _batch_page(
     done: str | None = None,
 ) -> HTMLResponse:
     review = institute_queries.batch_review(session, institute_of(user), batch)
-    decided_row = next((a.row for a in review.applications if a.row.application_id == decided), None)
+    decided_row = next((a.row for a in review.reviews if a.row.application_id == decided), None)
     return workbench_page(
         request,
         user,
@@ -85,7 +85,7 @@ def _batch_page(
         decisions=DECISIONS,
         min_hours=institute_of(user).min_training_hours,
         once_key=once_key,
-        can_approve_all=any(a.row.actions.get("approve") is None for a in review.applications),
+        can_approve_all=any(a.row.actions.get("approve") is None for a in review.reviews),
     )
 
 
