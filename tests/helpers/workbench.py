@@ -3,6 +3,7 @@ signing in as institute staff, and files a browser can show."""
 
 from __future__ import annotations
 
+import os
 import struct
 import uuid
 import zlib
@@ -15,7 +16,7 @@ import pytest
 
 from firmdesk.domain.limits import SOCIAL_SECURITY_MATERIAL
 from firmdesk.server.db.models import Cpa
-from tests.helpers.browser import screenshot, sign_in_through_api
+from tests.helpers.browser import SCREENSHOTS_VARIABLE, screenshot, sign_in_through_api
 from tests.helpers.institute_world import Provinces
 from tests.helpers.server import INSTITUTE_PASSWORD, WORKING_MATERIALS
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 SCREENSHOT_FOLDER = "institute"
+#: How long Chromium's PDF viewer takes to draw a page in a frame (only waited for when taking screenshots).
+PDF_DRAWING_MS = 3000
 
 
 def real_pdf(text: str = "Social security certificate 2025") -> bytes:
@@ -66,9 +69,12 @@ def sign_in_institute(page: Page, login: str = "50", *, then: str = "/institute/
     sign_in_through_api(page, "institute", login, INSTITUTE_PASSWORD, then=then)
 
 
-def shot(page: Page, name: str) -> None:
-    """docs/screenshots/institute/<name>-desktop.png (with FIRMDESK_SCREENSHOTS=1)."""
-    screenshot(page, name, folder=SCREENSHOT_FOLDER)
+def shot(page: Page, name: str, *, previews: bool = False) -> None:
+    """docs/screenshots/institute/<name>-desktop.png (with FIRMDESK_SCREENSHOTS=1). A page with `previews`: the
+    screen as the user sees it (1366×768), once Chromium's PDF viewer has drawn the files in view."""
+    if previews and os.environ.get(SCREENSHOTS_VARIABLE):
+        page.wait_for_timeout(PDF_DRAWING_MS)
+    screenshot(page, name, folder=SCREENSHOT_FOLDER, full_page=not previews)
 
 
 @dataclass

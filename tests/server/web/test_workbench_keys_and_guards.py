@@ -50,7 +50,7 @@ def test_a_batch_reviewed_from_the_keyboard(
     page.keyboard.press("?")
     expect(page.locator("#shortcuts")).to_have_attribute("open", "")
     expect(page.locator("#shortcuts")).to_contain_text("下一位注册会计师")
-    shot(page, "batch-shortcuts")
+    shot(page, "batch-shortcuts", previews=True)
     page.keyboard.press("?")
 
     page.keyboard.press("j")
@@ -110,7 +110,7 @@ def test_one_decision_from_two_tabs_one_wins_the_other_is_told(
     expect(alert).to_contain_text("该记录已被他人（或在另一个窗口中）处理")
     expect(second.locator(f"#cpa-{target} .tag")).to_have_text("暂缓年检")
     assert_accessible(second)
-    shot(second, "batch-conflict")
+    shot(second, "batch-conflict", previews=True)
     assert decision_count(provinces.institute(), target) == 1
 
 

@@ -64,7 +64,10 @@ def test_a_batch_reviewed_with_mixed_decisions(
     expect(page.get_by_role("heading", level=1)).to_contain_text(review_batch.number)
     expect(page.locator("section.review")).to_have_count(3)
     assert_accessible(page)
-    shot(page, "batch")
+    shot(page, "batch", previews=True)
+    page.keyboard.press("j")
+    expect(review(page, "张伟")).to_be_focused()
+    shot(page, "batch-cpa", previews=True)
 
     zhang = review(page, "张伟")
     zhang.get_by_label("年检通过").check()
@@ -88,7 +91,7 @@ def test_a_batch_reviewed_with_mixed_decisions(
     expect(page.locator("form[action$='/decision']")).to_have_count(0)
     expect(review(page, "李娜").get_by_role("button", name="保存复检结果")).to_be_visible()  # deferred: 复检 later
     assert_accessible(page)
-    shot(page, "batch-reviewed")
+    shot(page, "batch-reviewed", previews=True)
 
     api = provinces.institute()
     trail = api.get(f"/institute/applications/{review_batch.application_ids[1]}").json()["trail"]
@@ -112,7 +115,7 @@ def test_decision_without_a_reason_is_refused_with_the_input_kept(
     expect(li.get_by_label("年检不予通过")).to_be_checked()
     expect(li.get_by_label("原因")).to_have_attribute("aria-invalid", "true")
     assert_accessible(page)
-    shot(page, "batch-error")
+    shot(page, "batch-error", previews=True)
     summary.get_by_role("link").first.click()
     expect(li.get_by_label("原因")).to_be_focused()
     li.get_by_label("原因").fill("连续两年培训学时不足")
@@ -140,6 +143,7 @@ def test_whole_batch_returned_with_a_reason_and_another_approved_whole(
     page.goto(f"/institute/batches/{other}")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="全部通过").click()
+    expect(page).to_have_url(re.compile(r"\?done=approve-all$"))
     expect(page.get_by_role("status")).to_contain_text("已全部年检通过")
     expect(page.locator("section.review .tag")).to_have_text(["年检通过", "年检通过"])
     assert all(decision_count(provinces.institute(), i) == 1 for i in ids)
