@@ -94,8 +94,9 @@ def submit_review_batch(provinces: Provinces, names: tuple[str, ...] = ("张伟"
     cpas = [builder.cpa(provinces.firm, name, birth_date=born) for name, born in zip(names, births, strict=True)]
     applications = [provinces.pending(cpa, materials=[]) for cpa in cpas]
     for application, cpa in zip(applications, cpas, strict=True):
-        for material in WORKING_MATERIALS:
-            builder.attach(application, material, f"{material}.pdf", real_pdf(f"{cpa.cert_no} {material}"))
+        for number, material in enumerate(WORKING_MATERIALS, start=1):
+            text = f"CPA {cpa.cert_no} material {number}"  # the PDF's built-in font has no Chinese
+            builder.attach(application, material, f"{material}.pdf", real_pdf(text))
     builder.attach(applications[0], "继续教育证明", "培训证书照片.png", real_png())
     ids = [a.id for a in applications]
     answer = provinces.firm_client().post(

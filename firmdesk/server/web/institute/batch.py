@@ -103,10 +103,11 @@ def _refused(
     session.rollback()
     session.refresh(batch)
     errors = FormErrors()
+    name = _name(session, application) if application is not None else None
     if isinstance(error, InvalidInput):
-        errors.add(field, error.message)
+        errors.add(field, f"{name}：{error.message}" if name else error.message)
     elif isinstance(error, TransitionRefused | VersionConflict):
-        who = f"（{session.get_one(Cpa, application.cpa_id).name}）" if application is not None else ""
+        who = f"（{name}）" if name else ""
         errors.add(None, f"{OVERTAKEN.replace('未能保存', '未能保存' + who, 1)}（{error.message}）")
     else:
         raise error
@@ -142,7 +143,7 @@ def decide(
     choice = next((d for d in Decision if d.value == decision), None)
     if choice is None:
         errors = FormErrors()
-        errors.add(f"decision-{application.id}-approve", "请选择审核决定")
+        errors.add(f"decision-{application.id}-approve", f"{_name(session, application)}：请选择审核决定")
         return _batch_page(request, session, user, batch, status=422, errors=errors, kept=kept)
     command = commands.Decide(choice, reason, version)
     try:
@@ -175,7 +176,7 @@ def reinspect(
     kept = Kept(f"reinspect-{application.id}", outcome, reason)
     if outcome not in {"pass", "fail"}:
         errors = FormErrors()
-        errors.add(f"reinspect-{application.id}-pass", "请选择复检结果")
+        errors.add(f"reinspect-{application.id}-pass", f"{_name(session, application)}：请选择复检结果")
         return _batch_page(request, session, user, batch, status=422, errors=errors, kept=kept)
     body = ReinspectionBody(outcome=outcome, reason=reason or None, version=version)
     key = idempotency_key or None
@@ -231,3 +232,8 @@ def return_batch(
     except DomainError as error:
         return _refused(request, session, user, batch, error, "return-reason", Kept("return-batch", reason=reason))
     return RedirectResponse(f"/institute/batches/{batch.id}?done=return", status_code=303)
+
+
+def _name(session: Session, application: Application) -> str:
+    """The CPA's name, for messages about their form (a batch page has several)."""
+    return session.get_one(Cpa, application.cpa_id).name
