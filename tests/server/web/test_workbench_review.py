@@ -91,6 +91,7 @@ def test_a_batch_reviewed_with_mixed_decisions(
     expect(page.locator("form[action$='/decision']")).to_have_count(0)
     expect(review(page, "李娜").get_by_role("button", name="保存复检结果")).to_be_visible()  # deferred: 复检 later
     assert_accessible(page)
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "batch-reviewed", previews=True)
 
     api = provinces.institute()
