@@ -174,3 +174,16 @@ def test_another_institute_sees_none_of_its_batches_or_files(
         )
         assert answer.status_code == 404
     assert decision_count(own, target) == 0
+
+
+def test_a_decision_form_sent_twice_acts_once(provinces: Provinces, review_batch: ReviewBatch) -> None:
+    target = review_batch.application_ids[0]
+    with _signed_in_browser(provinces) as browser:
+        page = browser.get(f"/institute/batches/{review_batch.batch_id}").text
+        form = page.split(f'action="/institute/batches/{review_batch.batch_id}/applications/{target}/decision"')[1]
+        fields = dict(re.findall(r'name="(csrf_token|version|idempotency_key)" value="([^"]+)"', form)[:3])
+        data = {**fields, "decision": "fail", "reason": "连续两年培训学时不足"}
+        path = f"/institute/batches/{review_batch.batch_id}/applications/{target}/decision"
+        answers = [browser.post(path, data=data) for _ in range(2)]
+        assert [a.status_code for a in answers] == [303, 303]
+    assert decision_count(provinces.institute(), target) == 1

@@ -26,6 +26,7 @@ from firmdesk.server.web.institute.common import (
     WebApplication,
     WebBatch,
     actor_of,
+    done_once,
     institute_of,
     once_key,
     workbench_page,
@@ -147,7 +148,8 @@ def decide(
         return _batch_page(request, session, user, batch, status=422, errors=errors, kept=kept)
     command = commands.Decide(choice, reason, version)
     try:
-        institute_actions.decide(session, _in(application, batch), actor_of(user), command, idempotency_key or None)
+        with done_once():
+            institute_actions.decide(session, _in(application, batch), actor_of(user), command, idempotency_key or None)
     except DomainError as error:
         return _refused(request, session, user, batch, error, f"reason-{application.id}", kept, application)
     return _back_to(batch, application)
@@ -181,7 +183,8 @@ def reinspect(
     body = ReinspectionBody(outcome=outcome, reason=reason or None, version=version)
     key = idempotency_key or None
     try:
-        institute_reinspection.reinspect(session, _in(application, batch), actor_of(user), body, key)
+        with done_once():
+            institute_reinspection.reinspect(session, _in(application, batch), actor_of(user), body, key)
     except DomainError as error:
         field = f"reinspect-reason-{application.id}"
         return _refused(request, session, user, batch, error, field, kept, application)
@@ -207,9 +210,10 @@ def approve_all(
 ) -> Response:
     """全部通过: 年检通过 for every CPA still waiting in the batch."""
     try:
-        institute_actions.approve_all(
-            session, batch, actor_of(user), commands.ApproveAll(version=version), idempotency_key or None
-        )
+        with done_once():
+            institute_actions.approve_all(
+                session, batch, actor_of(user), commands.ApproveAll(version=version), idempotency_key or None
+            )
     except DomainError as error:
         return _refused(request, session, user, batch, error, "return-reason", Kept("approve-all"))
     return RedirectResponse(f"/institute/batches/{batch.id}?done=approve-all", status_code=303)
@@ -228,7 +232,8 @@ def return_batch(
     """退回整批 with a reason: the firm gets the batch back (its CPAs stay in it)."""
     command = commands.ReturnBatch(reason=reason, version=version)
     try:
-        institute_actions.return_batch(session, batch, actor_of(user), command, idempotency_key or None)
+        with done_once():
+            institute_actions.return_batch(session, batch, actor_of(user), command, idempotency_key or None)
     except DomainError as error:
         return _refused(request, session, user, batch, error, "return-reason", Kept("return-batch", reason=reason))
     return RedirectResponse(f"/institute/batches/{batch.id}?done=return", status_code=303)

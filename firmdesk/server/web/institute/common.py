@@ -4,6 +4,8 @@ records of the path as the institute may see them (another institute's: 404), th
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -14,6 +16,7 @@ from firmdesk.server.api.deps import PathId, SessionDep
 from firmdesk.server.db.models import Application, Attachment, Batch, Institute
 from firmdesk.server.services import access
 from firmdesk.server.services.actors import Actor, institute_actor
+from firmdesk.server.services.errors import Replay
 from firmdesk.server.web.pages import render_page
 from firmdesk.server.web.session import WebInstitute, WebUser
 from firmdesk.server.web.site import INSTITUTE_PORTAL
@@ -47,6 +50,14 @@ def actor_of(user: WebUser) -> Actor:
 def once_key() -> str:
     """A form's Idempotency-Key: the same form sent twice (a double click, a resent request) acts once."""
     return str(uuid.uuid4())
+
+
+@contextmanager
+def done_once() -> Iterator[None]:
+    """Around a use case called with a form's Idempotency-Key: a form sent again replays the first answer
+    (`Replay`, which only a success leaves), so for the page it is simply done."""
+    with suppress(Replay):
+        yield
 
 
 def workbench_page(

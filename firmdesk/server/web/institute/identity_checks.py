@@ -19,6 +19,7 @@ from firmdesk.server.services.clock import china_today
 from firmdesk.server.services.institute_schemas import IdentityCheckCreate
 from firmdesk.server.web.institute.common import (
     actor_of,
+    done_once,
     institute_of,
     once_key,
     workbench_page,
@@ -91,7 +92,9 @@ def record(
     institute = institute_of(user)
     try:
         application = institute_workbench.current_application(session, institute, cert_no)
-        institute_identity.record_check(session, institute, application, actor_of(user), body, idempotency_key or None)
+        with done_once():
+            key = idempotency_key or None
+            institute_identity.record_check(session, institute, application, actor_of(user), body, key)
     except (InvalidInput, NotFound, TransitionRefused, VersionConflict) as refused:
         session.rollback()
         errors.add(_field_of(refused), refused.message)
