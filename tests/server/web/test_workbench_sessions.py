@@ -38,8 +38,8 @@ def test_sign_in_errors_sign_in_and_out(provinces: Provinces) -> None:
         wrong = browser.post("/institute/", data={"member_no": "50-02", "password": "x", "csrf_token": token})
         assert wrong.status_code == 401 and "会员编号或密码错误" in wrong.text
         assert 'value="50-02"' in wrong.text  # the login is kept, never the password
-        data = {"member_no": "50-02", "password": INSTITUTE_PASSWORD, "csrf_token": token, "next": "/institute/settings"}
-        signed = browser.post("/institute/", data=data)
+        data = {"member_no": "50-02", "password": INSTITUTE_PASSWORD, "csrf_token": token}
+        signed = browser.post("/institute/", data={**data, "next": "/institute/settings"})
         assert signed.status_code == 303 and signed.headers["location"] == "/institute/settings"
         assert browser.get("/institute/home").headers["location"] == "/institute/batches"
         out = browser.post("/institute/sign-out", data={"csrf_token": _form_token(browser, "/institute/batches")})
