@@ -1,12 +1,10 @@
-"""The institute's workbench in the browser: a batch to review (real PDF and PNG files, so previews render),
-signing in as institute staff, and files a browser can show."""
+"""The institute's workbench in the browser: a batch to review (real PDF and PNG files from `server/samples.py`,
+so previews render), signing in as institute staff, screenshots."""
 
 from __future__ import annotations
 
 import os
-import struct
 import uuid
-import zlib
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -16,6 +14,7 @@ import pytest
 
 from firmdesk.domain.limits import SOCIAL_SECURITY_MATERIAL
 from firmdesk.server.db.models import Cpa
+from firmdesk.server.samples import sample_pdf, sample_png
 from tests.helpers.browser import SCREENSHOTS_VARIABLE, screenshot, sign_in_through_api
 from tests.helpers.institute_world import Provinces
 from tests.helpers.server import INSTITUTE_PASSWORD, WORKING_MATERIALS
@@ -26,42 +25,6 @@ if TYPE_CHECKING:
 SCREENSHOT_FOLDER = "institute"
 #: How long Chromium's PDF viewer takes to draw a page in a frame (only waited for when taking screenshots).
 PDF_DRAWING_MS = 3000
-
-
-def real_pdf(text: str = "Social security certificate 2025") -> bytes:
-    """A one-page PDF a viewer can render (a line of ASCII text)."""
-    stream = f"BT /F1 24 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
-def real_png(width: int = 160, height: int = 100) -> bytes:
-    """A valid RGB PNG (a blue and white gradient) a browser decodes."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    rows = b"".join(
-        b"\x00" + b"".join(bytes((30, (80 + y) % 256, 160 + x % 90)) for x in range(width)) for y in range(height)
-    )
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def sign_in_institute(page: Page, login: str = "50", *, then: str = "/institute/batches") -> None:
@@ -96,8 +59,8 @@ def submit_review_batch(provinces: Provinces, names: tuple[str, ...] = ("张伟"
     for application, cpa in zip(applications, cpas, strict=True):
         for number, material in enumerate(WORKING_MATERIALS, start=1):
             text = f"CPA {cpa.cert_no} material {number}"  # the PDF's built-in font has no Chinese
-            builder.attach(application, material, f"{material}.pdf", real_pdf(text))
-    builder.attach(applications[0], "继续教育证明", "培训证书照片.png", real_png())
+            builder.attach(application, material, f"{material}.pdf", sample_pdf(text))
+    builder.attach(applications[0], "继续教育证明", "培训证书照片.png", sample_png(160, 100))
     ids = [a.id for a in applications]
     answer = provinces.firm_client().post(
         "/firm/batches",
@@ -108,8 +71,8 @@ def submit_review_batch(provinces: Provinces, names: tuple[str, ...] = ("张伟"
             "materials": [SOCIAL_SECURITY_MATERIAL, "其他材料"],
         },
         files=[
-            ("files", ("社保证明.pdf", real_pdf(), "application/pdf")),
-            ("files", ("社保缴费截图.png", real_png(240, 140), "image/png")),
+            ("files", ("社保证明.pdf", sample_pdf("Social security certificate"), "application/pdf")),
+            ("files", ("社保缴费截图.png", sample_png(240, 140), "image/png")),
         ],
     )
     assert answer.status_code == 201, answer.text
