@@ -80,6 +80,8 @@ def test_an_extension_lets_exactly_the_firm_it_names_through(provinces: Province
     extension = granted.json()
     assert (extension["target"], extension["active"], extension["granted_by"]) == ("firm", True, FIRST_STAFF)
 
+    summary = world.firm_client().get("/firm/summary").json()
+    assert (summary["extended_until"], summary["late_submittable"]) == (until.isoformat(), None)
     created = submit_batch(world.firm_client(), [ours.id])
     assert created.status_code == 201, created.text
     _assert_closed(submit_batch(world.firm_client(world.other_firm), [theirs.id]), deadline.isoformat(), "submit_batch")
@@ -117,6 +119,9 @@ def test_an_extension_lets_exactly_the_cpa_it_names_through(provinces: Provinces
     assert started.status_code == 201
     assert started.json()["events"][0]["reason"].startswith("已过截止日期，按地方注协批准的延期办理")
     _assert_closed(world.cpa_client(other).post("/cpa/applications", json={}), deadline, "start")
+    # The firm's client is told which pending applications may still go (and that the window is closed).
+    summary = world.firm_client().get("/firm/summary").json()
+    assert summary["late_submittable"] == [named_pending.id] and summary["extended_until"] is None
     # A batch goes when each of its new applications' CPAs has an extension, not otherwise.
     _assert_closed(submit_batch(world.firm_client(), [named_pending.id, other_pending.id]), deadline, "submit_batch")
     assert submit_batch(world.firm_client(), [named_pending.id]).status_code == 201
@@ -125,6 +130,9 @@ def test_an_extension_lets_exactly_the_cpa_it_names_through(provinces: Provinces
     assert all(e["target"] == "cpa" and e["active"] for e in listed)
     trail = world.firm_client().get(f"/firm/applications/{named_pending.id}/trail").json()
     assert "grant_extension" in [e["action"] for e in trail]
+    review = institute.get(f"/institute/applications/{named_pending.id}").json()
+    assert [e["cert_no"] for e in review["extensions"]] == [late_pending.cert_no]
+    assert institute.get(f"/institute/applications/{other_pending.id}").json()["extensions"] == []
 
 
 def test_extension_input_is_checked(provinces: Provinces) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -127,7 +128,12 @@ def _real_ids(world: World) -> dict[str, int]:
     reaches the validation of the number under test (FastAPI checks the path's records first)."""
     application = world.builder.application(world.cpas[0])
     batch = submit_batch(world.firm_client(), [application.id]).json()["batch"]
-    return {"application_id": application.id, "batch_id": batch["id"]}
+    institute = world.institute_client()
+    until = date.fromisoformat(institute.get("/institute/config").json()["deadline"]) + timedelta(days=10)
+    extension = institute.post(
+        "/institute/extensions", json={"firm_number": world.firm.number, "until": until.isoformat(), "reason": "x"}
+    ).json()
+    return {"application_id": application.id, "batch_id": batch["id"], "extension_id": extension["id"]}
 
 
 @pytest.mark.parametrize("case", INTEGER_INPUTS, ids=str)

@@ -14,7 +14,7 @@ from firmdesk.services.attachment_cache import AttachmentCache
 from firmdesk.ui.dialogs.attachments_dialog import AttachmentsDialog
 from firmdesk.ui.tasks import TaskRunner
 from firmdesk.ui.widgets.attachments_panel import PAGE_ERROR, PAGE_EXTERNAL, PAGE_IMAGE, PAGE_PDF
-from tests.helpers.dialog_world import World, add_attachment, make_world
+from tests.helpers.dialog_world import World, add_attachment, add_cpa, make_world
 from tests.helpers.files import minimal_xlsx, real_pdf, real_png
 
 
@@ -167,7 +167,8 @@ def test_a_broken_pdf_shows_why_it_cannot_be_previewed(
 
 
 def test_a_batch_shows_its_materials(qtbot: Any, world: World, runner: TaskRunner, tmp_path: Path) -> None:
-    batch = world.submit(world.applications[:1], tmp_path)
+    _, complete = add_cpa(world, "材料齐全")  # the server refuses a batch with red flags (materials missing)
+    batch = world.submit([complete], tmp_path)
     dialog = open_dialog(
         qtbot, world, runner, AttachmentCache(tmp_path / "cache"), application_id=None, batch_id=batch.batch.id
     )

@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from firmdesk.domain.states import FirmTab
@@ -29,7 +31,7 @@ def _refreshed(qtbot: Any, window: MainWindow) -> None:
 
 
 def test_the_header_and_the_submit_button_follow_the_window_and_the_extension(
-    qtbot: Any, window: MainWindow, demo_live: Any
+    qtbot: Any, window: MainWindow, demo_live: Any, tmp_path: Path
 ) -> None:
     pending = window.tabs[FirmTab.PENDING_REVIEW]
     submit = pending.action_bar.action("submit")
@@ -53,6 +55,11 @@ def test_the_header_and_the_submit_button_follow_the_window_and_the_extension(
     assert window.header.days_left_label.property("urgency") == "over"
     pending.model.set_checked([ready], True)
     assert not submit.isEnabled()
+    # docs/screenshots/window_closed.png with FIRMDESK_SCREENSHOTS=docs/screenshots (else a temporary folder)
+    shots = Path(os.environ.get("FIRMDESK_SCREENSHOTS") or tmp_path)
+    qtbot.wait(50)  # the header lays itself out again for its longer text
+    assert window.header.days_left_label.width() >= window.header.days_left_label.sizeHint().width()
+    assert window.grab().save(str(shots / "window_closed.png"))
     assert f"已于 {deadline.isoformat()} 截止，不能提交省注协" in submit.toolTip()
 
     until = china_today() + timedelta(days=7)

@@ -62,14 +62,9 @@ def list_extensions(
     return [e for e in found if active is None or e.active is active]
 
 
-def in_force_for(session: Session, institute: Institute, cpa: Cpa) -> list[ExtensionOut]:
-    """The extensions in force today for the CPA or its firm."""
-    return [
-        e
-        for e in list_extensions(session, institute, active=True)
-        if e.cert_no == cpa.cert_no
-        or (e.target == "firm" and e.firm_number == session.get_one(Firm, cpa.firm_id).number)
-    ]
+def in_force_for(in_force: list[ExtensionOut], cpa: Cpa, firm: Firm) -> list[ExtensionOut]:
+    """Of the extensions in force (`list_extensions(..., active=True)`, read once), those for the CPA or its firm."""
+    return [e for e in in_force if e.cert_no == cpa.cert_no or (e.target == "firm" and e.firm_number == firm.number)]
 
 
 def _target(session: Session, institute: Institute, body: ExtensionCreate) -> tuple[Firm | None, Cpa | None]:

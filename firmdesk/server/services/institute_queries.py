@@ -16,7 +16,7 @@ from firmdesk.server.db.models import Account, Application, Batch, BatchFlag, Ba
 from firmdesk.server.services import rows
 from firmdesk.server.services.cpa_actions import profile as cpa_profile
 from firmdesk.server.services.firm_queries import parse_states
-from firmdesk.server.services.institute_extensions import in_force_for
+from firmdesk.server.services.institute_extensions import in_force_for, list_extensions
 from firmdesk.server.services.institute_identity import list_checks
 from firmdesk.server.services.institute_schemas import (
     ApplicationReview,
@@ -175,6 +175,7 @@ def application_reviews(
 ) -> list[ApplicationReview]:
     """Each application with everything the institute needs to decide on it."""
     live = {r.application_id: r.flags for r in readiness_of(session, applications)}
+    in_force = list_extensions(session, institute, active=True)
     found_rows = {
         r.application_id: r for r in rows.application_rows(session, [a.id for a in applications], Role.INSTITUTE)
     }
@@ -195,7 +196,7 @@ def application_reviews(
                 recorded_flags=_flag_outs(recorded_flags(session, application_id=application.id)),
                 trail=rows.application_trail(session, application.id),
                 identity_checks=list_checks(session, institute, application_id=application.id),
-                extensions=in_force_for(session, institute, cpa),
+                extensions=in_force_for(in_force, cpa, firm),
                 batches=rows.batch_rows(
                     session, rows.batch_select().where(Batch.id.in_(batch_ids)).order_by(Batch.id), Role.INSTITUTE
                 ),
