@@ -23,6 +23,9 @@ from firmdesk.server.db.models import Application, Batch, Cpa
 from firmdesk.server.services import commands, institute_actions, institute_queries, institute_reinspection
 from firmdesk.server.services.institute_schemas import ReinspectionBody
 from firmdesk.server.web.institute.common import (
+    Key,
+    Text,
+    VersionField,
     WebApplication,
     WebBatch,
     actor_of,
@@ -42,10 +45,6 @@ DONE = {"approve-all": "已全部年检通过。", "return": "已退回整批，
 #: A form someone else's decision overtook: said before the use case's own reason.
 OVERTAKEN = "未能保存：该记录已被他人（或在另一个窗口中）处理，页面已刷新为最新状态。"
 DECISIONS = [(d.value, d.label) for d in Decision]
-
-Text = Annotated[str, Form(max_length=4000)]
-Key = Annotated[str, Form(max_length=80)]
-VersionField = Annotated[int | None, Form(ge=1, le=MAX_RECORD_ID)]
 
 
 @dataclass(frozen=True)

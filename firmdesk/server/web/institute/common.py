@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse
 from starlette.requests import Request
 
+from firmdesk.domain.limits import MAX_RECORD_ID
 from firmdesk.server.api.deps import PathId, SessionDep
 from firmdesk.server.db.models import Application, Attachment, Batch, Institute
 from firmdesk.server.services import access
@@ -89,6 +90,12 @@ def web_application(session: SessionDep, user: WebInstitute, application_id: Pat
 def web_attachment(session: SessionDep, user: WebInstitute, attachment_id: PathId) -> Attachment:
     return access.institute_attachment(session, institute_of(user), attachment_id)
 
+
+#: Form fields: a reason or a note, a short value (a number, a day), a form's Idempotency-Key, a row's version.
+Text = Annotated[str, Form(max_length=4000)]
+Short = Annotated[str, Form(max_length=40)]
+Key = Annotated[str, Form(max_length=80)]
+VersionField = Annotated[int | None, Form(ge=1, le=MAX_RECORD_ID)]
 
 #: Records of the path, the institute's own only (others: the 404 page).
 WebBatch = Annotated[Batch, Depends(web_batch)]

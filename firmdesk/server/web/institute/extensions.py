@@ -15,14 +15,12 @@ from firmdesk.server.api.deps import PathId, SessionDep
 from firmdesk.server.api.errors import status_of
 from firmdesk.server.services import institute_extensions
 from firmdesk.server.services.institute_schemas import ExtensionCreate, ExtensionRevoke
-from firmdesk.server.web.institute.common import actor_of, institute_of, workbench_page, workbench_router
+from firmdesk.server.web.institute.common import Short, Text, actor_of, institute_of, workbench_page, workbench_router
 from firmdesk.server.web.pages import FormErrors
 from firmdesk.server.web.session import WebInstitute, WebUser
 
 router = workbench_router()
 
-Text = Annotated[str, Form(max_length=4000)]
-Short = Annotated[str, Form(max_length=40)]
 #: After a change (`?done=`): a fixed set of messages.
 DONE = {"granted": "已办理延期。", "revoked": "已撤销延期。"}
 

@@ -4,9 +4,7 @@ member checked the CPA's identity in person (day, document, note), which counts 
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Form, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -18,6 +16,9 @@ from firmdesk.server.services import institute_identity, institute_workbench
 from firmdesk.server.services.clock import china_today
 from firmdesk.server.services.institute_schemas import IdentityCheckCreate
 from firmdesk.server.web.institute.common import (
+    Key,
+    Short,
+    Text,
     actor_of,
     done_once,
     institute_of,
@@ -29,10 +30,6 @@ from firmdesk.server.web.pages import FormErrors
 from firmdesk.server.web.session import WebInstitute, WebUser
 
 router = workbench_router()
-
-Text = Annotated[str, Form(max_length=4000)]
-Short = Annotated[str, Form(max_length=40)]
-Key = Annotated[str, Form(max_length=80)]
 
 
 def _page(

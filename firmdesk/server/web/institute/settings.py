@@ -13,7 +13,7 @@ from firmdesk.domain.errors import InvalidInput
 from firmdesk.server.api.deps import SessionDep
 from firmdesk.server.services import commands, institute_actions
 from firmdesk.server.services.schemas import InstituteConfig
-from firmdesk.server.web.institute.common import institute_of, workbench_page, workbench_router
+from firmdesk.server.web.institute.common import Short, institute_of, workbench_page, workbench_router
 from firmdesk.server.web.pages import FormErrors
 from firmdesk.server.web.session import WebInstitute, WebUser
 
@@ -29,7 +29,6 @@ FIELD_MESSAGES = {
     "materials_retired": "离退休人员材料最多 20 项",
 }
 Text = Annotated[str, Form(max_length=20_000)]
-Short = Annotated[str, Form(max_length=40)]
 
 
 def _lines(text: str) -> list[str]:
