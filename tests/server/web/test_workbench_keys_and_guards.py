@@ -156,6 +156,7 @@ def test_another_institute_sees_none_of_its_batches_or_files(
     expect(page.get_by_text("没有找到")).to_be_visible()
     for path in (
         f"/institute/batches/{review_batch.batch_id}",
+        f"/institute/applications/{review_batch.application_ids[0]}",
         f"/institute/files/{file_id}/preview",
         f"/institute/files/{file_id}",
     ):

@@ -10,9 +10,11 @@ import openpyxl
 from playwright.sync_api import Page, expect
 
 from firmdesk.domain.states import ApplicationState
+from firmdesk.server.samples import sample_pdf
 from firmdesk.server.services.clock import china_today
 from tests.helpers.browser import assert_accessible
 from tests.helpers.institute_world import FIRST_STAFF, Provinces
+from tests.helpers.server import WORKING_MATERIALS
 from tests.helpers.workbench import ReviewBatch, shot, sign_in_institute
 
 
@@ -74,7 +76,9 @@ def test_extensions_granted_refused_and_revoked(desktop_page: Page, provinces: P
 
 def test_identity_check_recorded_for_a_draft(desktop_page: Page, provinces: Provinces) -> None:
     cpa = provinces.builder.cpa(provinces.firm, "欧阳护照")
-    draft = provinces.builder.application(cpa, ApplicationState.DRAFT)
+    draft = provinces.builder.application(cpa, ApplicationState.DRAFT, materials=[])
+    for material in WORKING_MATERIALS:
+        provinces.builder.attach(draft, material, f"{material}.pdf", sample_pdf(f"CPA {cpa.cert_no}"))
     page = desktop_page
     sign_in_institute(page, then="/institute/identity-checks")
     page.get_by_label("注册会计师证书编号").fill("500100289999")
@@ -93,6 +97,14 @@ def test_identity_check_recorded_for_a_draft(desktop_page: Page, provinces: Prov
     shot(page, "identity-checks")
     review = provinces.institute().get(f"/institute/applications/{draft.id}").json()
     assert review["row"]["status"] == "pending_firm"
+    row.get_by_role("link", name="欧阳护照").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("欧阳护照的2025年度年检申请")
+    expect(page.locator(".review .tag")).to_have_text("待事务所审核")
+    expect(page.locator(".review")).to_contain_text(f"线下人工核验：{FIRST_STAFF}")
+    expect(page.locator(".trail")).to_contain_text("线下人工核验")
+    assert_accessible(page)
+    shot(page, "application", previews=True)
+    page.go_back()
     page.get_by_label("注册会计师证书编号").fill(cpa.cert_no)
     page.get_by_role("button", name="记录核验").click()  # not a draft any more
     expect(page.get_by_role("alert")).to_be_visible()

@@ -4,6 +4,7 @@ the same use cases as `/api/v1/institute`."""
 from fastapi import APIRouter
 
 from firmdesk.server.web.institute import (
+    application,
     batch,
     extensions,
     files,
@@ -19,6 +20,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     sign_in.router,
     queue.router,
     batch.router,
+    application.router,
     files.router,
     settings.router,
     extensions.router,
