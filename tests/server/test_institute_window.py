@@ -32,6 +32,8 @@ def test_a_deadline_in_the_past_refuses_new_applications_face_verification_and_b
     pending = world.pending(pending_cpa)
     deadline = world.close_window().isoformat()
 
+    notice = world.cpa_client(starter).get("/cpa/notice").json()
+    assert notice["deadline"] == deadline and "不能新建年检申请" in notice["window_refusal"]
     _assert_closed(world.cpa_client(starter).post("/cpa/applications", json={}), deadline, "start")
     face = world.cpa_client(drafter).post(f"/cpa/applications/{draft_id}/face-sessions")
     _assert_closed(face, deadline, "submit_to_firm")
@@ -115,6 +117,8 @@ def test_an_extension_lets_exactly_the_cpa_it_names_through(provinces: Provinces
         )
         assert answer.status_code == 201, answer.text
 
+    notice = world.cpa_client(named).get("/cpa/notice").json()
+    assert (notice["extended_until"], notice["window_refusal"]) == (until, None)
     started = world.cpa_client(named).post("/cpa/applications", json={})
     assert started.status_code == 201
     assert started.json()["events"][0]["reason"].startswith("已过截止日期，按地方注协批准的延期办理")

@@ -9,16 +9,16 @@ from firmdesk.domain.errors import InvalidInput, NotFound, TransitionRefused
 from firmdesk.domain.limits import MAX_APPLICATION_FILES
 from firmdesk.domain.materials import check_file_count
 from firmdesk.domain.states import Action, ApplicationState, status_label
-from firmdesk.domain.window import LateStep
+from firmdesk.domain.window import LateStep, window_refusal
 from firmdesk.server.db.models import Application, Attachment, Batch, Cpa, Firm, Institute, Message, TrainingHours
 from firmdesk.server.services import rows
 from firmdesk.server.services.actors import Actor
 from firmdesk.server.services.changes import Change, check_version, lock_cpa, take_write_turn
-from firmdesk.server.services.clock import utcnow
+from firmdesk.server.services.clock import china_today, utcnow
 from firmdesk.server.services.commands import AddAttachment, StartApplication, UpdateApplication
 from firmdesk.server.services.firm_queries import profile_of
 from firmdesk.server.services.idempotency import Operation, scope
-from firmdesk.server.services.institute_rules import require_cpa_window
+from firmdesk.server.services.institute_rules import cpa_window, require_cpa_window
 from firmdesk.server.services.readiness import required_materials
 from firmdesk.server.services.schemas import (
     AttachmentPublic,
@@ -62,11 +62,15 @@ def profile(session: Session, cpa: Cpa) -> CpaProfile:
 
 def notice(session: Session, cpa: Cpa) -> Notice:
     institute = institute_of(session, cpa)
+    window = cpa_window(session, cpa)
     return Notice(
         year=institute.current_year,
         notice=institute.notice_start,
         materials_working=list(institute.materials_working),
         materials_retired=list(institute.materials_retired),
+        deadline=window.deadline,
+        extended_until=window.extended_until,
+        window_refusal=window_refusal(window, china_today(), LateStep.START),
     )
 
 

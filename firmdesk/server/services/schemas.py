@@ -277,6 +277,12 @@ class Notice(BaseModel):
     notice: str
     materials_working: list[str]
     materials_retired: list[str]
+    deadline: date | None = Field(default=None, description="The institute's deadline for the year (China date)")
+    extended_until: date | None = Field(default=None, description="The CPA's (or its firm's) extension in force")
+    window_refusal: str | None = Field(
+        default=None,
+        description="Why the CPA can no longer start or submit (the deadline passed, no extension); null while open",
+    )
 
 
 class StartApplication(BaseModel):
