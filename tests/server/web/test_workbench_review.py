@@ -13,6 +13,10 @@ from tests.helpers.server import INSTITUTE_PASSWORD
 from tests.helpers.workbench import ReviewBatch, decision_count, shot, sign_in_institute
 
 
+#: A post, its redirect and a page of PDF frames, on a machine shared by many test runs.
+AFTER_POST_MS = 15_000
+
+
 def review(page: Page, name: str):  # type: ignore[no-untyped-def]
     """The section of the CPA `name` on the batch page."""
     return page.locator("section.review", has=page.get_by_role("heading", name=re.compile(name)))
@@ -136,7 +140,7 @@ def test_whole_batch_returned_with_a_reason_and_another_approved_whole(
     sign_in_institute(page, then=f"/institute/batches/{review_batch.batch_id}")
     page.get_by_label("退回整批的原因").fill("社保证明不清晰，请重新上传")
     page.get_by_role("button", name="退回整批").click()
-    expect(page.get_by_role("status")).to_contain_text("已退回整批")
+    expect(page.get_by_role("status")).to_contain_text("已退回整批", timeout=AFTER_POST_MS)
     expect(page.locator("h1 .tag")).to_have_text("已退回")
     expect(page.locator(".reason").first).to_contain_text("社保证明不清晰")
 
@@ -144,7 +148,7 @@ def test_whole_batch_returned_with_a_reason_and_another_approved_whole(
     page.goto(f"/institute/batches/{other}")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="全部通过").click()
-    expect(page).to_have_url(re.compile(r"\?done=approve-all$"))
+    expect(page).to_have_url(re.compile(r"\?done=approve-all$"), timeout=AFTER_POST_MS)
     expect(page.get_by_role("status")).to_contain_text("已全部年检通过")
     expect(page.locator("section.review .tag")).to_have_text(["年检通过", "年检通过"])
     assert all(decision_count(provinces.institute(), i) == 1 for i in ids)
