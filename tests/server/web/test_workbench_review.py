@@ -12,7 +12,6 @@ from tests.helpers.institute_world import SECOND_STAFF, SECOND_STAFF_LOGIN, Prov
 from tests.helpers.server import INSTITUTE_PASSWORD
 from tests.helpers.workbench import ReviewBatch, decision_count, shot, sign_in_institute
 
-
 #: A post, its redirect and a page of PDF frames, on a machine shared by many test runs.
 AFTER_POST_MS = 15_000
 
