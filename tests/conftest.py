@@ -31,6 +31,7 @@ pytest_plugins = [
     "tests.helpers.portal_apply",
     "tests.helpers.mail",
     "tests.helpers.institute_world",
+    "tests.helpers.workbench",
 ]
 
 

@@ -34,6 +34,7 @@ from firmdesk.server.web.cpa import messages as cpa_messages
 from firmdesk.server.web.cpa import records as cpa_records
 from firmdesk.server.web.cpa import sign_in as cpa_sign_in
 from firmdesk.server.web.errors import failure_page, install_page_errors
+from firmdesk.server.web.institute import PAGE_ROUTERS as WORKBENCH_ROUTERS
 from firmdesk.server.web.site import STATIC_PREFIX, PageHeaders
 
 API_PREFIX = "/api/v1"
@@ -177,4 +178,5 @@ def _page_routers() -> list[APIRouter]:
         cpa_records.router,
         cpa_apply.router,
         cpa_face.router,
+        *WORKBENCH_ROUTERS,
     ]

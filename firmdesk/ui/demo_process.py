@@ -42,14 +42,23 @@ class DemoServer:
 
 
 def demo_note(base_url: str) -> str:
-    """Where the demo's CPAs sign in with a browser and how, and where its mails are shown."""
-    from firmdesk.domain.portal import cpa_portal_url
-    from firmdesk.server.demo import CPA_PASSWORD, DEMO_FIRM_NUMBER
+    """Where the demo's CPAs and institute staff sign in with a browser and how, and where its mails are shown."""
+    from firmdesk.domain.portal import cpa_portal_url, workbench_url
+    from firmdesk.server.demo import (
+        CPA_PASSWORD,
+        DEMO_FIRM_NUMBER,
+        DEMO_INSTITUTE_CODE,
+        DEMO_INSTITUTE_STAFF,
+        INSTITUTE_PASSWORD,
+    )
     from firmdesk.server.web.demo_mail import DEMO_MAIL_PATH
 
+    staff = "、".join(login for login, _person in DEMO_INSTITUTE_STAFF[DEMO_INSTITUTE_CODE])
     return (
         f"注册会计师网页端：{cpa_portal_url(base_url)}\n"
         f"  演示注师的证书编号为 {DEMO_FIRM_NUMBER} 加四位序号（如 {DEMO_FIRM_NUMBER}0001），密码 {CPA_PASSWORD}\n"
+        f"地方注协年检工作台：{workbench_url(base_url)}\n"
+        f"  登录账号 {DEMO_INSTITUTE_CODE}（主管理员）或 {staff}，密码 {INSTITUTE_PASSWORD}\n"
         f"演示邮箱（忘记密码的验证码、提醒邮件）：{base_url.rstrip('/')}{DEMO_MAIL_PATH}"
     )
 

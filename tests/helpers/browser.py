@@ -116,24 +116,29 @@ def assert_accessible(page: Page) -> None:
     assert not failing, f"accessibility violations on {page.url}:\n{described}"
 
 
-def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path | None:
-    """docs/screenshots/portal/<name>-<desktop|phone>.png when FIRMDESK_SCREENSHOTS is set; else nothing."""
+def screenshot(page: Page, name: str, *, full_page: bool = True, folder: str = "portal") -> Path | None:
+    """docs/screenshots/<folder>/<name>-<desktop|phone>.png when FIRMDESK_SCREENSHOTS is set; else nothing."""
     setting = os.environ.get(SCREENSHOTS_VARIABLE)
     if not setting:
         return None
-    folder = (DOCS_SCREENSHOTS if setting in {"1", "true", "yes"} else Path(setting)) / "portal"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}-{page_kind(page)}.png"
+    directory = (DOCS_SCREENSHOTS if setting in {"1", "true", "yes"} else Path(setting)) / folder
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}-{page_kind(page)}.png"
     page.screenshot(path=str(path), full_page=full_page, animations="disabled", caret="hide")
     return path
 
 
 def sign_in_cpa(page: Page, cert_no: str, password: str = CPA_PASSWORD, *, then: str = "/cpa/home") -> None:
     """Sign the page's context in as the CPA (API login; its token becomes the session cookie) and open `then`."""
+    sign_in_through_api(page, "cpa", cert_no, password, then=then)
+
+
+def sign_in_through_api(page: Page, user_type: str, login: str, password: str, *, then: str) -> None:
+    """Sign the page's context in as any account (API login; its token becomes the session cookie), open `then`."""
     base_url = _base_url(page)
     answer = httpx.post(
         f"{base_url}/api/v1/auth/login",
-        json={"user_type": "cpa", "member_no": cert_no, "password": password},
+        json={"user_type": user_type, "member_no": login, "password": password},
         timeout=30,
     )
     answer.raise_for_status()

@@ -184,3 +184,6 @@ def require_web(role: Role) -> Callable[..., Awaitable[WebUser]]:
 
 #: The signed-in CPA of a portal page.
 WebCpa = Annotated[WebUser, Depends(require_web(Role.CPA))]
+
+#: The signed-in staff member of the institute's workbench.
+WebInstitute = Annotated[WebUser, Depends(require_web(Role.INSTITUTE))]

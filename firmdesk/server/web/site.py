@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from firmdesk.domain.portal import CPA_PORTAL_PATH
+from firmdesk.domain.portal import CPA_PORTAL_PATH, WORKBENCH_PATH
 from firmdesk.domain.states import Role
 
 
@@ -33,9 +33,10 @@ class Portal:
 
 
 CPA_PORTAL = Portal(Role.CPA, CPA_PORTAL_PATH.rstrip("/"), "注册会计师年检")
+INSTITUTE_PORTAL = Portal(Role.INSTITUTE, WORKBENCH_PATH.rstrip("/"), "地方注协年检工作台")
 
-#: Every portal, by role. The institute's workbench adds itself here.
-PORTALS: dict[Role, Portal] = {CPA_PORTAL.role: CPA_PORTAL}
+#: Every portal, by role.
+PORTALS: dict[Role, Portal] = {portal.role: portal for portal in (CPA_PORTAL, INSTITUTE_PORTAL)}
 
 STATIC_PREFIX = "/static"
 

@@ -11,13 +11,15 @@
         if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
       });
     });
-    // A form is sent once: its submit buttons are disabled after the first click (the server is idempotent too).
+    // A form is sent once: a second submit is ignored and its buttons say so (the server is idempotent too).
+    // Not `disabled`: Chromium may drop a submission whose button is disabled before the post leaves, which a
+    // confirm() dialog's pause made happen about one time in six.
     document.querySelectorAll("form[method=post]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
         if (event.defaultPrevented) { return; }
-        window.setTimeout(function () {
-          form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
-        }, 0);
+        if (form.hasAttribute("data-sent")) { event.preventDefault(); return; }
+        form.setAttribute("data-sent", "");
+        form.querySelectorAll("button[type=submit]").forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
       });
     });
   });
