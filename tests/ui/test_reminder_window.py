@@ -38,7 +38,7 @@ def _column(window: MainWindow, title: str) -> int:
 
 def test_remind_from_the_not_applied_tab_fills_the_last_reminded_column(qtbot: Any, window: MainWindow) -> None:
     tab = window.tabs[FirmTab.NOT_APPLIED]
-    assert tab.action_bar.keys() == ["trail", "attachments", "remind", "contacts", "excel"]
+    assert tab.action_bar.keys() == ["trail", "attachments", "remind", "on_behalf", "contacts", "excel"]
     never = [r for r in tab.shown_records() if r.last_reminded_at is None]
     assert len(never) >= 2
     first, second = never[0], never[1]
