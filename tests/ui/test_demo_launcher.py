@@ -59,7 +59,7 @@ def test_the_demo_says_where_its_cpas_sign_in_with_a_browser(tmp_path: Path) -> 
         workbench = re.search(r"http://\S+/institute/", note)
         assert workbench is not None and workbench.group(0) == f"{server.base_url}/institute/"
         assert "地方注协" in httpx.get(workbench.group(0)).text
-        staff, password = re.search(r"或 (\d\d-\d\d)、.*密码 (\S+)$", note).groups()  # type: ignore[union-attr]
+        staff, password = re.search(r"或 (\d\d-\d\d)、.*密码 (\S+)$", note, re.MULTILINE).groups()  # type: ignore[union-attr]
         login = {"user_type": "institute", "member_no": staff, "password": password}
         assert httpx.post(f"{server.base_url}/api/v1/auth/login", json=login).status_code == 200
     finally:
