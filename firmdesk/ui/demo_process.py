@@ -85,11 +85,17 @@ def start_demo_server(data_dir: Path, *, reset: bool = False, fast_hashes: bool 
 
 
 def _seed_if_empty(settings: Any) -> bool:
-    """Migrate and seed a new database; an existing demo database is kept as it is (False)."""
+    """Migrate and seed a new database; an existing demo database is kept as it is (False).
+
+    The demo's accounts are hashed at argon2's lowest cost: their passwords are printed for everyone, so a
+    costly hash protects nothing, and it was a third of a second of every fresh demo start (and of each demo
+    login). Passwords set later (a reset, a new 审核员) get the server's full cost as everywhere."""
+    from argon2 import PasswordHasher
+
     from firmdesk.server.demo import seed_demo
 
     try:
-        seed_demo(settings)
+        seed_demo(settings, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     except ValueError:  # the demo institute exists already: the data of earlier runs stays
         return False
     return True
