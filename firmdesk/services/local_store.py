@@ -34,7 +34,14 @@ from firmdesk.services.models import (
     FirmSummary,
 )
 from firmdesk.services.settings import data_dir
-from firmdesk.services.store_repair import SchemaTooNew, is_damage, quick_check, set_aside
+from firmdesk.services.store_repair import (
+    SET_ASIDE_LOCK,
+    SchemaTooNew,
+    file_identity,
+    is_damage,
+    quick_check,
+    set_aside,
+)
 
 log = logging.getLogger(__name__)
 
@@ -274,6 +281,7 @@ class LocalStore:
 
     def __init__(self, db: Database, *, recreated: bool, damaged_copy: Path | None = None) -> None:
         self._db = db
+        self._identity = file_identity(db.path)  # the file this store opened (another store may replace it)
         #: True when the file was missing or unusable and was made afresh (a full sync follows).
         self.recreated = recreated
         #: Where the damaged file went when this cache replaced it (at open or later), else None.
@@ -305,6 +313,7 @@ class LocalStore:
         """
         path = folder / CACHE_FILE
         existed = path.exists()
+        identity = file_identity(path)
         try:
             db = Database(path, CACHE_MIGRATIONS, busy_timeout_s=busy_timeout_s)
             try:
@@ -325,13 +334,18 @@ class LocalStore:
             reason = e
         except OSError as e:
             raise StoreUnavailable(path, str(e)) from e
-        try:
-            copy = set_aside(path)
-            store = cls(Database(path, CACHE_MIGRATIONS), recreated=True)
-            store._remember_damaged_copy(copy)
-            return store
-        except (sqlite3.Error, OSError) as e:
-            raise StoreUnavailable(path, str(e)) from reason
+        with SET_ASIDE_LOCK:
+            replaced = identity is not None and file_identity(path) != identity
+            if not replaced:
+                try:
+                    copy = set_aside(path)
+                    store = cls(Database(path, CACHE_MIGRATIONS), recreated=True)
+                    store._remember_damaged_copy(copy)
+                    return store
+                except (sqlite3.Error, OSError) as e:
+                    raise StoreUnavailable(path, str(e)) from reason
+        # Another store of this program set the damaged file aside meanwhile: open the new one it made.
+        return cls.open(folder, repair=repair, busy_timeout_s=busy_timeout_s)
 
     def _remember_damaged_copy(self, copy: Path) -> None:
         """Kept in the new file until `forget_damaged_copy`: whoever opens it next (the window after the login,
@@ -355,13 +369,17 @@ class LocalStore:
         with self._repair_lock:
             if self._db is not db:  # another thread found it first and replaced it already
                 return CacheDamaged(self.damaged_copy, str(error))
-            log.error("local cache %s is damaged (%s): setting it aside, a full sync rebuilds it", db.path, error)
             with suppress(sqlite3.Error):
                 db.close()
             copy: Path | None = None
             try:
-                copy = set_aside(db.path)
-                fresh = Database(db.path, CACHE_MIGRATIONS)
+                with SET_ASIDE_LOCK:
+                    if file_identity(db.path) == self._identity:
+                        log.error("local cache %s is damaged (%s): set aside, a full sync rebuilds it", db.path, error)
+                        copy = set_aside(db.path)
+                    # else another store of this program set it aside already: use the new file it made
+                    fresh = Database(db.path, CACHE_MIGRATIONS)
+                    self._identity = file_identity(db.path)
             except (sqlite3.Error, OSError) as e:
                 log.error("cannot make a new cache at %s (%s): this session's cache is in memory", db.path, e)
                 fresh = Database(db.path, CACHE_MIGRATIONS, in_memory=True)
@@ -370,6 +388,9 @@ class LocalStore:
             self._check_row_shape()
             if copy is not None:
                 self._remember_damaged_copy(copy)
+            else:  # the store that set it aside wrote down where (`_remember_damaged_copy`)
+                rows = fresh.query("SELECT value FROM meta WHERE key = 'damaged_copy'") if not fresh.in_memory else []
+                copy = self.damaged_copy = Path(rows[0]["value"]) if rows else None
             damaged = CacheDamaged(copy, str(error))
         for listener in list(self._damage_listeners):
             try:

@@ -13,6 +13,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -59,6 +60,20 @@ def quick_check(conn: sqlite3.Connection) -> None:
     found = [str(r[0]) for r in rows]
     if found != ["ok"]:
         raise DamagedDatabase("; ".join(found[:3]))
+
+
+#: One set-aside at a time in this process: two stores that meet the same damage (the window's and a sync's)
+#: must move the damaged file once, never the new file the first one made in its place.
+SET_ASIDE_LOCK = threading.Lock()
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """Which file `path` names right now (device and inode; NTFS's file index on Windows); None: none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def set_aside(path: Path, now: datetime | None = None) -> Path:

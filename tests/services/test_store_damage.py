@@ -48,7 +48,9 @@ def _synced_cache(client: CmisClient, folder: Path) -> list[CpaRow]:
 
 
 def _aside(folder: Path, name: str) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.name.startswith(f"{name}.damaged-") and "-wal" not in p.name)
+    return sorted(
+        p for p in folder.iterdir() if p.name.startswith(f"{name}.damaged-") and not p.name.endswith(("-wal", "-shm"))
+    )
 
 
 def _leaf(path: Path) -> bytes:
@@ -122,6 +124,34 @@ def test_a_cache_damaged_while_in_use_is_replaced_and_the_draft_send_succeeds_af
     assert sender.send(draft.uuid).state is DraftState.SENT
     store.close()
     drafts.close()
+
+
+def test_two_stores_meeting_the_same_damage_set_it_aside_once_and_share_the_new_file(
+    firm_client: CmisClient, offline_folder: Path
+) -> None:
+    """The window's store and a second one (a sync opening the folder) both meet the damage: the damaged file
+    is moved once, and the new file the first one made is never taken for damaged (before: it was set aside
+    too, while the other store went on writing into it under its new name)."""
+    _synced_cache(firm_client, offline_folder)
+    first = LocalStore.open(offline_folder)  # checked at open: healthy
+    first._db.query("PRAGMA cache_size=1")
+    first._db.query("SELECT count(*) FROM batch_rows")
+    garble_page(offline_folder / CACHE_FILE, root_page(offline_folder / CACHE_FILE, "cpa_rows_application"))
+
+    second = LocalStore.open(offline_folder)  # meets the damage at open: sets it aside, makes a new file
+    try:
+        [aside] = _aside(offline_folder, CACHE_FILE)
+        heard: list[CacheDamaged] = []
+        first.on_damage(heard.append)
+        with pytest.raises(CacheDamaged):  # the first store meets it in use: the file was replaced already
+            first.row_of_application(1)
+        assert _aside(offline_folder, CACHE_FILE) == [aside]
+        assert [h.copy for h in heard] == [aside] and first.damaged_copy == aside
+        assert Synchronizer(firm_client, first).sync(YEAR).full  # both stores use the one new file
+        assert len(second.snapshot(YEAR).cpas) == len(first.snapshot(YEAR).cpas) > 0
+    finally:
+        first.close()
+        second.close()
 
 
 def test_a_locked_cache_is_contention_not_damage_and_is_never_set_aside(offline_folder: Path) -> None:

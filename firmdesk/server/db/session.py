@@ -20,14 +20,15 @@ Each worker process has its own pool (10 connections, 20 more at peaks).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from firmdesk.server.config import Settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -97,6 +98,8 @@ def make_session_factory(engine: Engine, *, write: bool = True, immediate: bool 
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -104,7 +107,27 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(settings_or_url: Settings | str | Engine, revision: str = "head") -> None:
-    """Bring the database up to `revision` with the Alembic scripts shipped in the package."""
+    """Bring the database up to `revision` with the Alembic scripts shipped in the package. To the head, a new
+    SQLite database gets the migrations' result in one step and a database at the head is left alone, both
+    without Alembic (`schema.py`)."""
+    from firmdesk.server.db import schema
+
+    engine = settings_or_url if isinstance(settings_or_url, Engine) else make_engine(settings_or_url)
+    try:
+        if revision == "head" and (
+            schema.create_new_sqlite(engine) or schema.current_revision(engine) == schema.head_revision()
+        ):
+            return
+        migrate_with_alembic(engine, revision)
+    finally:
+        if engine is not settings_or_url:
+            engine.dispose()
+
+
+def migrate_with_alembic(settings_or_url: Settings | str | Engine, revision: str = "head") -> None:
+    """Run the Alembic scripts up to `revision` (what `migrate` does when its shortcuts do not apply)."""
+    from alembic import command
+
     engine = settings_or_url if isinstance(settings_or_url, Engine) else make_engine(settings_or_url)
     try:
         config = alembic_config(engine.url.render_as_string(hide_password=False))
