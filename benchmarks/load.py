@@ -292,6 +292,8 @@ class Simulation:
         names, weights = list(MIX), list(MIX.values())
 
         async def loop(firm: Firm) -> None:
+            if self.interval:  # clients poll at their own moments, not all at the phase's first instant
+                await asyncio.sleep(self.rng.uniform(0, 1.5) * self.interval)
             while time.time() < until:
                 name = "poll" if phase == "polls" else self.rng.choices(names, weights)[0]
                 await actions[name](firm)

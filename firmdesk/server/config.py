@@ -44,8 +44,14 @@ class Settings(BaseSettings):
     argon2_parallelism: int = 4
     #: Seconds between two removals of unreferenced attachment files older than a day (0: never while serving).
     attachment_gc_interval_s: float = Field(default=6 * 3600, ge=0)
-    #: SQLite busy timeout: how long a writer waits for another writer's lock.
+    #: SQLite busy timeout: how long a writer waits for another writer's lock (and, on both databases, for
+    #: its turn in the worker's queue of writers: `db/write_queue.py`).
     sqlite_busy_timeout_ms: int = 15000
+    #: Requests that run inside one worker process at once, reads and writes each (the rest wait their turn
+    #: without a thread or a connection: `api/in_flight.py`). Small on purpose: a worker is one Python
+    #: process, and more requests at once only make them wait for each other (docs/benchmarks.md).
+    requests_in_flight: int = Field(default=3, ge=1, le=1000)
+    writes_in_flight: int = Field(default=1, ge=1, le=1000)
     #: Public verification page (`/v/{token}`): requests a minute per client address (0 = no limit).
     public_requests_per_minute: int = Field(default=30, ge=0)
     #: ... and unknown tokens a minute per client address: past this, the client is refused (429) for a

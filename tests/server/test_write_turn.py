@@ -30,9 +30,16 @@ def short_busy_timeout(world: World) -> None:
     world.server.switch_settings(world.server.settings.model_copy(update={"sqlite_busy_timeout_ms": 200}))
 
 
+@pytest.fixture
+def three_writes_in_flight(world: World, short_busy_timeout: None) -> None:
+    """A worker lets one write in at a time by default (`in_flight.py`); here three, so that the held one and
+    the next two are inside together, as they were before that limit."""
+    world.server.switch_settings(world.server.settings.model_copy(update={"writes_in_flight": 3}))
+
+
 @sqlite_only
 def test_a_write_request_held_in_its_dependency_does_not_block_other_writers(
-    world: World, short_busy_timeout: None, monkeypatch: pytest.MonkeyPatch
+    world: World, three_writes_in_flight: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first, second, third = (world.builder.application(cpa) for cpa in world.cpas[:3])
     held = threading.Event()

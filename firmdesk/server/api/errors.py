@@ -23,6 +23,7 @@ from firmdesk.domain.errors import (
     TransitionRefused,
     VersionConflict,
 )
+from firmdesk.server.db.write_queue import WriteTurnTimeout
 from firmdesk.server.services.errors import (
     AccountLocked,
     AttachmentTooLarge,
@@ -119,7 +120,7 @@ def failure_of(error: BaseException) -> Failure:
     if any(t in texts for t in _FULL_TEXT):
         return Failure(507, StorageFull.code, STORAGE_FULL_MESSAGE)
     busy = {"Retry-After": str(BUSY_RETRY_AFTER_S)}
-    if any(isinstance(e, sa_exc.TimeoutError) for e in chain) or states & _PG_BUSY:
+    if any(isinstance(e, sa_exc.TimeoutError | WriteTurnTimeout) for e in chain) or states & _PG_BUSY:
         return Failure(503, "busy", BUSY_MESSAGE, busy)
     if any(t in texts for t in _BUSY_TEXT):
         return Failure(503, "busy", BUSY_MESSAGE, busy)

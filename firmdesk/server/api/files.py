@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from fastapi import Request, Response
 from fastapi.responses import FileResponse
+from sqlalchemy.orm import object_session
 
 from firmdesk.domain.errors import NotFound
 from firmdesk.domain.files import ALLOWED_TYPES, safe_file_name
@@ -26,11 +27,15 @@ def attachment_response(request: Request, storage: AttachmentStore, attachment: 
     path = storage.path_of(attachment.sha256)
     if not path.is_file():
         raise NotFound("附件文件已丢失，请联系管理员", attachment_id=attachment.id)
+    name, file_type = attachment.original_name, attachment.file_type
+    session = object_session(attachment)
+    if session is not None:  # the database work is done: its connection goes back before the file streams
+        session.close()
     return FileResponse(
         path,
-        media_type=ALLOWED_TYPES.get(attachment.file_type, "application/octet-stream"),
+        media_type=ALLOWED_TYPES.get(file_type, "application/octet-stream"),
         headers={
-            "Content-Disposition": content_disposition(attachment.original_name),
+            "Content-Disposition": content_disposition(name),
             "X-Content-Type-Options": "nosniff",
             "ETag": etag,
             "Cache-Control": "private, max-age=3600",

@@ -34,6 +34,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 #: Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE.
 WRITE_OPTION = "cmis_write"
+#: Engine execution option: the busy timeout in seconds (how long a writer waits for its turn: `write_queue.py`).
+BUSY_TIMEOUT_INFO = "cmis_busy_timeout_s"
 #: The advisory lock key of a use case's write turn on PostgreSQL (any constant; "CMIS" in ASCII).
 WRITE_TURN_LOCK = 0x434D4953
 
@@ -47,7 +49,8 @@ def make_engine(settings_or_url: Settings | str) -> Engine:
     url = _url_of(settings_or_url)
     busy_ms = settings_or_url.sqlite_busy_timeout_ms if isinstance(settings_or_url, Settings) else 15000
     if not url.startswith("sqlite"):
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+        engine.update_execution_options(**{BUSY_TIMEOUT_INFO: busy_ms / 1000})
         if engine.dialect.name == "postgresql":
 
             @event.listens_for(engine, "connect")
@@ -64,8 +67,9 @@ def make_engine(settings_or_url: Settings | str) -> Engine:
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": busy_ms / 1000}, pool_size=10, max_overflow=20
+        url, connect_args={"check_same_thread": False, "timeout": busy_ms / 1000}, pool_size=30, max_overflow=20
     )
+    engine.update_execution_options(**{BUSY_TIMEOUT_INFO: busy_ms / 1000})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -1,0 +1,137 @@
+"""Writers take the database's write turn one at a time, first come first served, and never sleep-poll for it.
+
+Every use case that writes starts with `take_write_turn` (`services/changes.py`): SQLite's one write lock, or on
+PostgreSQL one advisory lock that orders all use cases. Before this module, a SQLite writer that found the lock
+taken slept in SQLite's busy handler (1, 2, 5 … 100 ms between tries) while newcomers could take the lock in
+between: under 200 simulated firms an unlucky writer lost again and again and waited out the 15 s busy timeout
+(`benchmarks/load.py`: write p99 14 s, a few 503s), while the lock itself was free most of the time.
+
+Now the writers of one process queue in order (`WriteQueue`, a lock handed from one waiter to the next), and on
+SQLite the process whose writer is first also takes an exclusive `flock` on `<database>.writer`, which the kernel
+hands to the next process's writer the moment it is released; only then does `BEGIN IMMEDIATE` run, and it finds
+the database free. The turn ends with the transaction (commit, rollback or close: `after_transaction_end`).
+A writer that waits longer than the busy timeout in its process's queue is answered 503 `busy`, as before.
+
+Windows has no `flock`: there the processes' first writers meet in SQLite's busy handler as before (the queue
+in each process still applies); `--workers` on Windows with SQLite is not a setup we recommend (docs/deploy.md).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import deque
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
+_HELD = "cmis_write_queue_held"
+
+
+class WriteTurnTimeout(TimeoutError):
+    """A writer waited longer than the busy timeout for its turn (answered 503 `busy`)."""
+
+
+class WriteQueue:
+    """A lock that waiters get in the order they asked for it (handed over on release, never raced for)."""
+
+    def __init__(self, lock_file: str | None = None) -> None:
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiters: deque[threading.Event] = deque()
+        self._lock_file = lock_file if fcntl is not None else None
+        self._fd: int | None = None
+        self._fd_pid = 0  # a forked child opens its own (a shared open file would share the lock)
+
+    def acquire(self, timeout_s: float) -> None:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                waiter = None
+            else:
+                waiter = threading.Event()
+                self._waiters.append(waiter)
+        if waiter is not None and not waiter.wait(timeout_s):
+            with self._mutex:
+                if not waiter.is_set():  # not handed over meanwhile: give up our place
+                    self._waiters.remove(waiter)
+                    raise WriteTurnTimeout(f"no write turn within {timeout_s:.0f} s")
+        try:
+            self._lock_between_processes()
+        except BaseException:
+            self.release()
+            raise
+
+    def release(self) -> None:
+        if self._fd is not None and fcntl is not None and self._fd_pid == os.getpid():
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().set()  # the turn goes to the next waiter: `_held` stays True
+            else:
+                self._held = False
+
+    def _lock_between_processes(self) -> None:
+        if self._lock_file is None or fcntl is None:
+            return
+        if self._fd is None or self._fd_pid != os.getpid():
+            self._fd = os.open(self._lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._fd_pid = os.getpid()
+        fcntl.flock(self._fd, fcntl.LOCK_EX)  # blocks without the GIL; only this process's first writer waits here
+
+
+_queues: dict[str, WriteQueue] = {}
+_queues_lock = threading.Lock()
+
+
+def queue_for(session: Session) -> WriteQueue:
+    """This process's queue for the session's database (one per database file or server)."""
+    bind = session.get_bind()
+    url = bind.engine.url
+    key = url.render_as_string(hide_password=True)
+    with _queues_lock:
+        queue = _queues.get(key)
+        if queue is None:
+            lock_file = None
+            if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+                lock_file = f"{url.database}.writer"
+            queue = _queues[key] = WriteQueue(lock_file)
+        return queue
+
+
+def hold_turn(session: Session, timeout_s: float) -> bool:
+    """Wait for this session's write turn (False: its transaction holds it already). It is given back when the
+    transaction the session then begins (or is in) ends; call `mark_held` right after that transaction starts."""
+    if session.info.get(_HELD) is not None:
+        return False
+    queue = queue_for(session)
+    queue.acquire(timeout_s)
+    session.info[_HELD] = (None, queue)
+    return True
+
+
+def mark_held(session: Session) -> None:
+    """Tie the turn taken by `hold_turn` to the session's current (root) transaction."""
+    held = session.info.get(_HELD)
+    if held is not None and held[0] is None:
+        session.info[_HELD] = (session.get_transaction(), held[1])
+
+
+def give_back(session: Session) -> None:
+    """Give the turn back now (the transaction could not begin)."""
+    held = session.info.pop(_HELD, None)
+    if held is not None:
+        held[1].release()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _turn_ends_with_its_transaction(session: Session, transaction: SessionTransaction, *_args: Any) -> None:
+    held = session.info.get(_HELD)
+    if held is not None and held[0] is transaction:
+        give_back(session)
