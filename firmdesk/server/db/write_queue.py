@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections import deque
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy import event
@@ -77,6 +79,11 @@ class WriteQueue:
             else:
                 self._held = False
 
+    def __del__(self) -> None:
+        if self._fd is not None and self._fd_pid == os.getpid():
+            with suppress(OSError):
+                os.close(self._fd)
+
     def _lock_between_processes(self) -> None:
         if self._lock_file is None or fcntl is None:
             return
@@ -86,7 +93,9 @@ class WriteQueue:
         fcntl.flock(self._fd, fcntl.LOCK_EX)  # blocks without the GIL; only this process's first writer waits here
 
 
-_queues: dict[str, WriteQueue] = {}
+#: Weak: a queue lives while a writer holds or waits for it (then its lock file is closed), so that a process
+#: that opens many databases one after the other (the tests) keeps no file open for each.
+_queues: weakref.WeakValueDictionary[str, WriteQueue] = weakref.WeakValueDictionary()
 _queues_lock = threading.Lock()
 
 
