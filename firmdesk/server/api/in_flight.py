@@ -3,9 +3,9 @@
 A worker is one Python process: its requests share one interpreter lock, so twenty requests at once are not
 faster than three; they take turns every few milliseconds, and each one's answer waits for all the others.
 A write's transaction, which holds the database's write turn, was stretched the same way, and every other
-writer waited for it (`benchmarks/load.py`, 200 firms, `--workers 2`: with 28 requests let in, write p99 3.7 s
-and polls p99 0.27 s; with 3, write p99 0.41 s and polls p99 0.07 s; docs/benchmarks.md). Waiting here costs no
-thread and no database connection.
+writer waited for it (`benchmarks/load.py`, 200 firms, `--workers 2`, SQLite: with 28 requests let in, write
+p99 3.7 s and the mixed load's polls p99 0.48 s; with 3 reads and 1 write, 0.56–0.76 s and 0.27 s;
+docs/benchmarks.md). Waiting here costs no thread and no database connection.
 
 Reads (GET, HEAD, OPTIONS) and writes have a limit each (`Settings.requests_in_flight`, also never more than
 the database pool holds), so that writers waiting for their turn (`db/write_queue.py`) never hold up reads.
