@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from firmdesk.domain.errors import Forbidden
 from firmdesk.domain.limits import MAX_RECORD_ID
 from firmdesk.domain.states import Role
+from firmdesk.server.api.in_flight import READ_METHODS
 from firmdesk.server.client_address import client_address
 from firmdesk.server.context import ServerContext
 from firmdesk.server.db.models import Application, Attachment, Batch, Cpa, Extension, Firm, Institute
@@ -23,7 +24,6 @@ from firmdesk.server.services.auth import Principal, resolve_token
 from firmdesk.server.services.verification import bind_public_base_url
 
 # Dependencies without I/O are `async def`: FastAPI then runs them inline instead of a thread hop each.
-_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/login")
 
 
@@ -66,7 +66,7 @@ def get_session(request: Request, context: Context, base_url: PublicBaseUrl) -> 
     """One session per request: reads use a snapshot; a write request's dependencies read in a deferred
     transaction too, and its use case takes the write lock (`take_write_turn`) in the endpoint's thread.
     It knows the public base URL, so that the CPA rows it reads carry their `qr_url`."""
-    factory = context.read_sessions if request.method in _READ_METHODS else context.write_sessions
+    factory = context.read_sessions if request.method in READ_METHODS else context.write_sessions
     session = factory()
     bind_public_base_url(session, base_url)
     try:

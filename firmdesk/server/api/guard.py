@@ -21,6 +21,7 @@ from contextvars import ContextVar
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from firmdesk.server.api.errors import Failure, failure_of
+from firmdesk.server.api.in_flight import READ_METHODS
 
 log = logging.getLogger("firmdesk.server")
 
@@ -28,9 +29,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 #: A client's own request id is kept when it is short and plain; otherwise a new one is made.
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
-#: Methods without effects: a request failing with `busy` before its answer started is run again (after these
+#: A read (`READ_METHODS`, no effects) failing with `busy` before its answer started is run again (after these
 #: pauses) before 503 is answered. Writes are not: SQLite's busy timeout already waited for them.
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _BUSY_RETRY_PAUSES_S = (0.1, 0.4)
 
 #: Renders a failure on a page path as HTML (`web.errors.failure_page`), or None for the JSON answer.
@@ -100,7 +100,7 @@ class Guard:
             current_request_id.reset(token)
 
     async def _run(self, scope: Scope, receive: Receive, send: Send, started: Callable[[], bool]) -> None:
-        pauses = list(_BUSY_RETRY_PAUSES_S) if scope.get("method") in _SAFE_METHODS else []
+        pauses = list(_BUSY_RETRY_PAUSES_S) if scope.get("method") in READ_METHODS else []
         while True:
             try:
                 await self.app(scope, receive, send)

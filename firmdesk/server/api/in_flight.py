@@ -32,6 +32,7 @@ RESERVED_CONNECTIONS = 2
 #: Requests let in when the pool has no fixed size (SQLAlchemy's NullPool or StaticPool).
 UNSIZED_POOL_LIMIT = 8
 UNLIMITED_PATHS = frozenset({"/healthz"})
+#: The methods without effects: reads (their own limit here, a read session, retried when busy: `guard.py`).
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

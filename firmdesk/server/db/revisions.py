@@ -3,25 +3,27 @@
 
 from __future__ import annotations
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-
 from firmdesk.server.config import Settings
+from firmdesk.server.db.schema import current_revision, head_revision
 from firmdesk.server.db.session import alembic_config, make_engine
 
 
 def unknown_revisions(settings: Settings) -> list[str]:
     """The revisions the database is stamped with that none of the shipped migrations has (empty: all known,
-    or a new database)."""
+    or a new database). A database at the head (every start but the first after an upgrade) or a new one is
+    answered without loading Alembic."""
     engine = make_engine(settings)
     try:
-        with engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_heads()
+        current = current_revision(engine)
     finally:
         engine.dispose()
+    if current is None or current == head_revision():
+        return []
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config(settings.effective_database_url))
     known = {revision.revision for revision in script.walk_revisions()}
-    return [revision for revision in current if revision not in known]
+    return [current] if current not in known else []
 
 
 def unknown_revision_message(revisions: list[str]) -> str:

@@ -22,11 +22,14 @@ import os
 import threading
 import weakref
 from collections import deque
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
+
+from firmdesk.server.db.session import BUSY_TIMEOUT_INFO
 
 try:
     import fcntl
@@ -114,33 +117,32 @@ def queue_for(session: Session) -> WriteQueue:
         return queue
 
 
-def hold_turn(session: Session, timeout_s: float) -> bool:
-    """Wait for this session's write turn (False: its transaction holds it already). It is given back when the
-    transaction the session then begins (or is in) ends; call `mark_held` right after that transaction starts."""
-    if session.info.get(_HELD) is not None:
-        return False
-    queue = queue_for(session)
-    queue.acquire(timeout_s)
-    session.info[_HELD] = (None, queue)
-    return True
-
-
-def mark_held(session: Session) -> None:
-    """Tie the turn taken by `hold_turn` to the session's current (root) transaction."""
+def holds_turn(session: Session) -> bool:
+    """Whether the session's current transaction holds the write turn already."""
     held = session.info.get(_HELD)
-    if held is not None and held[0] is None:
-        session.info[_HELD] = (session.get_transaction(), held[1])
+    return held is not None and held[0] is session.get_transaction()
 
 
-def give_back(session: Session) -> None:
-    """Give the turn back now (the transaction could not begin)."""
-    held = session.info.pop(_HELD, None)
-    if held is not None:
-        held[1].release()
+@contextmanager
+def turn(session: Session) -> Iterator[None]:
+    """Wait for this process's turn to write to the session's database, then run the body, which begins the
+    transaction that holds it (`BEGIN IMMEDIATE`, the advisory lock). The turn is given back when that
+    transaction ends (commit, rollback or close), or at once if the body fails. Waiting longer than the
+    engine's busy timeout raises `WriteTurnTimeout`."""
+    queue = queue_for(session)
+    timeout_s = session.get_bind().engine.get_execution_options().get(BUSY_TIMEOUT_INFO, 15.0)
+    queue.acquire(float(timeout_s))
+    try:
+        yield
+    except BaseException:
+        queue.release()
+        raise
+    session.info[_HELD] = (session.get_transaction(), queue)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _turn_ends_with_its_transaction(session: Session, transaction: SessionTransaction, *_args: Any) -> None:
     held = session.info.get(_HELD)
     if held is not None and held[0] is transaction:
-        give_back(session)
+        del session.info[_HELD]
+        held[1].release()

@@ -20,14 +20,12 @@ from firmdesk.domain.states import Action, ApplicationState, BatchState
 from firmdesk.domain.transitions import next_application_state, next_batch_state
 from firmdesk.server.db import write_queue
 from firmdesk.server.db.models import Application, Batch, ChangeCounter, Cpa, Event, IdempotentRequest
-from firmdesk.server.db.session import BUSY_TIMEOUT_INFO, WRITE_OPTION, WRITE_TURN_LOCK
+from firmdesk.server.db.session import WRITE_OPTION, WRITE_TURN_LOCK
 from firmdesk.server.services.actors import Actor
 from firmdesk.server.services.clock import utcnow
 from firmdesk.server.services.idempotency import IdempotencyScope, claim, remember
 
 VERSION_CONFLICT = "该记录已被他人修改，请刷新后重试"
-#: `session.info` key: the transaction that holds the write turn (SQLite).
-_WRITE_TURN = "cmis_write_turn"
 
 
 def next_change_seq(session: Session) -> int:
@@ -79,35 +77,17 @@ def take_write_turn(session: Session) -> None:
     Taking one advisory lock first, inside the use case's own thread (not at the request's first query, which
     would hold it across the request's other thread hops and starve the pool), orders them all; the use cases
     are short (no hashing or file I/O inside)."""
-    bind = session.get_bind()
-    dialect = bind.dialect.name
+    if write_queue.holds_turn(session):  # a second call in the same transaction
+        return
+    dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        if write_queue.hold_turn(session, _busy_timeout_s(bind)):
-            try:
-                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_TURN_LOCK})
-            except BaseException:
-                write_queue.give_back(session)
-                raise
-            write_queue.mark_held(session)
+        with write_queue.turn(session):  # this process's writers in order (write_queue.py), then PostgreSQL's
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_TURN_LOCK})
     elif dialect == "sqlite":
-        transaction = session.get_transaction()
-        if transaction is not None and session.info.get(_WRITE_TURN) is transaction:
-            return
         session.commit()  # a reading transaction ends (no SQL when none is open)
         session.expire_all()  # also what an earlier transaction loaded (`expire_on_commit=False`)
-        write_queue.hold_turn(session, _busy_timeout_s(bind))  # this process's writers in order (write_queue.py)
-        try:
+        with write_queue.turn(session):  # this process's writers in order, and the workers' (write_queue.py)
             session.connection(execution_options={WRITE_OPTION: True})
-        except BaseException:
-            write_queue.give_back(session)
-            raise
-        write_queue.mark_held(session)
-        session.info[_WRITE_TURN] = session.get_transaction()
-
-
-def _busy_timeout_s(bind: Any) -> float:
-    """How long a writer may wait for its turn: the busy timeout the engine was made with."""
-    return float(bind.engine.get_execution_options().get(BUSY_TIMEOUT_INFO, 15.0))
 
 
 class Change:
