@@ -8,6 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from firmdesk.server.db import schema
@@ -106,7 +107,10 @@ def test_new_and_current_databases_need_no_alembic(tmp_path: Path) -> None:
     assert done.stdout.strip() == "[]"
 
 
-def test_two_starts_on_one_new_file_make_one_schema(tmp_path: Path) -> None:
+@pytest.mark.parametrize("attempt", range(20))
+def test_two_starts_on_one_new_file_make_one_schema(tmp_path: Path, attempt: int) -> None:
+    """Both connect at once: the second's switch to WAL met the first's lock and failed at once ("database is
+    locked", 15 times in 200 tries) until the connection waits for it (`session._use_wal`)."""
     url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
     engines = [make_engine(url), make_engine(url)]
     results: list[bool] = []

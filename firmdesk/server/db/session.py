@@ -19,6 +19,8 @@ Each worker process has its own pool (10 connections, 20 more at peaks).
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,7 +78,7 @@ def make_engine(settings_or_url: Settings | str) -> Engine:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would otherwise defer it).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor, busy_ms)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -90,6 +92,21 @@ def make_engine(settings_or_url: Settings | str) -> Engine:
             conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def _use_wal(cursor: Any, busy_ms: int) -> None:
+    """Switch the database to WAL (a no-op once it is). A new database's switch needs it alone, and SQLite answers
+    "locked" at once, without its busy handler, while another connection holds it (a second process starting
+    on the same new file, or making its schema): wait for that, up to the busy timeout."""
+    deadline = time.monotonic() + busy_ms / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def make_session_factory(engine: Engine, *, write: bool = True, immediate: bool = True) -> sessionmaker[Session]:
