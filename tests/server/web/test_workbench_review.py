@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.helpers.browser import assert_accessible
 from tests.helpers.institute_world import SECOND_STAFF, SECOND_STAFF_LOGIN, Provinces
@@ -145,8 +146,17 @@ def test_whole_batch_returned_with_a_reason_and_another_approved_whole(
 
     other, ids = provinces.submitted(2)
     page.goto(f"/institute/batches/{other}")
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="全部通过").click()
+    page.on("dialog", lambda dialog: dialog.accept())
+    for _attempt in range(3):
+        page.get_by_role("button", name="全部通过").click()
+        try:
+            page.wait_for_url(re.compile(r"\?done=approve-all$"), timeout=AFTER_POST_MS / 2)
+            break
+        except PlaywrightTimeoutError:
+            # Chromium sometimes closes the confirm dialog unanswered while the PDF previews' viewer frames load
+            # (2 runs in 8 under CPU load, before and after issue 10's changes): nothing was sent, so the
+            # button is pressed again, as a user would.
+            continue
     expect(page).to_have_url(re.compile(r"\?done=approve-all$"), timeout=AFTER_POST_MS)
     expect(page.get_by_role("status")).to_contain_text("已全部年检通过")
     expect(page.locator("section.review .tag")).to_have_text(["年检通过", "年检通过"])
