@@ -107,12 +107,13 @@ def serve_demo(data_dir: str, reset: bool, fast_hashes: bool, answers: Connectio
     try:
         server = start_demo_server(Path(data_dir), reset=reset, fast_hashes=fast_hashes)
     except BaseException as exc:
-        answers.send(("error", f"{type(exc).__name__}: {exc}"))
+        with contextlib.suppress(OSError):  # the app is gone already: nobody to tell
+            answers.send(("error", f"{type(exc).__name__}: {exc}"))
         return
-    answers.send(("ok", server.base_url, server.seeded_now, server.note))
     try:
+        answers.send(("ok", server.base_url, server.seeded_now, server.note))
         answers.recv()  # STOP, or EOFError once the app's end is closed
-    except (EOFError, OSError):
+    except (EOFError, OSError):  # also the app gone before the answer (e.g. Qt could not start): stop quietly
         pass
     finally:
         server.stop()

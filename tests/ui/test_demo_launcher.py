@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from firmdesk.services.api_client import CmisClient
 from firmdesk.ui.demo_launcher import DEMO_FIRM, DEMO_PASSWORD, DemoCredentials, DemoServerStarter, start_demo_server
-from firmdesk.ui.demo_process import DemoServerFailed, start_demo_process
+from firmdesk.ui.demo_process import DemoServerFailed, serve_demo, start_demo_process
 from tests.helpers.memory_keyring import MemoryKeyring
 
 
@@ -94,6 +95,17 @@ def test_the_server_process_stops_when_the_app_end_of_its_pipe_closes(tmp_path: 
     assert not handle.process.is_alive()
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{base_url}/healthz", timeout=2)
+
+
+def test_the_server_stops_quietly_when_the_app_died_before_its_answer(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Qt could not start (no xcb plugin): the app is gone before the server says it is ready. The server
+    stops without a traceback (before: BrokenPipeError printed under the app's own message)."""
+    ours, theirs = multiprocessing.Pipe()
+    ours.close()
+    serve_demo(str(tmp_path / "demo-server"), False, True, theirs)
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_a_server_that_cannot_start_is_reported(tmp_path: Path) -> None:
