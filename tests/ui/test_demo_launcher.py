@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import re
@@ -104,7 +105,12 @@ def test_the_server_stops_quietly_when_the_app_died_before_its_answer(
     stops without a traceback (before: BrokenPipeError printed under the app's own message)."""
     ours, theirs = multiprocessing.Pipe()
     ours.close()
-    serve_demo(str(tmp_path / "demo-server"), False, True, theirs)
+    collecting = gc.isenabled()
+    try:
+        serve_demo(str(tmp_path / "demo-server"), False, True, theirs)  # (it turns the collector on, as a server)
+    finally:
+        if not collecting:
+            gc.disable()  # as this test process had it (tests/ui/test_gc_guard.py checks)
     assert "Traceback" not in capfd.readouterr().err
 
 
